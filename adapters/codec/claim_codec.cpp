@@ -1,0 +1,249 @@
+#include "adapters/codec/claim_codec.hpp"
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Parser.h>
+
+#include <limits>
+#include <utility>
+
+#include "adapters/codec/json_util.hpp"
+#include "engine/limits.hpp"
+
+namespace onestop::codec {
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+// Moves a reader's value into `out`, or hands back its error.
+template <typename T>
+std::optional<Error> assign(Result<T> read, T& out) {
+  if (!read) return read.error();
+  out = std::move(read).value();
+  return std::nullopt;
+}
+
+Money max_item_amount() { return Money::from_fen(limits::kItemAmountFen); }
+
+// A string member naming one of a fixed set of values (level, class). Any string gets to the
+// set lookup, so "" and over-long text are reported as the unknown value they are.
+Result<std::string> read_enum_text(const Object& obj, std::string_view prefix,
+                                   std::string_view key) {
+  return read_string(obj, prefix, key,
+                     StringRule{std::numeric_limits<std::size_t>::max(), /*allow_empty=*/true});
+}
+
+Result<Level> read_level(const Object& hospital, std::string_view prefix) {
+  auto text = read_enum_text(hospital, prefix, "level");
+  if (!text) return text.error();
+  if (auto level = parse_level(*text)) return *level;
+  return Error{
+      "unknown_level", field_path(prefix, "level"),
+      "expected primary, county, city, province or out_of_province, got " + shown_value(*text)};
+}
+
+Result<ItemClass> read_item_class(const Object& item, std::string_view path) {
+  auto text = read_enum_text(item, path, "class");
+  if (!text) return text.error();
+  if (auto c = parse_item_class(*text)) return *c;
+  return Error{"unknown_class", field_path(path, "class"),
+               "expected the catalogue class A, B or C, got " + shown_value(*text)};
+}
+
+std::optional<Error> read_patient(const Object& doc, Claim& claim) {
+  Object::Ptr patient;
+  if (auto e = assign(read_object(doc, "", "patient"), patient)) return e;
+  if (auto e = check_known_keys(*patient, "patient", {"id", "category"})) return e;
+  if (auto e = assign(read_id(*patient, "patient", "id"), claim.patient_id)) return e;
+  // The policy knows the categories; settle() refuses one it does not know.
+  return assign(read_id(*patient, "patient", "category"), claim.category);
+}
+
+std::optional<Error> read_hospital(const Object& doc, Claim& claim) {
+  Object::Ptr hospital;
+  if (auto e = assign(read_object(doc, "", "hospital"), hospital)) return e;
+  if (auto e = check_known_keys(*hospital, "hospital", {"level", "in_region"})) return e;
+  if (auto e = assign(read_level(*hospital, "hospital"), claim.level)) return e;
+  return assign(read_bool(*hospital, "hospital", "in_region"), claim.in_region);
+}
+
+// The end of the JSON string token that opens at text[i] == '"' (the index of its closing
+// quote), or npos when the text ends first.
+std::size_t string_token_end(std::string_view text, std::size_t i) {
+  for (std::size_t j = i + 1; j < text.size(); ++j) {
+    if (text[j] == '\\') {
+      ++j;
+    } else if (text[j] == '"') {
+      return j;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// The value of the JSON string token `token` (with its quotes), or nullopt.
+std::optional<std::string> string_token_value(std::string_view token) {
+  if (token.find('\\') == std::string_view::npos) {
+    return std::string(token.substr(1, token.size() - 2));
+  }
+  try {
+    // Let the parser undo the escapes; it refuses a top-level scalar but not an array element.
+    Poco::JSON::Parser parser;
+    parser.setAllowNullByte(false);
+    const Array::Ptr a = parser.parse("[" + std::string(token) + "]").extract<Array::Ptr>();
+    return a->get(0).extract<std::string>();
+  } catch (const Poco::Exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+Result<Claim> decode_claim(std::string_view json_text) {
+  auto doc = parse_object(json_text);
+  if (!doc) return doc.error();
+  return decode_claim(**doc);
+}
+
+Result<Claim> decode_claim(const Object& doc) {
+  if (auto e = check_known_keys(doc, "",
+                                {"hospital_id", "bill_no", "patient", "hospital", "referral",
+                                 "admitted_on", "discharged_on", "diagnoses", "items"})) {
+    return *e;
+  }
+  Claim claim;
+  if (auto e = assign(read_id(doc, "", "hospital_id"), claim.hospital_id)) return *e;
+  if (auto e = assign(read_id(doc, "", "bill_no"), claim.bill_no)) return *e;
+  if (auto e = read_patient(doc, claim)) return *e;
+  if (auto e = read_hospital(doc, claim)) return *e;
+  if (auto e = read_admission(doc, "", claim)) return *e;
+  if (auto e = validate(claim)) return *e;
+  return claim;
+}
+
+std::string peek_bill_no(std::string_view text) {
+  // A tolerant scan of the top-level object's members, so that a document cut off or broken
+  // after its bill number still yields it: skip string tokens, track nesting, and take the
+  // string value of a key "bill_no" at depth 1.
+  std::size_t i = text.find_first_not_of(" \t\r\n");
+  if (i == std::string_view::npos || text[i] != '{') return "";
+  int depth = 0;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '{' || c == '[') ++depth;
+    if ((c == '}' || c == ']') && --depth == 0) return "";  // the top-level object closed
+    if (c != '"') continue;
+    const std::size_t end = string_token_end(text, i);
+    if (end == std::string_view::npos) return "";
+    const bool is_bill_no = depth == 1 && text.substr(i, end - i + 1) == "\"bill_no\"";
+    i = end;
+    if (!is_bill_no) continue;
+    std::size_t v = text.find_first_not_of(" \t\r\n", end + 1);
+    if (v == std::string_view::npos || text[v] != ':') continue;  // a value, not a key
+    v = text.find_first_not_of(" \t\r\n", v + 1);
+    if (v == std::string_view::npos || text[v] != '"') return "";
+    const std::size_t value_end = string_token_end(text, v);
+    if (value_end == std::string_view::npos) return "";
+    auto value = string_token_value(text.substr(v, value_end - v + 1));
+    if (!value || value->size() > limits::kIdLength) return "";
+    return *value;
+  }
+  return "";
+}
+
+std::string encode_claim(const Claim& c) {
+  JsonWriter w(320 + c.items.size() * 96);
+  w.begin_object().member("hospital_id", c.hospital_id).member("bill_no", c.bill_no);
+  w.key("patient").begin_object();
+  w.member("id", c.patient_id).member("category", c.category).end_object();
+  w.key("hospital").begin_object();
+  w.member("level", to_string(c.level)).member("in_region", c.in_region).end_object();
+  w.member("referral", c.referral);
+  w.member("admitted_on", c.admitted_on.to_string());
+  w.member("discharged_on", c.discharged_on.to_string());
+  w.key("diagnoses").begin_array();
+  for (const std::string& d : c.diagnoses) w.value(d);
+  w.end_array();
+  w.key("items").begin_array();
+  for (const Item& item : c.items) {
+    w.begin_object().member("code", item.code).member("name", item.name);
+    w.member("class", to_string(item.item_class)).member("amount", item.amount);
+    // Absent means zero on the wire; leaving zeros out keeps one spelling per claim.
+    if (!item.over_limit.is_zero()) w.member("over_limit", item.over_limit);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  return w.take();
+}
+
+Result<std::string> read_id(const Object& obj, std::string_view prefix, std::string_view key) {
+  return read_string(obj, prefix, key, StringRule{limits::kIdLength, /*allow_empty=*/false});
+}
+
+Result<Item> read_item(const Object& obj, std::string_view path) {
+  if (auto e = check_known_keys(obj, path, {"code", "name", "class", "amount", "over_limit"})) {
+    return *e;
+  }
+  Item item;
+  if (auto e = assign(read_string(obj, path, "code", StringRule{limits::kItemCodeLength, false}),
+                      item.code)) {
+    return *e;
+  }
+  if (auto e = assign(read_string(obj, path, "name", StringRule{limits::kItemNameLength, true}),
+                      item.name)) {
+    return *e;
+  }
+  if (auto e = assign(read_item_class(obj, path), item.item_class)) return *e;
+  if (auto e = assign(read_amount(obj, path, "amount", max_item_amount()), item.amount)) {
+    return *e;
+  }
+  if (auto e = assign(read_amount(obj, path, "over_limit", max_item_amount(), /*optional=*/true),
+                      item.over_limit)) {
+    return *e;
+  }
+  return item;
+}
+
+Result<std::vector<Item>> read_items(const Object& obj, std::string_view prefix) {
+  Array::Ptr array;
+  if (auto e = assign(read_array(obj, prefix, "items", 1, limits::kItemsPerClaim), array)) {
+    return *e;
+  }
+  std::vector<Item> items;
+  items.reserve(array->size());
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const std::string path = element_path(prefix, "items", i);
+    Object::Ptr element;
+    if (auto e = assign(element_object(*array, i, path), element)) return *e;
+    auto item = read_item(*element, path);
+    if (!item) return item.error();
+    items.push_back(std::move(item).value());
+  }
+  return items;
+}
+
+Result<std::vector<std::string>> read_diagnoses(const Object& obj, std::string_view prefix) {
+  Array::Ptr array;
+  if (auto e = assign(read_array(obj, prefix, "diagnoses", 0, limits::kDiagnosesPerClaim), array)) {
+    return *e;
+  }
+  std::vector<std::string> diagnoses;
+  diagnoses.reserve(array->size());
+  for (const auto& element : *array) {
+    if (!element.isString()) {
+      return Error{"wrong_type", element_path(prefix, "diagnoses", diagnoses.size()),
+                   "expected an ICD-10 code string, got " + std::string(json_type_name(element))};
+    }
+    diagnoses.push_back(element.extract<std::string>());
+  }
+  return diagnoses;
+}
+
+std::optional<Error> read_admission(const Object& obj, std::string_view prefix, Claim& claim) {
+  if (auto e = assign(read_bool(obj, prefix, "referral"), claim.referral)) return e;
+  if (auto e = assign(read_date(obj, prefix, "admitted_on"), claim.admitted_on)) return e;
+  if (auto e = assign(read_date(obj, prefix, "discharged_on"), claim.discharged_on)) return e;
+  if (auto e = assign(read_diagnoses(obj, prefix), claim.diagnoses)) return e;
+  return assign(read_items(obj, prefix), claim.items);
+}
+
+}  // namespace onestop::codec

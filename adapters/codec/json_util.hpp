@@ -1,0 +1,155 @@
+// JSON plumbing shared by the codecs: a strict parser, field readers that name the JSON path of
+// every defect, and a small writer that produces deterministic, compact, valid UTF-8 JSON.
+//
+// Readers take the object, the JSON path of that object ("" for the document root, "items[3]"
+// for an item) and the key; errors carry the full path ("items[3].amount"). They never read a
+// number where a string is expected and never pass money through binary floating point.
+#pragma once
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/date.hpp"
+#include "engine/error.hpp"
+#include "engine/money.hpp"
+
+namespace onestop::codec {
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+// Parses one JSON document whose top level must be an object. Errors (field "" unless a single
+// member is to blame):
+//   malformed_json   not JSON (syntax, invalid UTF-8, trailing bytes, nesting deeper than the
+//                    parser's limit, "\u0000" in a string, a number no double can hold);
+//   duplicate_field  an object names the same key twice (field: the second occurrence's path);
+//                    refused because parsers disagree on which one wins;
+//   wrong_type       the document is valid JSON but not an object.
+// Objects keep their keys in document order so unknown keys are reported in that order.
+Result<Poco::JSON::Object::Ptr> parse_object(std::string_view text);
+
+// ---------------------------------------------------------------------------------------------
+// Paths
+
+// "key" at the root, "prefix.key" below it.
+std::string field_path(std::string_view prefix, std::string_view key);
+// "prefix.key[i]" (or "key[i]" at the root): element i of an array member.
+std::string element_path(std::string_view prefix, std::string_view key, std::size_t i);
+
+// An offending value for an error message: quoted, or only its size when it is too long to
+// repeat (a message should not echo a megabyte back).
+std::string shown_value(std::string_view value);
+
+// ---------------------------------------------------------------------------------------------
+// Field readers
+
+// The member `key` of `obj`, or nullptr when absent. No copy of the value is made.
+const Poco::Dynamic::Var* find_member(const Poco::JSON::Object& obj, std::string_view key);
+
+// A JSON type name for messages: "string", "number", "boolean", "null", "object", "array".
+std::string_view json_type_name(const Poco::Dynamic::Var& value);
+
+// unknown_field for the first key of `obj` (in document order) that is not in `known`.
+std::optional<Error> check_known_keys(const Poco::JSON::Object& obj, std::string_view prefix,
+                                      std::initializer_list<std::string_view> known);
+
+// How a string member is checked: bytes of UTF-8 at most, and whether "" is acceptable.
+struct StringRule {
+  std::size_t max_bytes = 0;
+  bool allow_empty = false;
+};
+
+// A required string member. Errors: missing_field, wrong_type, empty, too_long.
+Result<std::string> read_string(const Poco::JSON::Object& obj, std::string_view prefix,
+                                std::string_view key, StringRule rule);
+
+// A required boolean member. Errors: missing_field, wrong_type.
+Result<bool> read_bool(const Poco::JSON::Object& obj, std::string_view prefix,
+                       std::string_view key);
+
+// A required "YYYY-MM-DD" member of an existing date. Errors: missing_field, wrong_type,
+// bad_date.
+Result<Date> read_date(const Poco::JSON::Object& obj, std::string_view prefix,
+                       std::string_view key);
+
+// An amount string of design.md §2 ("1234.50"), 0 ≤ amount ≤ `max`. A JSON number is
+// wrong_type even when its value would do: amounts travel as strings. Errors: missing_field,
+// wrong_type, bad_amount (not exactly two decimals, exponent, spaces, ...), negative_amount,
+// amount_too_large. With `optional`, an absent member reads as 0.00 (null is still wrong_type).
+Result<Money> read_amount(const Poco::JSON::Object& obj, std::string_view prefix,
+                          std::string_view key, const Money& max, bool optional = false);
+
+// A required object member. Errors: missing_field, wrong_type.
+Result<Poco::JSON::Object::Ptr> read_object(const Poco::JSON::Object& obj, std::string_view prefix,
+                                            std::string_view key);
+
+// A required array member with min_size ≤ size ≤ max_size. Errors: missing_field, wrong_type,
+// empty (fewer than min_size, which is 0 or 1), too_many.
+Result<Poco::JSON::Array::Ptr> read_array(const Poco::JSON::Object& obj, std::string_view prefix,
+                                          std::string_view key, std::size_t min_size,
+                                          std::size_t max_size);
+
+// Element `i` of `arr` (from read_array) as an object; `path` is the element's path.
+// Errors: wrong_type.
+Result<Poco::JSON::Object::Ptr> element_object(const Poco::JSON::Array& arr, std::size_t i,
+                                               std::string_view path);
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+// Appends `text` as a JSON string literal: '"' and '\\' escaped, control characters as \n, \t,
+// ... or \u00xx, everything else (including non-ASCII UTF-8) kept byte for byte. Bytes that are
+// not valid UTF-8 become U+FFFD, so the output is always valid JSON whatever the input.
+void append_json_string(std::string& out, std::string_view text);
+
+// Appends money exactly as Money::to_string() writes it ("1234.50", "-3.00"), without the
+// temporary string in the common case.
+void append_money_text(std::string& out, const Money& amount);
+
+// A forward-only writer of compact JSON (no spaces, no newline). The caller nests begin/end
+// calls correctly and puts a key() before every value inside an object; the writer inserts
+// the commas. Output depends only on the calls made: the same calls give the same bytes.
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::size_t reserve_bytes = 256) { out_.reserve(reserve_bytes); }
+
+  JsonWriter& begin_object();
+  JsonWriter& end_object();
+  JsonWriter& begin_array();
+  JsonWriter& end_array();
+  JsonWriter& key(std::string_view name);
+
+  JsonWriter& value(std::string_view text);
+  JsonWriter& value(const char* text) { return value(std::string_view(text)); }
+  JsonWriter& value(const std::string& text) { return value(std::string_view(text)); }
+  JsonWriter& value(const Money& amount);  // as a string, "1234.50"
+  JsonWriter& value(std::int64_t number);
+  JsonWriter& value(int number) { return value(static_cast<std::int64_t>(number)); }
+  JsonWriter& value(bool flag);
+
+  // key(name) followed by value(v).
+  template <typename T>
+  JsonWriter& member(std::string_view name, const T& v) {
+    key(name);
+    return value(v);
+  }
+
+  const std::string& text() const { return out_; }
+  std::string take() { return std::move(out_); }
+
+ private:
+  void separate();  // a comma before every element but the first of a container
+
+  std::string out_;
+  bool need_comma_ = false;
+};
+
+}  // namespace onestop::codec

@@ -1,0 +1,252 @@
+#include "engine/layers.hpp"
+
+#include <algorithm>
+
+namespace onestop::detail {
+namespace {
+
+// Collects a layer's trace steps and result details with the policy path of each rule.
+class Tracer {
+ public:
+  Tracer(const Layer& layer, std::vector<TraceStep>& trace) : layer_(layer), trace_(trace) {}
+
+  void step(std::string name, Fields inputs, std::string value, std::string_view rule) {
+    trace_.push_back({layer_.id, std::move(name), std::move(inputs), std::move(value),
+                      rule.empty() ? std::string() : path(rule)});
+  }
+  std::string path(std::string_view rule) const {
+    return "layers." + layer_.id + "." + std::string(rule);
+  }
+
+ private:
+  const Layer& layer_;
+  std::vector<TraceStep>& trace_;
+};
+
+bool has_prefix(const std::vector<std::string>& diagnoses, const std::vector<std::string>& prefixes) {
+  for (const auto& d : diagnoses) {
+    for (const auto& p : prefixes) {
+      if (d.starts_with(p)) return true;
+    }
+  }
+  return false;
+}
+
+// Why a layer does not apply to this claim, or "" when it does (domain.md §3).
+std::string ineligibility(const Eligibility& e, const Claim& claim) {
+  const auto& cats = e.categories;
+  if (!cats.empty() && std::find(cats.begin(), cats.end(), claim.category) == cats.end()) {
+    return "category " + claim.category + " is not covered";
+  }
+  if (e.requires_in_region_or_referral && !claim.in_region_or_referred()) {
+    return "out of region without referral";
+  }
+  if (!e.diagnosis_prefixes.empty() && !has_prefix(claim.diagnoses, e.diagnosis_prefixes)) {
+    return "no listed diagnosis";
+  }
+  return "";
+}
+
+std::string cap_text(const std::optional<Money>& cap) { return cap ? cap->to_string() : "none"; }
+
+// min(amount, cap − used) where a cap is set; `capped` tells whether the cap bound.
+Money apply_cap(const Money& amount, const std::optional<Money>& cap, const Money& used,
+                bool& capped) {
+  if (!cap) return amount;
+  const Money room = max(Money{}, *cap - used);
+  capped = amount > room;
+  return capped ? room : amount;
+}
+
+Rate add_rates(const Rate& a, const Rate& b, const Rate& minus = Rate::zero()) {
+  return Rate::clamp01(a.micro() + b.micro() - minus.micro());
+}
+
+// Basic medical insurance, domain.md §3.1.
+LayerOutcome deductible_ratio(const DeductibleRatio& p, const LayerInput& in, Tracer& t) {
+  const auto level = static_cast<std::size_t>(in.claim.level);
+  const std::string lvl(to_string(in.claim.level));
+  const auto adj_it = p.by_category.find(in.claim.category);
+  const DeductibleRatio::CategoryAdjustment adj =
+      adj_it == p.by_category.end() ? DeductibleRatio::CategoryAdjustment{} : adj_it->second;
+  const Money& in_policy = in.split.in_policy;
+
+  Exact nominal = p.deductible[level] * Rate::clamp01(Rate::kScale - adj.deductible_reduction.micro());
+  if (in.repeat_admission) nominal = nominal * p.repeat_factor;
+  Money deductible = round(nominal, in.policy.rounding);
+  t.step("deductible_nominal",
+         {{"nominal", p.deductible[level].to_string()},
+          {"category_reduction", adj.deductible_reduction.to_string()},
+          {"repeat_factor", in.repeat_admission ? p.repeat_factor.to_string() : "1"}},
+         deductible.to_string(), "deductible." + lvl);
+  if (p.deductible_limit_annual) {
+    deductible = min(deductible, max(Money{}, *p.deductible_limit_annual - in.totals.deductible_charged));
+  }
+  deductible = min(deductible, in_policy);
+  t.step("deductible",
+         {{"nominal", nominal.to_string()},
+          {"annual_limit", cap_text(p.deductible_limit_annual)},
+          {"charged_this_year", in.totals.deductible_charged.to_string()},
+          {"in_policy", in_policy.to_string()}},
+         deductible.to_string(), "deductible_limit_annual");
+
+  const bool unreferred = !in.claim.in_region_or_referred();
+  const Rate ratio =
+      add_rates(p.ratio[level], adj.ratio_bonus, unreferred ? p.unreferred_penalty : Rate::zero());
+  t.step("ratio",
+         {{"level_ratio", p.ratio[level].to_string()},
+          {"category_bonus", adj.ratio_bonus.to_string()},
+          {"unreferred_penalty", unreferred ? p.unreferred_penalty.to_string() : "0"}},
+         ratio.to_string(), "ratio." + lvl);
+
+  const Money payable = round((in_policy - deductible) * ratio, in.policy.rounding);
+  t.step("payable", {{"in_policy", in_policy.to_string()}, {"deductible", deductible.to_string()},
+                     {"ratio", ratio.to_string()}},
+         payable.to_string(), "ratio." + lvl);
+  LayerOutcome out;
+  out.result.paid = apply_cap(payable, p.cap_annual, in.totals.paid, out.result.capped);
+  t.step("paid", {{"payable", payable.to_string()}, {"cap_annual", cap_text(p.cap_annual)},
+                  {"paid_this_year", in.totals.paid.to_string()}},
+         out.result.paid.to_string(), "cap_annual");
+  out.result.base = in_policy;
+  out.result.details = {{"deductible", deductible.to_string()}, {"ratio", ratio.to_string()},
+                        {"payable", payable.to_string()}};
+  out.movement.paid = out.result.paid;
+  out.movement.deductible_charged = deductible;
+  return out;
+}
+
+// F(c) of domain.md §3.2: the exact cumulative payout for a cumulative base c.
+Exact tiered_payout(const TieredCumulative& p, const Money& threshold, const Rate& bonus,
+                    const Money& cumulative) {
+  Exact total;
+  const Money above = cumulative - threshold;
+  for (std::size_t b = 0; b < p.bands.size() && above > p.bands[b].from; ++b) {
+    const Money upper = b + 1 < p.bands.size() ? min(above, p.bands[b + 1].from) : above;
+    total += (upper - p.bands[b].from) * add_rates(p.bands[b].ratio, bonus);
+  }
+  return total;
+}
+
+// Critical-illness insurance, domain.md §3.2.
+LayerOutcome tiered_cumulative(const Layer& layer, const TieredCumulative& p, const LayerInput& in,
+                               Tracer& t) {
+  const auto adj_it = p.by_category.find(in.claim.category);
+  const bool has_adj = adj_it != p.by_category.end();
+  const Money threshold = has_adj && adj_it->second.threshold ? *adj_it->second.threshold : p.threshold;
+  const Rate bonus = has_adj ? adj_it->second.ratio_bonus : Rate::zero();
+  const std::optional<Money> cap = cap_annual(layer, in.claim.category);
+
+  const Money base = in.split.in_policy - in.earlier_paid;
+  const Money c_before = in.totals.base_cumulative;
+  const Money c_after = c_before + base;
+  t.step("base", {{"in_policy", in.split.in_policy.to_string()},
+                  {"earlier_paid", in.earlier_paid.to_string()}},
+         base.to_string(), "");
+  const Exact f_before = tiered_payout(p, threshold, bonus, c_before);
+  const Exact f_after = tiered_payout(p, threshold, bonus, c_after);
+  const Money raw = round(f_after, in.policy.rounding) - round(f_before, in.policy.rounding);
+  t.step("cumulative_payout",
+         {{"cumulative_before", c_before.to_string()}, {"cumulative_after", c_after.to_string()},
+          {"threshold", threshold.to_string()}, {"category_bonus", bonus.to_string()},
+          {"F_before", f_before.to_string()}, {"F_after", f_after.to_string()}},
+         raw.to_string(), "bands");
+  LayerOutcome out;
+  out.result.paid = apply_cap(raw, cap, in.totals.paid, out.result.capped);
+  t.step("paid", {{"payable", raw.to_string()}, {"cap_annual", cap_text(cap)},
+                  {"paid_this_year", in.totals.paid.to_string()}},
+         out.result.paid.to_string(), "cap_annual");
+  out.result.base = base;
+  out.result.details = {{"threshold", threshold.to_string()},
+                        {"cumulative_before", c_before.to_string()},
+                        {"cumulative_after", c_after.to_string()}};
+  out.movement.paid = out.result.paid;
+  out.movement.base_cumulative = base;
+  return out;
+}
+
+// Special benefit, medical assistance, hospital reduction, domain.md §3.3.
+LayerOutcome share_of_remainder(const ShareOfRemainder& p, const LayerInput& in, Tracer& t) {
+  const Money base = in.split.in_policy - in.earlier_paid;
+  const Money payable = round(base * p.ratio, in.policy.rounding);
+  t.step("payable", {{"in_policy", in.split.in_policy.to_string()},
+                     {"earlier_paid", in.earlier_paid.to_string()}, {"ratio", p.ratio.to_string()}},
+         payable.to_string(), "ratio");
+  LayerOutcome out;
+  out.result.paid = apply_cap(payable, p.cap_annual, in.totals.paid, out.result.capped);
+  t.step("paid", {{"payable", payable.to_string()}, {"cap_annual", cap_text(p.cap_annual)},
+                  {"paid_this_year", in.totals.paid.to_string()}},
+         out.result.paid.to_string(), "cap_annual");
+  out.result.base = base;
+  out.result.details = {{"ratio", p.ratio.to_string()}};
+  out.movement.paid = out.result.paid;
+  return out;
+}
+
+// The ceiling ratio for this claim: the lowest of the matching programmes, else the default.
+std::pair<Rate, std::string> ceiling_for(const PatientCeiling& p, const Claim& claim) {
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < p.programmes.size(); ++i) {
+    if (!has_prefix(claim.diagnoses, p.programmes[i].diagnosis_prefixes)) continue;
+    if (!best || p.programmes[i].ceiling_ratio < p.programmes[*best].ceiling_ratio) best = i;
+  }
+  if (!best) return {p.ceiling_ratio, "ceiling_ratio"};
+  return {p.programmes[*best].ceiling_ratio,
+          "programmes[" + std::to_string(*best) + "].ceiling_ratio"};
+}
+
+// Government backstop, domain.md §3.4.
+LayerOutcome patient_ceiling(const PatientCeiling& p, const LayerInput& in, Tracer& t) {
+  const Money share = in.split.in_policy - in.earlier_paid;
+  const auto [ratio, ratio_rule] = ceiling_for(p, in.claim);
+  const Money by_ratio = round(in.split.in_policy * ratio, in.policy.rounding);
+  t.step("allowed_by_ratio", {{"in_policy", in.split.in_policy.to_string()},
+                              {"ceiling_ratio", ratio.to_string()}},
+         by_ratio.to_string(), ratio_rule);
+  LayerOutcome out;
+  const Money allowed = apply_cap(by_ratio, p.ceiling_annual, in.totals.patient_share,
+                                  out.result.capped);
+  t.step("allowed", {{"allowed_by_ratio", by_ratio.to_string()},
+                     {"ceiling_annual", cap_text(p.ceiling_annual)},
+                     {"patient_share_this_year", in.totals.patient_share.to_string()}},
+         allowed.to_string(), "ceiling_annual");
+  out.result.paid = max(Money{}, share - allowed);
+  t.step("paid", {{"share", share.to_string()}, {"allowed", allowed.to_string()}},
+         out.result.paid.to_string(), "");
+  out.result.base = share;
+  out.result.details = {{"ceiling_ratio", ratio.to_string()}, {"allowed", allowed.to_string()},
+                        {"share", share.to_string()}};
+  out.movement.paid = out.result.paid;
+  out.movement.patient_share = share - out.result.paid;
+  return out;
+}
+
+}  // namespace
+
+LayerOutcome run_layer(const Layer& layer, const LayerInput& in, std::vector<TraceStep>& trace) {
+  Tracer t(layer, trace);
+  const std::string why_not = ineligibility(layer.eligibility, in.claim);
+  t.step("eligibility", {{"category", in.claim.category},
+                         {"in_region_or_referral", in.claim.in_region_or_referred() ? "true" : "false"}},
+         why_not.empty() ? "eligible" : why_not, "eligibility");
+  LayerOutcome out;
+  if (why_not.empty()) {
+    out = std::visit(
+        [&](const auto& p) -> LayerOutcome {
+          using P = std::decay_t<decltype(p)>;
+          if constexpr (std::is_same_v<P, DeductibleRatio>) return deductible_ratio(p, in, t);
+          if constexpr (std::is_same_v<P, TieredCumulative>) return tiered_cumulative(layer, p, in, t);
+          if constexpr (std::is_same_v<P, ShareOfRemainder>) return share_of_remainder(p, in, t);
+          if constexpr (std::is_same_v<P, PatientCeiling>) return patient_ceiling(p, in, t);
+        },
+        layer.params);
+  }
+  out.result.id = layer.id;
+  out.result.fund = layer.fund;
+  out.result.kind = layer.kind();
+  out.result.eligible = why_not.empty();
+  out.result.reason = why_not;
+  return out;
+}
+
+}  // namespace onestop::detail

@@ -1,0 +1,35 @@
+// The four layer kinds of domain.md §3, one function each. Internal to the engine: settle()
+// runs them in policy order.
+#pragma once
+
+#include <vector>
+
+#include "engine/accumulators.hpp"
+#include "engine/claim.hpp"
+#include "engine/policy.hpp"
+#include "engine/settlement.hpp"
+
+namespace onestop::detail {
+
+// What a layer sees: the claim, its split, what the earlier layers paid, and the person's
+// totals for this layer before the claim.
+struct LayerInput {
+  const Policy& policy;
+  const Claim& claim;
+  const Split& split;
+  const Money& earlier_paid;  // Σ paid of the layers before this one
+  const LayerTotals& totals;  // this layer's accumulators before the claim
+  bool repeat_admission;      // the person already had a settled claim this year
+};
+
+// A layer's result and how it moves the layer's accumulators.
+struct LayerOutcome {
+  LayerResult result;
+  LayerTotals movement;
+};
+
+// Runs one layer: eligibility first (an ineligible layer pays 0 and moves nothing), then the
+// rules of its kind. Appends its steps to `trace`.
+LayerOutcome run_layer(const Layer& layer, const LayerInput& in, std::vector<TraceStep>& trace);
+
+}  // namespace onestop::detail

@@ -1,0 +1,209 @@
+#include "engine/settle.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <map>
+
+#include "engine/layers.hpp"
+
+namespace onestop {
+namespace {
+
+Fields split_fields(const Split& s) {
+  return {{"total", s.total.to_string()},
+          {"out_of_policy", s.out_of_policy.to_string()},
+          {"over_limit", s.over_limit.to_string()},
+          {"pre_self_pay", s.pre_self_pay.to_string()}};
+}
+
+// Items whose code another item already used; allowed, but auditors want to see it.
+std::size_t duplicate_codes(const std::vector<Item>& items) {
+  std::map<std::string_view, int> seen;
+  std::size_t dups = 0;
+  for (const auto& item : items) {
+    if (++seen[item.code] > 1) ++dups;
+  }
+  return dups;
+}
+
+bool in_list(const std::vector<std::string>& list, const std::string& value) {
+  return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// The audit flags of domain.md §3.5 and a duplicate item-code count; flags never refuse a claim.
+std::vector<Flag> audit_flags(const Policy& policy, const Claim& claim, const Settlement& s) {
+  std::vector<Flag> flags;
+  const Exact total = s.split.total.exact();
+  const Money outside = s.split.out_of_policy + s.split.over_limit;
+  if (!s.split.total.is_zero() &&
+      outside.exact() > total * policy.audit.out_of_catalogue_share_max) {
+    flags.push_back({"out_of_catalogue_share_high", "",
+                     "out-of-catalogue " + outside.to_string() + " is above " +
+                         policy.audit.out_of_catalogue_share_max.to_string() + " of the total"});
+  }
+  if (!s.split.total.is_zero() && in_list(policy.audit.target_categories, claim.category) &&
+      s.fund_paid.exact() < total * policy.audit.reimbursement_target) {
+    flags.push_back({"reimbursement_below_target", "",
+                     "funds paid " + s.fund_paid.to_string() + " of " + s.split.total.to_string() +
+                         ", below the target " + policy.audit.reimbursement_target.to_string()});
+  }
+  for (const auto& layer : s.layers) {
+    if (layer.capped) {
+      flags.push_back({"annual_cap_reached", layer.id, "the layer's annual limit bound its payment"});
+    }
+  }
+  if (const auto dups = duplicate_codes(claim.items)) {
+    flags.push_back({"duplicate_item_code", "",
+                     std::to_string(dups) + " item(s) repeat an earlier item's code"});
+  }
+  return flags;
+}
+
+std::optional<Error> check_claim(const Policy& policy, const Claim& claim) {
+  if (auto e = validate(claim)) return e;
+  if (!policy.knows_category(claim.category)) {
+    return Error{"unknown_category", "patient.category",
+                 "category '" + claim.category + "' is not one of policy " + policy.id + "'s"};
+  }
+  if (!policy.effective_on(claim.discharged_on)) {
+    return Error{"policy_not_effective", "discharged_on",
+                 "policy " + policy.id + " is not in force on " + claim.discharged_on.to_string()};
+  }
+  return std::nullopt;
+}
+
+// Items and their sums (domain.md §2).
+void split_claim(const Policy& policy, const Claim& claim, Settlement& s) {
+  s.items.reserve(claim.items.size());
+  for (const auto& item : claim.items) {
+    ItemSplit is{item.code, item.item_class, split_item(item, policy.b_share, policy.rounding)};
+    s.split += is.split;
+    s.items.push_back(std::move(is));
+  }
+  s.trace.push_back({"items", "split", split_fields(s.split), s.split.in_policy.to_string(),
+                     "items.b_share"});
+}
+
+Settlement compute(const Policy& policy, const Claim& claim, const Accumulators& before) {
+  Settlement s;
+  s.hospital_id = claim.hospital_id;
+  s.bill_no = claim.bill_no;
+  s.patient_id = claim.patient_id;
+  s.category = claim.category;
+  s.year = claim.year();
+  s.policy_id = policy.id;
+  s.policy_sha256 = policy.sha256;
+  s.before = before;
+  s.after = before;
+  s.after.admissions += 1;
+  s.trace.reserve(4 + 6 * policy.layers.size());
+  split_claim(policy, claim, s);
+
+  for (const auto& layer : policy.layers) {
+    const LayerTotals totals = before.of(layer.id);
+    const detail::LayerInput in{policy, claim, s.split, s.fund_paid, totals, before.admissions > 0};
+    auto out = detail::run_layer(layer, in, s.trace);
+    s.fund_paid += out.result.paid;
+    if (!out.movement.is_zero()) s.after.layers[layer.id] = totals + out.movement;
+    s.layers.push_back(std::move(out.result));
+  }
+  s.patient_pays = s.split.total - s.fund_paid;
+  s.trace.push_back({"claim", "patient_pays",
+                     {{"total", s.split.total.to_string()}, {"fund_paid", s.fund_paid.to_string()}},
+                     s.patient_pays.to_string(), ""});
+  s.flags = audit_flags(policy, claim, s);
+  return s;
+}
+
+Error broken(const std::string& what) {
+  return Error{"internal", "", "settlement invariant broken: " + what};
+}
+
+std::optional<Error> check_split(const Settlement& s) {
+  Split sum;
+  for (const auto& item : s.items) sum += item.split;
+  if (!(sum == s.split)) return broken("items do not add up to the claim's split");
+  const Split& p = s.split;
+  for (const Money* m : {&p.total, &p.out_of_policy, &p.over_limit, &p.pre_self_pay, &p.in_policy,
+                         &s.fund_paid, &s.patient_pays}) {
+    if (m->is_negative()) return broken("a claim amount is negative");
+  }
+  if (p.total != p.out_of_policy + p.over_limit + p.pre_self_pay + p.in_policy) {
+    return broken("total != out_of_policy + over_limit + pre_self_pay + in_policy");
+  }
+  if (p.total != s.fund_paid + s.patient_pays) return broken("total != fund_paid + patient_pays");
+  return std::nullopt;
+}
+
+std::optional<Error> check_layer(const Layer& layer, const LayerResult& r, const Settlement& s) {
+  if (r.id != layer.id) return broken("layers out of policy order at " + layer.id);
+  if (r.paid.is_negative() || r.paid > r.base) return broken(layer.id + " paid outside [0, base]");
+  if (!r.eligible && !r.paid.is_zero()) return broken(layer.id + " paid while ineligible");
+  const LayerTotals moved = s.after.of(layer.id) - s.before.of(layer.id);
+  if (moved.paid != r.paid) return broken(layer.id + " accumulator moved by other than paid");
+  if (!r.eligible && !moved.is_zero()) return broken(layer.id + " ineligible but moved");
+  const LayerTotals after = s.after.of(layer.id);
+  if (const auto cap = cap_annual(layer, s.category); cap && !r.paid.is_zero() && after.paid > *cap) {
+    return broken(layer.id + " exceeds its annual cap");
+  }
+  if (moved.patient_share.is_negative()) return broken(layer.id + " patient share went negative");
+  const auto* pc = std::get_if<PatientCeiling>(&layer.params);
+  if (pc && pc->ceiling_annual && !moved.patient_share.is_zero() &&
+      after.patient_share > *pc->ceiling_annual) {
+    return broken(layer.id + " exceeds its annual ceiling");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Split& Split::operator+=(const Split& o) {
+  total += o.total;
+  out_of_policy += o.out_of_policy;
+  over_limit += o.over_limit;
+  pre_self_pay += o.pre_self_pay;
+  in_policy += o.in_policy;
+  return *this;
+}
+
+Split split_item(const Item& item, const Rate& b_share, Rounding rounding) {
+  Split s;
+  s.total = item.amount;
+  if (item.item_class == ItemClass::C) {
+    s.out_of_policy = item.amount;
+    return s;
+  }
+  s.over_limit = item.over_limit;
+  if (item.item_class == ItemClass::B) {
+    s.pre_self_pay = round((item.amount - item.over_limit) * b_share, rounding);
+  }
+  s.in_policy = item.amount - s.over_limit - s.pre_self_pay;
+  return s;
+}
+
+std::optional<Error> check_invariants(const Policy& policy, const Settlement& s) {
+  if (auto e = check_split(s)) return e;
+  if (s.layers.size() != policy.layers.size()) return broken("not every layer reported");
+  Money sum;
+  for (std::size_t i = 0; i < s.layers.size(); ++i) {
+    if (auto e = check_layer(policy.layers[i], s.layers[i], s)) return e;
+    sum += s.layers[i].paid;
+  }
+  if (sum != s.fund_paid) return broken("fund_paid != Σ layer payments");
+  if (s.after.admissions != s.before.admissions + 1) return broken("admissions not counted once");
+  return std::nullopt;
+}
+
+Result<Settlement> settle(const Policy& policy, const Claim& claim, const Accumulators& before) {
+  if (auto e = check_claim(policy, claim)) return *e;
+  try {
+    Settlement s = compute(policy, claim, before);
+    if (auto e = check_invariants(policy, s)) return *e;
+    return s;
+  } catch (const std::exception& ex) {
+    // Within the input limits nothing can overflow; reaching here is a bug, reported as such.
+    return Error{"internal", "", std::string("settlement failed: ") + ex.what()};
+  }
+}
+
+}  // namespace onestop

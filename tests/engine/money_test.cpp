@@ -1,0 +1,81 @@
+#include "engine/money.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+namespace onestop {
+namespace {
+
+TEST(Money, ParsesAndFormatsExactlyTwoDecimals) {
+  EXPECT_EQ(Money::parse("1234.50")->fen(), 123450);
+  EXPECT_EQ(Money::parse("0.05")->fen(), 5);
+  EXPECT_EQ(Money::parse("-3.00")->fen(), -300);
+  EXPECT_EQ(Money::parse("1234.50")->to_string(), "1234.50");
+  EXPECT_EQ(Money::from_fen(-5).to_string(), "-0.05");
+  EXPECT_EQ(Money::from_fen(0).to_string(), "0.00");
+}
+
+TEST(Money, RefusesEverythingElse) {
+  for (const char* bad : {"12.345", "12", "12.5", "1e3", "1.0e3", " 1.00", "1.00 ", "+1.00",
+                          "01.00", ".50", "1.", "", "-", "1,000.00", "１.00", "1.0a", "--1.00",
+                          "123456789012345678901.00"}) {
+    EXPECT_FALSE(Money::parse(bad).has_value()) << bad;
+  }
+}
+
+TEST(Money, OverflowThrowsInsteadOfWrapping) {
+  // checked_int128_t is sign-magnitude: 128 bits of magnitude, so 2^127 + 2^127 overflows.
+  const Money huge = Money::from_fen(Int128(1) << 127);
+  EXPECT_THROW((void)(huge + huge), std::overflow_error);
+  EXPECT_THROW((void)Money::from_fen(Int128(1) << 70).fen_i64(), std::overflow_error);
+}
+
+TEST(Rate, ParsesExactDecimals) {
+  EXPECT_EQ(Rate::parse("0.65")->micro(), 650000);
+  EXPECT_EQ(Rate::parse("1")->micro(), 1000000);
+  EXPECT_EQ(Rate::parse("0.000001")->micro(), 1);
+  EXPECT_EQ(Rate::parse("0.65")->to_string(), "0.65");
+  EXPECT_EQ(Rate::parse("0.10")->to_string(), "0.1");
+  for (const char* bad : {"0.0000001", "-0.1", ".5", "0.", "1e-2", "0,5", "", " 0.1", "00.1"}) {
+    EXPECT_FALSE(Rate::parse(bad).has_value()) << bad;
+  }
+}
+
+struct RoundCase {
+  const char* amount;
+  const char* rate;
+  Rounding mode;
+  const char* expected;
+};
+
+class RoundingTable : public ::testing::TestWithParam<RoundCase> {};
+
+TEST_P(RoundingTable, RoundsAsNamed) {
+  const RoundCase& c = GetParam();
+  const Exact product = *Money::parse(c.amount) * *Rate::parse(c.rate);
+  EXPECT_EQ(round(product, c.mode).to_string(), c.expected);
+}
+
+// 0.05 × 0.5 = 0.025; 0.15 × 0.5 = 0.075; 0.01 × 0.3 = 0.003; negative values mirror.
+INSTANTIATE_TEST_SUITE_P(
+    Money, RoundingTable,
+    ::testing::Values(RoundCase{"0.05", "0.5", Rounding::half_up, "0.03"},
+                      RoundCase{"0.05", "0.5", Rounding::half_even, "0.02"},
+                      RoundCase{"0.15", "0.5", Rounding::half_even, "0.08"},
+                      RoundCase{"0.05", "0.5", Rounding::down, "0.02"},
+                      RoundCase{"0.01", "0.3", Rounding::up, "0.01"},
+                      RoundCase{"0.01", "0.3", Rounding::half_up, "0.00"},
+                      RoundCase{"-0.05", "0.5", Rounding::half_up, "-0.03"},
+                      RoundCase{"-0.05", "0.5", Rounding::down, "-0.02"},
+                      RoundCase{"326.62", "1", Rounding::half_up, "326.62"},
+                      RoundCase{"502.50", "0.65", Rounding::half_up, "326.63"}));
+
+TEST(Exact, ProductOfTwoRatesStaysExact) {
+  const Exact e = (*Money::parse("800.01") * *Rate::parse("0.5")) * *Rate::parse("0.5");
+  EXPECT_EQ(e.to_string(), "200.0025");
+  EXPECT_EQ(round(e, Rounding::half_up).to_string(), "200.00");
+}
+
+}  // namespace
+}  // namespace onestop

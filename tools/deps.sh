@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, the Debian packages OneStop needs to build, test and run — only those
+# missing, so a machine that has them is not touched. Sourced by tools/test and tools/run.
+onestop_packages=(
+  g++ make cmake pkg-config git ca-certificates
+  libboost-dev libsqlite3-dev sqlite3 libpoco-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  curl
+)
+
+onestop_install_deps() {
+  local missing=()
+  for p in "${onestop_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "onestop: installing ${missing[*]}"
+    local sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+  fi
+}
+
+# Configures and builds into $1 (default build/) with any extra cmake arguments.
+onestop_build() {
+  local dir=${1:-build}
+  shift || true
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j"$(nproc)"
+}

@@ -1,0 +1,33 @@
+// Shared plumbing of the onestop subcommands: option parsing with Poco::Util, help text, and
+// exit codes. Each subcommand is a plain function from arguments to an exit code.
+#pragma once
+
+#include <Poco/Util/OptionSet.h>
+
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace onestop::cli {
+
+// Exit codes shared by every subcommand.
+inline constexpr int kOk = 0;
+inline constexpr int kFailed = 1;  // ran, but some input was refused or a check failed
+inline constexpr int kUsage = 2;   // bad command line, unreadable configuration
+
+struct Parsed {
+  std::map<std::string, std::string> options;  // full option name -> value ("" for flags)
+  std::vector<std::string> positional;
+  bool help = false;
+};
+
+// Parses `args` against `options` (a --help option is added); on a usage error prints it with
+// the help to `err` and returns nullopt.
+std::optional<Parsed> parse(const std::string& command, const std::string& usage,
+                            const std::string& description, Poco::Util::OptionSet options,
+                            const std::vector<std::string>& args, std::ostream& out,
+                            std::ostream& err);
+
+}  // namespace onestop::cli

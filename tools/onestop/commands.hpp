@@ -1,0 +1,26 @@
+// The onestop subcommands. Each takes its arguments (after the command name) and the standard
+// streams, and returns the process exit code (cli::kOk, kFailed, kUsage).
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "tools/onestop/cli.hpp"
+
+namespace onestop::cli {
+
+// onestop settle --policy FILE [--format jsonl|slip] [CLAIMS.jsonl]   (design.md §5)
+int settle_command(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                   std::ostream& err);
+
+// onestop serve [--config FILE] [--key=value ...]   the HTTP service (adapters/http)
+int serve_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// onestop verify [--db FILE]: checks the hash chain and replays every record to the fen.
+int verify_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// onestop roster import FILE.csv [--db FILE]: replaces the roster, all-or-nothing.
+int roster_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+}  // namespace onestop::cli
