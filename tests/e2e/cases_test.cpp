@@ -19,14 +19,14 @@ namespace {
 
 using testing::source_path;
 
-struct Run {
+struct Process {
   int status = -1;
   std::vector<std::string> lines;
 };
 
 // Runs the onestop binary with `args` through the shell and collects its standard output.
-Run run_onestop(const std::string& args) {
-  Run run;
+Process run_onestop(const std::string& args) {
+  Process run;
   const std::string command = std::string(ONESTOP_BINARY) + " " + args;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return run;
@@ -74,7 +74,7 @@ void expect_matches(const Poco::JSON::Object::Ptr& expected, const Poco::JSON::O
 
 TEST(Cases, Zhaoshan2020ReproducedToTheFen) {
   const auto expected = read_lines(source_path("tests/cases/zhaoshan-2020.expected.jsonl"));
-  const Run run = run_onestop("settle --policy " +
+  const Process run = run_onestop("settle --policy " +
                               source_path("config/policies/zhaoshan-2020.json") + " " +
                               source_path("tests/cases/zhaoshan-2020.claims.jsonl"));
   EXPECT_EQ(run.status, 0);
@@ -88,8 +88,8 @@ TEST(Cases, Zhaoshan2020ReproducedToTheFen) {
 TEST(Cases, OutputIsByteIdenticalAcrossRuns) {
   const std::string args = "settle --policy " + source_path("config/policies/zhaoshan-2020.json") +
                            " < " + source_path("tests/cases/zhaoshan-2020.claims.jsonl");
-  const Run first = run_onestop(args);
-  const Run second = run_onestop(args);
+  const Process first = run_onestop(args);
+  const Process second = run_onestop(args);
   EXPECT_EQ(first.status, 0);
   EXPECT_EQ(first.lines, second.lines);
   EXPECT_EQ(first.lines.size(), 93u);
@@ -106,7 +106,7 @@ TEST(Cases, BadLinesYieldErrorLinesAndTheRunContinues) {
     out << "{not json\n";
     out << claims[1] << "\n";
   }
-  const Run run = run_onestop("settle --policy " +
+  const Process run = run_onestop("settle --policy " +
                               source_path("config/policies/zhaoshan-2020.json") + " " + path);
   EXPECT_EQ(run.status, 1);
   ASSERT_EQ(run.lines.size(), 4u);
@@ -127,7 +127,7 @@ TEST(Cases, UsageErrorsExitTwo) {
 }
 
 TEST(Cases, SlipIsATableForPeople) {
-  const Run run = run_onestop("settle --format slip --policy " +
+  const Process run = run_onestop("settle --format slip --policy " +
                               source_path("config/policies/zhaoshan-2020.json") + " " +
                               source_path("tests/cases/zhaoshan-2020.claims.jsonl"));
   EXPECT_EQ(run.status, 0);

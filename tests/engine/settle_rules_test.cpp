@@ -216,8 +216,8 @@ TEST(SettleRules, RefusesWhatItCannotSettle) {
   EXPECT_EQ(r.error().field, "patient.category");
 
   Claim late = ClaimBuilder().a("1.00");
-  late.admitted_on = *Date::parse("2021-01-02");
-  late.discharged_on = *Date::parse("2021-01-03");
+  late.admitted_on = *Date::parse("2019-12-20");
+  late.discharged_on = *Date::parse("2019-12-31");  // before the policy took effect
   r = settle(reference_policy(), late, {});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "policy_not_effective");
