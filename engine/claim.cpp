@@ -23,10 +23,11 @@ std::optional<Error> check_id(const std::string& value, std::string_view field) 
   return std::nullopt;
 }
 
-std::optional<Error> check_amount(const Money& amount, const std::string& field) {
-  if (amount.is_negative()) return Error{"negative_amount", field, "must not be negative"};
+// The path is built only for an error: validation runs on every settlement.
+std::optional<Error> check_amount(const Money& amount, std::size_t i, std::string_view field) {
+  if (amount.is_negative()) return Error{"negative_amount", item_path(i, field), "must not be negative"};
   if (amount > Money::from_fen(limits::kItemAmountFen)) {
-    return Error{"amount_too_large", field,
+    return Error{"amount_too_large", item_path(i, field),
                  "exceeds " + Money::from_fen(limits::kItemAmountFen).to_string()};
   }
   return std::nullopt;
@@ -34,8 +35,8 @@ std::optional<Error> check_amount(const Money& amount, const std::string& field)
 
 std::optional<Error> check_item(const Item& item, std::size_t i) {
   if (item.code.empty()) return Error{"empty", item_path(i, "code"), "must not be empty"};
-  if (auto e = check_amount(item.amount, item_path(i, "amount"))) return e;
-  if (auto e = check_amount(item.over_limit, item_path(i, "over_limit"))) return e;
+  if (auto e = check_amount(item.amount, i, "amount")) return e;
+  if (auto e = check_amount(item.over_limit, i, "over_limit")) return e;
   if (item.over_limit > item.amount) {
     return Error{"over_limit_exceeds_amount", item_path(i, "over_limit"),
                  "over_limit " + item.over_limit.to_string() + " exceeds the item's amount " +

@@ -1,6 +1,7 @@
 #include "engine/layers.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 
 namespace onestop::detail {
 namespace {
@@ -10,12 +11,15 @@ class Tracer {
  public:
   Tracer(const Layer& layer, std::vector<TraceStep>& trace) : layer_(layer), trace_(trace) {}
 
-  void step(std::string name, Fields inputs, std::string value, std::string_view rule) {
-    trace_.push_back({layer_.id, std::move(name), std::move(inputs), std::move(value),
-                      rule.empty() ? std::string() : path(rule)});
-  }
-  std::string path(std::string_view rule) const {
-    return "layers." + layer_.id + "." + std::string(rule);
+  // Appends a step; `rule` is the parameter's path within the layer (see TraceStep).
+  void step(std::string_view name, std::initializer_list<Field> inputs, Value value,
+            std::string_view rule) {
+    TraceStep& st = trace_.emplace_back();
+    st.layer = layer_.id;
+    st.step = name;
+    st.inputs.assign(inputs.begin(), inputs.end());
+    st.value = std::move(value);
+    st.rule = rule;
   }
 
  private:
@@ -47,7 +51,7 @@ std::string ineligibility(const Eligibility& e, const Claim& claim) {
   return "";
 }
 
-std::string cap_text(const std::optional<Money>& cap) { return cap ? cap->to_string() : "none"; }
+Value cap_value(const std::optional<Money>& cap) { return cap ? Value(*cap) : Value("none"); }
 
 // min(amount, cap − used) where a cap is set; `capped` tells whether the cap bound.
 Money apply_cap(const Money& amount, const std::optional<Money>& cap, const Money& used,
@@ -75,42 +79,42 @@ LayerOutcome deductible_ratio(const DeductibleRatio& p, const LayerInput& in, Tr
   if (in.repeat_admission) nominal = nominal * p.repeat_factor;
   Money deductible = round(nominal, in.policy.rounding);
   t.step("deductible_nominal",
-         {{"nominal", p.deductible[level].to_string()},
-          {"category_reduction", adj.deductible_reduction.to_string()},
-          {"repeat_factor", in.repeat_admission ? p.repeat_factor.to_string() : "1"}},
-         deductible.to_string(), "deductible." + lvl);
+         {{"nominal", p.deductible[level]},
+          {"category_reduction", adj.deductible_reduction},
+          {"repeat_factor", in.repeat_admission ? p.repeat_factor : Rate::one()}},
+         deductible, std::string("deductible.") + lvl);
   if (p.deductible_limit_annual) {
     deductible = min(deductible, max(Money{}, *p.deductible_limit_annual - in.totals.deductible_charged));
   }
   deductible = min(deductible, in_policy);
   t.step("deductible",
-         {{"nominal", nominal.to_string()},
-          {"annual_limit", cap_text(p.deductible_limit_annual)},
-          {"charged_this_year", in.totals.deductible_charged.to_string()},
-          {"in_policy", in_policy.to_string()}},
-         deductible.to_string(), "deductible_limit_annual");
+         {{"nominal", nominal},
+          {"annual_limit", cap_value(p.deductible_limit_annual)},
+          {"charged_this_year", in.totals.deductible_charged},
+          {"in_policy", in_policy}},
+         deductible, "deductible_limit_annual");
 
   const bool unreferred = !in.claim.in_region_or_referred();
   const Rate ratio =
       add_rates(p.ratio[level], adj.ratio_bonus, unreferred ? p.unreferred_penalty : Rate::zero());
   t.step("ratio",
-         {{"level_ratio", p.ratio[level].to_string()},
-          {"category_bonus", adj.ratio_bonus.to_string()},
-          {"unreferred_penalty", unreferred ? p.unreferred_penalty.to_string() : "0"}},
-         ratio.to_string(), "ratio." + lvl);
+         {{"level_ratio", p.ratio[level]},
+          {"category_bonus", adj.ratio_bonus},
+          {"unreferred_penalty", unreferred ? p.unreferred_penalty : Rate::zero()}},
+         ratio, std::string("ratio.") + lvl);
 
   const Money payable = round((in_policy - deductible) * ratio, in.policy.rounding);
-  t.step("payable", {{"in_policy", in_policy.to_string()}, {"deductible", deductible.to_string()},
-                     {"ratio", ratio.to_string()}},
-         payable.to_string(), "ratio." + lvl);
+  t.step("payable", {{"in_policy", in_policy}, {"deductible", deductible},
+                     {"ratio", ratio}},
+         payable, std::string("ratio.") + lvl);
   LayerOutcome out;
   out.result.paid = apply_cap(payable, p.cap_annual, in.totals.paid, out.result.capped);
-  t.step("paid", {{"payable", payable.to_string()}, {"cap_annual", cap_text(p.cap_annual)},
-                  {"paid_this_year", in.totals.paid.to_string()}},
-         out.result.paid.to_string(), "cap_annual");
+  t.step("paid", {{"payable", payable}, {"cap_annual", cap_value(p.cap_annual)},
+                  {"paid_this_year", in.totals.paid}},
+         out.result.paid, "cap_annual");
   out.result.base = in_policy;
-  out.result.details = {{"deductible", deductible.to_string()}, {"ratio", ratio.to_string()},
-                        {"payable", payable.to_string()}};
+  out.result.details = {{"deductible", deductible}, {"ratio", ratio},
+                        {"payable", payable}};
   out.movement.paid = out.result.paid;
   out.movement.deductible_charged = deductible;
   return out;
@@ -140,26 +144,26 @@ LayerOutcome tiered_cumulative(const Layer& layer, const TieredCumulative& p, co
   const Money base = in.split.in_policy - in.earlier_paid;
   const Money c_before = in.totals.base_cumulative;
   const Money c_after = c_before + base;
-  t.step("base", {{"in_policy", in.split.in_policy.to_string()},
-                  {"earlier_paid", in.earlier_paid.to_string()}},
-         base.to_string(), "");
+  t.step("base", {{"in_policy", in.split.in_policy},
+                  {"earlier_paid", in.earlier_paid}},
+         base, "");
   const Exact f_before = tiered_payout(p, threshold, bonus, c_before);
   const Exact f_after = tiered_payout(p, threshold, bonus, c_after);
   const Money raw = round(f_after, in.policy.rounding) - round(f_before, in.policy.rounding);
   t.step("cumulative_payout",
-         {{"cumulative_before", c_before.to_string()}, {"cumulative_after", c_after.to_string()},
-          {"threshold", threshold.to_string()}, {"category_bonus", bonus.to_string()},
-          {"F_before", f_before.to_string()}, {"F_after", f_after.to_string()}},
-         raw.to_string(), "bands");
+         {{"cumulative_before", c_before}, {"cumulative_after", c_after},
+          {"threshold", threshold}, {"category_bonus", bonus},
+          {"F_before", f_before}, {"F_after", f_after}},
+         raw, "bands");
   LayerOutcome out;
   out.result.paid = apply_cap(raw, cap, in.totals.paid, out.result.capped);
-  t.step("paid", {{"payable", raw.to_string()}, {"cap_annual", cap_text(cap)},
-                  {"paid_this_year", in.totals.paid.to_string()}},
-         out.result.paid.to_string(), "cap_annual");
+  t.step("paid", {{"payable", raw}, {"cap_annual", cap_value(cap)},
+                  {"paid_this_year", in.totals.paid}},
+         out.result.paid, "cap_annual");
   out.result.base = base;
-  out.result.details = {{"threshold", threshold.to_string()},
-                        {"cumulative_before", c_before.to_string()},
-                        {"cumulative_after", c_after.to_string()}};
+  out.result.details = {{"threshold", threshold},
+                        {"cumulative_before", c_before},
+                        {"cumulative_after", c_after}};
   out.movement.paid = out.result.paid;
   out.movement.base_cumulative = base;
   return out;
@@ -169,16 +173,16 @@ LayerOutcome tiered_cumulative(const Layer& layer, const TieredCumulative& p, co
 LayerOutcome share_of_remainder(const ShareOfRemainder& p, const LayerInput& in, Tracer& t) {
   const Money base = in.split.in_policy - in.earlier_paid;
   const Money payable = round(base * p.ratio, in.policy.rounding);
-  t.step("payable", {{"in_policy", in.split.in_policy.to_string()},
-                     {"earlier_paid", in.earlier_paid.to_string()}, {"ratio", p.ratio.to_string()}},
-         payable.to_string(), "ratio");
+  t.step("payable", {{"in_policy", in.split.in_policy},
+                     {"earlier_paid", in.earlier_paid}, {"ratio", p.ratio}},
+         payable, "ratio");
   LayerOutcome out;
   out.result.paid = apply_cap(payable, p.cap_annual, in.totals.paid, out.result.capped);
-  t.step("paid", {{"payable", payable.to_string()}, {"cap_annual", cap_text(p.cap_annual)},
-                  {"paid_this_year", in.totals.paid.to_string()}},
-         out.result.paid.to_string(), "cap_annual");
+  t.step("paid", {{"payable", payable}, {"cap_annual", cap_value(p.cap_annual)},
+                  {"paid_this_year", in.totals.paid}},
+         out.result.paid, "cap_annual");
   out.result.base = base;
-  out.result.details = {{"ratio", p.ratio.to_string()}};
+  out.result.details = {{"ratio", p.ratio}};
   out.movement.paid = out.result.paid;
   return out;
 }
@@ -200,22 +204,22 @@ LayerOutcome patient_ceiling(const PatientCeiling& p, const LayerInput& in, Trac
   const Money share = in.split.in_policy - in.earlier_paid;
   const auto [ratio, ratio_rule] = ceiling_for(p, in.claim);
   const Money by_ratio = round(in.split.in_policy * ratio, in.policy.rounding);
-  t.step("allowed_by_ratio", {{"in_policy", in.split.in_policy.to_string()},
-                              {"ceiling_ratio", ratio.to_string()}},
-         by_ratio.to_string(), ratio_rule);
+  t.step("allowed_by_ratio", {{"in_policy", in.split.in_policy},
+                              {"ceiling_ratio", ratio}},
+         by_ratio, ratio_rule);
   LayerOutcome out;
   const Money allowed = apply_cap(by_ratio, p.ceiling_annual, in.totals.patient_share,
                                   out.result.capped);
-  t.step("allowed", {{"allowed_by_ratio", by_ratio.to_string()},
-                     {"ceiling_annual", cap_text(p.ceiling_annual)},
-                     {"patient_share_this_year", in.totals.patient_share.to_string()}},
-         allowed.to_string(), "ceiling_annual");
+  t.step("allowed", {{"allowed_by_ratio", by_ratio},
+                     {"ceiling_annual", cap_value(p.ceiling_annual)},
+                     {"patient_share_this_year", in.totals.patient_share}},
+         allowed, "ceiling_annual");
   out.result.paid = max(Money{}, share - allowed);
-  t.step("paid", {{"share", share.to_string()}, {"allowed", allowed.to_string()}},
-         out.result.paid.to_string(), "");
+  t.step("paid", {{"share", share}, {"allowed", allowed}},
+         out.result.paid, "");
   out.result.base = share;
-  out.result.details = {{"ceiling_ratio", ratio.to_string()}, {"allowed", allowed.to_string()},
-                        {"share", share.to_string()}};
+  out.result.details = {{"ceiling_ratio", ratio}, {"allowed", allowed},
+                        {"share", share}};
   out.movement.paid = out.result.paid;
   out.movement.patient_share = share - out.result.paid;
   return out;
@@ -227,8 +231,8 @@ LayerOutcome run_layer(const Layer& layer, const LayerInput& in, std::vector<Tra
   Tracer t(layer, trace);
   const std::string why_not = ineligibility(layer.eligibility, in.claim);
   t.step("eligibility", {{"category", in.claim.category},
-                         {"in_region_or_referral", in.claim.in_region_or_referred() ? "true" : "false"}},
-         why_not.empty() ? "eligible" : why_not, "eligibility");
+                         {"in_region_or_referral", in.claim.in_region_or_referred()}},
+         why_not.empty() ? Value("eligible") : Value(why_not), "eligibility");
   LayerOutcome out;
   if (why_not.empty()) {
     out = std::visit(

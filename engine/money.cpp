@@ -1,5 +1,6 @@
 #include "engine/money.hpp"
 
+#include <charconv>
 #include <cstdint>
 #include <stdexcept>
 
@@ -65,11 +66,21 @@ std::int64_t Money::fen_i64() const {
 }
 
 std::string Money::to_string() const {
-  Int128 a = fen_ < 0 ? Int128(-fen_) : fen_;
-  std::string whole = Int128(a / 100).str();
+  // Every amount within the limits fits in int64; format those without Boost's generic str().
+  if (fen_ >= INT64_MIN / 2 && fen_ <= INT64_MAX / 2) {
+    const std::int64_t fen = fen_.convert_to<std::int64_t>();
+    const std::uint64_t a = fen < 0 ? static_cast<std::uint64_t>(-fen) : static_cast<std::uint64_t>(fen);
+    char buf[32];
+    char* end = std::to_chars(buf, buf + sizeof buf, a / 100).ptr;
+    *end++ = '.';
+    *end++ = static_cast<char>('0' + a % 100 / 10);
+    *end++ = static_cast<char>('0' + a % 10);
+    return (fen < 0 ? "-" : "") + std::string(buf, end);
+  }
+  const Int128 a = fen_ < 0 ? Int128(-fen_) : fen_;
   const int frac = (a % 100).convert_to<int>();
   std::string out = fen_ < 0 ? "-" : "";
-  out += whole;
+  out += Int128(a / 100).str();
   out += '.';
   out += static_cast<char>('0' + frac / 10);
   out += static_cast<char>('0' + frac % 10);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <map>
 
 #include "engine/layers.hpp"
 
@@ -10,20 +9,20 @@ namespace onestop {
 namespace {
 
 Fields split_fields(const Split& s) {
-  return {{"total", s.total.to_string()},
-          {"out_of_policy", s.out_of_policy.to_string()},
-          {"over_limit", s.over_limit.to_string()},
-          {"pre_self_pay", s.pre_self_pay.to_string()}};
+  return {{"total", s.total},
+          {"out_of_policy", s.out_of_policy},
+          {"over_limit", s.over_limit},
+          {"pre_self_pay", s.pre_self_pay}};
 }
 
 // Items whose code another item already used; allowed, but auditors want to see it.
 std::size_t duplicate_codes(const std::vector<Item>& items) {
-  std::map<std::string_view, int> seen;
-  std::size_t dups = 0;
-  for (const auto& item : items) {
-    if (++seen[item.code] > 1) ++dups;
-  }
-  return dups;
+  std::vector<std::string_view> codes;
+  codes.reserve(items.size());
+  for (const auto& item : items) codes.push_back(item.code);
+  std::sort(codes.begin(), codes.end());
+  return codes.size() - static_cast<std::size_t>(
+                            std::unique(codes.begin(), codes.end()) - codes.begin());
 }
 
 bool in_list(const std::vector<std::string>& list, const std::string& value) {
@@ -80,8 +79,7 @@ void split_claim(const Policy& policy, const Claim& claim, Settlement& s) {
     s.split += is.split;
     s.items.push_back(std::move(is));
   }
-  s.trace.push_back({"items", "split", split_fields(s.split), s.split.in_policy.to_string(),
-                     "items.b_share"});
+  s.trace.push_back({"items", "split", split_fields(s.split), s.split.in_policy, "b_share"});
 }
 
 Settlement compute(const Policy& policy, const Claim& claim, const Accumulators& before) {
@@ -108,9 +106,8 @@ Settlement compute(const Policy& policy, const Claim& claim, const Accumulators&
     s.layers.push_back(std::move(out.result));
   }
   s.patient_pays = s.split.total - s.fund_paid;
-  s.trace.push_back({"claim", "patient_pays",
-                     {{"total", s.split.total.to_string()}, {"fund_paid", s.fund_paid.to_string()}},
-                     s.patient_pays.to_string(), ""});
+  s.trace.push_back({"claim", "patient_pays", {{"total", s.split.total}, {"fund_paid", s.fund_paid}},
+                     s.patient_pays, ""});
   s.flags = audit_flags(policy, claim, s);
   return s;
 }
@@ -156,15 +153,6 @@ std::optional<Error> check_layer(const Layer& layer, const LayerResult& r, const
 }
 
 }  // namespace
-
-Split& Split::operator+=(const Split& o) {
-  total += o.total;
-  out_of_policy += o.out_of_policy;
-  over_limit += o.over_limit;
-  pre_self_pay += o.pre_self_pay;
-  in_policy += o.in_policy;
-  return *this;
-}
 
 Split split_item(const Item& item, const Rate& b_share, Rounding rounding) {
   Split s;

@@ -3,8 +3,11 @@
 // from which every fen can be redone by hand.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "engine/accumulators.hpp"
@@ -14,8 +17,35 @@
 
 namespace onestop {
 
-// Name/value pairs, values already in wire form ("400.00", "0.75", "true").
-using Fields = std::vector<std::pair<std::string, std::string>>;
+// A value in a trace step or a layer's details, kept exact; text() is its wire form
+// ("400.00", "0.75", "326.625", "true"). Formatting waits until someone reads it.
+class Value {
+ public:
+  Value() = default;
+  Value(Money m) : v_(std::move(m)) {}          // NOLINT(google-explicit-constructor)
+  Value(Rate r) : v_(r) {}                      // NOLINT(google-explicit-constructor)
+  Value(Exact e) : v_(std::move(e)) {}          // NOLINT(google-explicit-constructor)
+  Value(std::string s) : v_(std::move(s)) {}    // NOLINT(google-explicit-constructor)
+  Value(const char* s) : v_(std::string(s)) {}  // NOLINT(google-explicit-constructor)
+  Value(bool b) : v_(b) {}                      // NOLINT(google-explicit-constructor)
+
+  std::string text() const;
+  // True for amounts, rates and exact values: the wire writes them as strings all the same.
+  bool is_number() const { return v_.index() < 3; }
+  friend bool operator==(const Value& a, const Value& b) { return a.text() == b.text(); }
+
+ private:
+  std::variant<Money, Rate, Exact, std::string, bool> v_;
+};
+
+// A named value; `name` always refers to a string literal (static storage).
+struct Field {
+  std::string_view name;
+  Value value;
+};
+
+// Small lists of named values, held inline: a settlement builds dozens of them.
+using Fields = boost::container::small_vector<Field, 6>;
 
 // The claim split of domain.md §2. total = out_of_policy + over_limit + pre_self_pay + in_policy.
 struct Split {
@@ -53,14 +83,19 @@ struct Flag {
   std::string message;
 };
 
-// One step an auditor can redo: `value` follows from `inputs` by the rule at policy path `rule`.
+// One step an auditor can redo: `value` follows from `inputs` by the rule at policy path
+// rule_path(step). `rule` is relative to the step's scope (a layer's parameters, or the policy's
+// "items") so that building a trace allocates little; empty when no parameter is involved.
 struct TraceStep {
-  std::string layer;  // layer id, or "items" / "claim"
-  std::string step;
+  std::string layer;      // layer id, or "items" / "claim"
+  std::string_view step;  // a string literal
   Fields inputs;
-  std::string value;
+  Value value;
   std::string rule;
 };
+
+// The full policy path of a step's rule: "layers.basic.ratio.city", "items.b_share", or "".
+std::string rule_path(const TraceStep& step);
 
 struct Settlement {
   std::string hospital_id;

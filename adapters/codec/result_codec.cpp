@@ -18,7 +18,7 @@ void write_split_parts(JsonWriter& w, const Split& split) {
 
 void write_fields(JsonWriter& w, const Fields& fields) {
   w.begin_object();
-  for (const auto& [name, value] : fields) w.member(name, value);
+  for (const auto& [name, value] : fields) w.member(name, value.text());
   w.end_object();
 }
 
@@ -61,7 +61,7 @@ void write_trace_step(JsonWriter& w, const TraceStep& step) {
   w.begin_object().member("layer", step.layer).member("step", step.step);
   w.key("inputs");
   write_fields(w, step.inputs);
-  w.member("value", step.value).member("rule", step.rule).end_object();
+  w.member("value", step.value.text()).member("rule", rule_path(step)).end_object();
 }
 
 // What the layers of one fund paid together.
@@ -74,11 +74,11 @@ Money paid_by_fund(const Settlement& s, std::string_view fund) {
 }
 
 // The deductible the basic fund charged (national act_pay_dedc), as the engine wrote it.
-std::string_view basic_deductible(const Settlement& s) {
+std::string basic_deductible(const Settlement& s) {
   for (const LayerResult& layer : s.layers) {
     if (layer.fund != kFundBasic) continue;
     for (const auto& [name, value] : layer.details) {
-      if (name == "deductible") return value;
+      if (name == "deductible") return value.text();
     }
     break;
   }
@@ -93,7 +93,7 @@ std::string process_info(const LayerResult& layer) {
     if (!info.empty()) info += ';';
     info += name;
     info += '=';
-    info += value;
+    info += value.text();
   }
   return info;
 }

@@ -27,7 +27,7 @@ std::string paid(const Settlement& s, const std::string& layer) {
 std::string detail(const Settlement& s, const std::string& layer, const std::string& name) {
   for (const auto& l : s.layers) {
     for (const auto& [k, v] : l.details) {
-      if (l.id == layer && k == name) return v;
+      if (l.id == layer && k == name) return v.text();
     }
   }
   return "missing";
@@ -234,10 +234,10 @@ TEST(SettleRules, TraceExplainsEveryPayment) {
   for (const auto& step : s.trace) {
     if (step.step != "paid") continue;
     ++paid_steps;
-    EXPECT_EQ(step.value, paid(s, step.layer)) << step.layer;
+    EXPECT_EQ(step.value.text(), paid(s, step.layer)) << step.layer;
   }
   EXPECT_EQ(paid_steps, 4u);
-  EXPECT_EQ(s.trace.back().value, "3771.00");
+  EXPECT_EQ(s.trace.back().value.text(), "3771.00");
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ std::string rule() { return std::string(kWidth, '-') + "\n"; }
 
 std::string details_text(const LayerResult& layer) {
   std::string out;
-  for (const auto& [name, value] : layer.details) out += " " + name + "=" + value;
+  for (const auto& [name, value] : layer.details) out += " " + std::string(name) + "=" + value.text();
   return out;
 }
 

@@ -74,7 +74,7 @@ Settlement hand_built() {
               "payable",
               {{"in_policy", "30810.00"}, {"deductible", "400.00"}, {"ratio", "0.75"}},
               "22807.50",
-              "layers[0].ratio.city"},
+              "ratio.city"},
              {"items", "note", {}, "a\nb\t\"q\"\\ \x01", ""}};
   return s;
 }
@@ -122,7 +122,7 @@ const char* const kGolden =
     R"("patient_share":"0.00"}}}},)"
     R"("trace":[{"layer":"basic","step":"payable",)"
     R"("inputs":{"in_policy":"30810.00","deductible":"400.00","ratio":"0.75"},)"
-    R"("value":"22807.50","rule":"layers[0].ratio.city"},)"
+    R"("value":"22807.50","rule":"layers.basic.ratio.city"},)"
     R"({"layer":"items","step":"note","inputs":{},"value":"a\nb\t\"q\"\\ \u0001","rule":""}]})";
 
 TEST(EncodeSettlement, GoldenText) { EXPECT_EQ(encode_settlement(hand_built()), kGolden); }
