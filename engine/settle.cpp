@@ -95,6 +95,7 @@ Settlement compute(const Policy& policy, const Claim& claim, const Accumulators&
   s.after = before;
   s.after.admissions += 1;
   s.trace.reserve(4 + 6 * policy.layers.size());
+  s.layers.reserve(policy.layers.size());
   split_claim(policy, claim, s);
 
   for (const auto& layer : policy.layers) {
