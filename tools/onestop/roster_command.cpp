@@ -1,13 +1,140 @@
-// Placeholder until the roster command lands; it refuses to run rather than pretend.
-#include <ostream>
+// onestop roster import: replaces the roster of insured persons from a CSV file, all or nothing.
+#include <Poco/Util/OptionSet.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "adapters/policy/policy_loader.hpp"
+#include "adapters/sqlite/roster.hpp"
 #include "tools/onestop/commands.hpp"
 
 namespace onestop::cli {
+namespace {
 
-int roster_command(const std::vector<std::string>&, std::ostream&, std::ostream& err) {
-  err << "onestop roster: not available in this build\n";
-  return kUsage;
+using Poco::Util::Option;
+
+// A roster file larger than this is refused before it is read (a prefecture's roster of a
+// few hundred thousand persons is a few tens of MB).
+constexpr std::uintmax_t kMaxRosterBytes = 256u << 20;
+
+// --db and --policy-dir, with their defaults in the help.
+Poco::Util::OptionSet roster_options() {
+  Poco::Util::OptionSet options;
+  options.addOption(
+      Option("db", "d", "the ledger database (default var/onestop.db; created when missing)")
+          .argument("FILE"));
+  options.addOption(Option("policy-dir", "p",
+                           "categories must be known to a policy here (default config/policies)")
+                        .argument("DIR"));
+  return options;
+}
+
+// The value of option `name`, or `fallback` when it was not given.
+std::string option_or(const Parsed& parsed, const std::string& name, const std::string& fallback) {
+  const auto it = parsed.options.find(name);
+  return it == parsed.options.end() ? fallback : it->second;
+}
+
+// Every category any policy of the directory knows, or the error that kept it from loading.
+Result<std::vector<std::string>> known_categories(const std::string& dir) {
+  Result<policy::PolicySet> policies = policy::PolicySet::load_dir(dir);
+  if (!policies) return policies.error();
+  std::set<std::string> categories;
+  for (const auto& p : policies->all()) categories.insert(p.categories.begin(), p.categories.end());
+  return std::vector<std::string>(categories.begin(), categories.end());
+}
+
+// The whole file, or nullopt when it cannot be read or is too large.
+std::optional<std::string> read_file(const std::string& path, std::ostream& err) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxRosterBytes) {
+    err << "onestop roster: " << path
+        << (ec ? ": cannot read: " + ec.message() : ": larger than 256 MiB") << "\n";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    err << "onestop roster: " << path << ": cannot read\n";
+    return std::nullopt;
+  }
+  return text.str();
+}
+
+// Creates the directory the database goes in; false (reported) when it cannot.
+bool make_parent(const std::string& db, std::ostream& err) {
+  const auto parent = std::filesystem::path(db).parent_path();
+  if (parent.empty()) return true;
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (!ec) return true;
+  err << "onestop roster: cannot create " << parent.string() << ": " << ec.message() << "\n";
+  return false;
+}
+
+// Parses and, when every row is sound, writes the roster. Exit code as the command's.
+int import_roster(const std::string& file, const std::string& db,
+                  const std::vector<std::string>& categories, std::ostream& out,
+                  std::ostream& err) {
+  const auto text = read_file(file, err);
+  if (!text) return kUsage;
+  const sqlite::RosterParse parsed = sqlite::parse_roster_csv(*text, categories);
+  for (const auto& e : parsed.errors) {
+    err << file << ":" << e.line << ": " << e.column << ": " << e.message << "\n";
+  }
+  if (!parsed.errors.empty()) {
+    err << "onestop roster: " << parsed.errors.size() << " errors; nothing imported\n";
+    return kFailed;
+  }
+  if (!make_parent(db, err)) return kUsage;
+  auto roster = sqlite::Roster::open(db);
+  if (!roster) {
+    err << "onestop roster: " << db << ": " << roster.error().message << "\n";
+    return kUsage;
+  }
+  if (const auto failed = (*roster)->replace_all(parsed.entries)) {
+    err << "onestop roster: " << db << ": " << failed->message << "; nothing imported\n";
+    return kFailed;
+  }
+  std::set<std::string> persons;
+  for (const auto& e : parsed.entries) persons.insert(e.patient_id);
+  out << "imported " << parsed.entries.size() << " roster rows (" << persons.size()
+      << " persons) from " << file << " into " << db << "\n";
+  return kOk;
+}
+
+}  // namespace
+
+int roster_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const auto parsed =
+      parse("roster", "import FILE.csv [--db FILE] [--policy-dir DIR]",
+            "Replaces the roster of insured persons with a UTF-8 CSV file whose header is "
+            "patient_id,name,id_number,category,valid_from,valid_to (valid_to empty: still "
+            "holds). All or nothing: each bad row is reported as FILE:LINE: column: reason and "
+            "nothing is written. Exit 0 when imported, 1 when refused.",
+            roster_options(), args, out, err);
+  if (!parsed) return kUsage;
+  if (parsed->help) return kOk;
+  if (parsed->positional.size() != 2 || parsed->positional[0] != "import") {
+    err << "onestop roster: usage: onestop roster import FILE.csv [--db FILE] "
+           "[--policy-dir DIR]\n";
+    return kUsage;
+  }
+  const std::string dir = option_or(*parsed, "policy-dir", "config/policies");
+  const auto categories = known_categories(dir);
+  if (!categories) {
+    err << "onestop roster: policies " << dir << ": " << categories.error().message << "\n";
+    return kUsage;
+  }
+  return import_roster(parsed->positional[1], option_or(*parsed, "db", "var/onestop.db"),
+                       *categories, out, err);
 }
 
 }  // namespace onestop::cli

@@ -1,13 +1,82 @@
-// Placeholder until the serve command lands; it refuses to run rather than pretend.
-#include <ostream>
+// onestop serve: the HTTP settlement service on the SQLite ledger. This file only turns the
+// command line into a typed ServerConfig; adapters/http wires and runs it.
+#include <Poco/Util/OptionSet.h>
 
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "adapters/http/application.hpp"
+#include "adapters/http/server_config.hpp"
 #include "tools/onestop/commands.hpp"
 
 namespace onestop::cli {
+namespace {
 
-int serve_command(const std::vector<std::string>&, std::ostream&, std::ostream& err) {
-  err << "onestop serve: not available in this build\n";
-  return kUsage;
+using Poco::Util::Option;
+
+constexpr const char* kDefaultConfig = "config/onestop.properties";
+
+// --config, then one long option per setting of config/onestop.properties.
+Poco::Util::OptionSet serve_options() {
+  Poco::Util::OptionSet options;
+  options.addOption(Option("config", "c",
+                           std::string("the settings file (default ") + kDefaultConfig +
+                               "; built-in defaults when that file does not exist)")
+                        .argument("FILE"));
+  for (const http::Setting& s : http::settings()) {
+    options.addOption(
+        Option(std::string(s.option), "", std::string(s.help) + " [" + std::string(s.key) + "]")
+            .argument(std::string(s.argument)));
+  }
+  return options;
+}
+
+// The settings file to read: --config, or the default when it exists ("" = none).
+std::optional<std::string> config_path(const Parsed& parsed, std::ostream& err) {
+  const auto it = parsed.options.find("config");
+  if (it != parsed.options.end()) return it->second;
+  std::error_code ec;
+  if (std::filesystem::exists(kDefaultConfig, ec)) return std::string(kDefaultConfig);
+  if (ec) {
+    err << "onestop serve: " << kDefaultConfig << ": " << ec.message() << "\n";
+    return std::nullopt;
+  }
+  return std::string();
+}
+
+}  // namespace
+
+int serve_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const auto parsed =
+      parse("serve", "[--config FILE] [--port N] [--bind ADDRESS] [--db FILE] ...",
+            "Runs the HTTP settlement service on the SQLite ledger until SIGINT or SIGTERM. "
+            "Settings come from the settings file; each option below overrides one of them.",
+            serve_options(), args, out, err);
+  if (!parsed) return kUsage;
+  if (parsed->help) return kOk;
+  if (!parsed->positional.empty()) {
+    err << "onestop serve: unexpected argument '" << parsed->positional.front() << "'\n";
+    return kUsage;
+  }
+  std::map<std::string, std::string> overrides;
+  for (const auto& [name, value] : parsed->options) {
+    if (const http::Setting* s = http::setting_for_option(name)) {
+      overrides[std::string(s->key)] = value;
+    }
+  }
+  const auto path = config_path(*parsed, err);
+  if (!path) return kUsage;
+  const Result<http::ServerConfig> config = path->empty()
+                                                ? http::parse_server_config("", overrides)
+                                                : http::load_server_config(*path, overrides);
+  if (!config) {
+    err << "onestop serve: " << config.error().message << "\n";
+    return kUsage;
+  }
+  return http::run_server(*config, out, err) == 0 ? kOk : kFailed;
 }
 
 }  // namespace onestop::cli

@@ -1,0 +1,268 @@
+#include "adapters/http/api.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+
+#include "adapters/http/api_json.hpp"
+#include "adapters/http/problem.hpp"
+#include "adapters/http/routes.hpp"
+#include "adapters/http/slip_html.hpp"
+
+namespace onestop::http {
+namespace {
+
+using service::WriteOutcome;
+using service::WriteStatus;
+
+// A JSON answer with `status`.
+ApiResponse json_response(int status, std::string body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+// A settlement id from the path: 1 to 18 decimal digits.
+std::optional<std::int64_t> parse_id(const std::string& text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+// not_found for a settlement id from the path.
+Error no_settlement(const std::string& id) {
+  return Error{"not_found", "id", "no settlement " + id};
+}
+
+// JSON bodies only: an absent Content-Type is accepted, anything but application/json or a
+// +json type is refused.
+std::optional<Error> check_json_body(const ApiRequest& request) {
+  std::string type = request.content_type.substr(0, request.content_type.find(';'));
+  type.erase(std::remove_if(type.begin(), type.end(),
+                            [](unsigned char c) { return std::isspace(c) != 0; }),
+             type.end());
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (type.empty() || type == "application/json" || type.ends_with("+json")) return std::nullopt;
+  return Error{"unsupported_media_type", "Content-Type",
+               "send the body as application/json, not " + request.content_type};
+}
+
+// The body of a write: the record envelope, 201 with Location when created, 200 replayed.
+ApiResponse written_response(const WriteOutcome& out) {
+  const bool created = out.status == WriteStatus::created;
+  ApiResponse r = json_response(created ? 201 : 200, record_json(*out.record, !created));
+  if (created) r.headers.emplace_back("Location", record_location(out.record->id));
+  return r;
+}
+
+// A 409 for a conflict outcome: the key that is taken, or the settlements in the way.
+ApiResponse conflict_response(const WriteOutcome& out, const ApiRequest& request) {
+  const Error& e = *out.conflict;
+  ApiResponse r;
+  r.status = status_for(e);
+  r.content_type = "application/problem+json";
+  r.error = e;
+  r.body =
+      problem_json(e, r.status, request.path, request.correlation_id, [&](codec::JsonWriter& w) {
+        if (!out.key_hospital_id.empty()) {
+          w.key("key").begin_object();
+          w.member("hospital_id", out.key_hospital_id);
+          w.member("bill_no", out.key_bill_no).end_object();
+        }
+        if (out.record) w.member("settlement_id", out.record->id);
+        if (e.code == "not_latest") {
+          w.key("blocking").begin_array();
+          for (std::int64_t id : out.blocking) w.value(id);
+          w.end_array();
+        }
+      });
+  return r;
+}
+
+}  // namespace
+
+Api::Api(const service::SettlementService& service, Metrics& metrics)
+    : service_(service), metrics_(metrics) {}
+
+ApiResponse Api::problem(const Error& error, const ApiRequest& request, std::string route) {
+  ApiResponse r;
+  r.status = status_for(error);
+  r.content_type = "application/problem+json";
+  r.body = problem_json(error, r.status, request.path, request.correlation_id);
+  r.route = std::move(route);
+  r.error = error;
+  if (r.status == 503) r.headers.emplace_back("Retry-After", "1");  // nothing was written
+  return r;
+}
+
+ApiResponse Api::failure(const std::exception& e, const ApiRequest& request, std::string route) {
+  return problem(error_from_exception(e), request, std::move(route));
+}
+
+ApiResponse Api::handle(const ApiRequest& request) const {
+  const RouteMatch match = match_route(request.method, request.path);
+  if (match.route == nullptr && !match.allowed.empty()) {
+    std::string allow;
+    for (const std::string& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+    ApiResponse r = problem(Error{"method_not_allowed", "",
+                                  request.method +
+                                      " is not served "
+                                      "here; allowed: " +
+                                      allow},
+                            request);
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+  if (match.route == nullptr) {
+    return problem(Error{"route_not_found", "", "no route " + request.path}, request);
+  }
+  if (match.route->method == "POST") {
+    if (auto e = check_json_body(request)) {
+      return problem(*e, request, std::string(match.route->path));
+    }
+  }
+  ApiResponse r = dispatch(request, match);
+  r.route = match.route->path;
+  return r;
+}
+
+// Calls the operation of a matched route with its path parameters.
+ApiResponse Api::dispatch(const ApiRequest& request, const RouteMatch& match) const {
+  switch (match.route->op) {
+    case Operation::trial:
+      return trial(request);
+    case Operation::settle:
+      return settle(request);
+    case Operation::get_settlement:
+      return get_settlement(request, match.params.at(0));
+    case Operation::cancel:
+      return cancel(request, match.params.at(0));
+    case Operation::slip:
+      return slip(request, match.params.at(0));
+    case Operation::patient_ledger:
+      return patient_ledger(request, match.params.at(0));
+    case Operation::admission_check:
+      return admission_check(request);
+    case Operation::healthz:
+      return healthz(request);
+    case Operation::metrics:
+      return metrics(request);
+    case Operation::echo:
+      return echo(request);
+  }
+  return problem(Error{"internal", "", "unhandled operation"}, request);
+}
+
+// One function per route: decode (in the service), call, answer or problem.
+ApiResponse Api::trial(const ApiRequest& request) const {
+  auto out = service_.trial(request.body);
+  if (!out) return problem(out.error(), request);
+  return json_response(200, trial_json(*out));
+}
+
+ApiResponse Api::settle(const ApiRequest& request) const {
+  const auto start = std::chrono::steady_clock::now();
+  auto out = service_.settle(request.body);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!out) {
+    metrics_.observe_settle("error", seconds);
+    return problem(out.error(), request);
+  }
+  switch (out->status) {
+    case WriteStatus::created:
+      metrics_.observe_settle("created", seconds);
+      break;
+    case WriteStatus::replayed:
+      metrics_.observe_settle("replayed", seconds);
+      break;
+    case WriteStatus::conflict:
+      metrics_.observe_settle("conflict", seconds);
+      break;
+  }
+  if (out->status == WriteStatus::conflict) return conflict_response(*out, request);
+  return written_response(*out);
+}
+
+ApiResponse Api::get_settlement(const ApiRequest& request, const std::string& id) const {
+  const auto n = parse_id(id);
+  if (!n) return problem(no_settlement(id), request);
+  auto record = service_.get(*n);
+  if (!record) return problem(record.error(), request);
+  return json_response(200, record_json(*record, false));
+}
+
+ApiResponse Api::cancel(const ApiRequest& request, const std::string& id) const {
+  const auto n = parse_id(id);
+  if (!n) return problem(no_settlement(id), request);
+  auto out = service_.cancel(*n, request.body);
+  if (!out) return problem(out.error(), request);
+  if (out->status == WriteStatus::conflict) return conflict_response(*out, request);
+  return written_response(*out);
+}
+
+ApiResponse Api::slip(const ApiRequest& request, const std::string& id) const {
+  const auto n = parse_id(id);
+  if (!n) return problem(no_settlement(id), request);
+  auto data = service_.slip(*n);
+  if (!data) return problem(data.error(), request);
+  auto page = slip_html(*data);
+  if (!page) return problem(page.error(), request);
+  ApiResponse r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::move(page).value();
+  return r;
+}
+
+ApiResponse Api::patient_ledger(const ApiRequest& request, const std::string& patient_id) const {
+  std::optional<std::string> year_text;
+  for (const auto& [name, value] : request.query) {
+    if (name != "year") {
+      return problem(Error{"bad_query", name, "unknown query parameter; only year is read"},
+                     request);
+    }
+    year_text = value;
+  }
+  int year = 0;
+  if (!year_text || year_text->size() != 4 ||
+      std::from_chars(year_text->data(), year_text->data() + 4, year).ptr !=
+          year_text->data() + 4) {
+    return problem(Error{"bad_query", "year", "give the policy year as ?year=YYYY"}, request);
+  }
+  auto ledger = service_.patient_ledger(patient_id, year);
+  if (!ledger) return problem(ledger.error(), request);
+  return json_response(200, patient_ledger_json(*ledger));
+}
+
+ApiResponse Api::admission_check(const ApiRequest& request) const {
+  auto check = service_.check_admission(request.body);
+  if (!check) return problem(check.error(), request);
+  return json_response(200, admission_json(*check));
+}
+
+ApiResponse Api::healthz(const ApiRequest&) const {
+  codec::JsonWriter w;
+  w.begin_object().member("status", "ok");
+  w.member("ledger_records", service_.record_count());
+  w.member("hospitals", static_cast<std::int64_t>(service_.hospitals().all().size()));
+  w.key("policies").begin_array();
+  for (const Policy& p : service_.policies().all()) w.value(p.id);
+  w.end_array().end_object();
+  return json_response(200, w.take());
+}
+
+ApiResponse Api::metrics(const ApiRequest&) const {
+  ApiResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = metrics_.render();
+  return r;
+}
+
+ApiResponse Api::echo(const ApiRequest& request) { return json_response(200, request.body); }
+
+}  // namespace onestop::http

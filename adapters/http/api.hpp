@@ -1,0 +1,73 @@
+// The HTTP API as a plain function of a request: routing, the service call, the answer. No
+// sockets here (http_server.cpp does the I/O), so every route can be tested without a network.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/http/metrics.hpp"
+#include "adapters/http/routes.hpp"
+#include "adapters/service/settlement_service.hpp"
+#include "engine/error.hpp"
+
+namespace onestop::http {
+
+struct ApiRequest {
+  std::string method;
+  std::string path;                                        // percent-decoded
+  std::vector<std::pair<std::string, std::string>> query;  // decoded name/value pairs
+  std::string content_type;                                // "" when the header is absent
+  std::string body;
+  std::string correlation_id;  // names the request in the log and in a 500's problem
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type/Length
+  std::string route = "unmatched";  // the route template (logs and metrics label)
+  std::optional<Error> error;       // the error answered, for the log (a 500's cause)
+};
+
+class Api {
+ public:
+  // Both must outlive the Api.
+  Api(const service::SettlementService& service, Metrics& metrics);
+
+  // Routes and answers one request. Expected failures are answered as problem documents;
+  // an exception (a bug, a broken stream) propagates to the caller, which answers it with
+  // failure() — the one place exceptions become statuses.
+  ApiResponse handle(const ApiRequest& request) const;
+
+  // The problem response for `error` (status from status_for(); a 503 says Retry-After: 1);
+  // `route` labels it.
+  static ApiResponse problem(const Error& error, const ApiRequest& request,
+                             std::string route = "unmatched");
+
+  // The answer to an exception that escaped handle(): error_from_exception() then problem().
+  static ApiResponse failure(const std::exception& e, const ApiRequest& request,
+                             std::string route = "unmatched");
+
+ private:
+  // The operations of the route table, one per route: each calls the service and answers
+  // with the JSON of api_json.hpp, or with problem() for an error.
+  ApiResponse dispatch(const ApiRequest& request, const RouteMatch& match) const;
+  ApiResponse trial(const ApiRequest& request) const;
+  ApiResponse settle(const ApiRequest& request) const;
+  ApiResponse get_settlement(const ApiRequest& request, const std::string& id) const;
+  ApiResponse cancel(const ApiRequest& request, const std::string& id) const;
+  ApiResponse slip(const ApiRequest& request, const std::string& id) const;
+  ApiResponse patient_ledger(const ApiRequest& request, const std::string& patient_id) const;
+  ApiResponse admission_check(const ApiRequest& request) const;
+  ApiResponse healthz(const ApiRequest& request) const;
+  ApiResponse metrics(const ApiRequest& request) const;
+  static ApiResponse echo(const ApiRequest& request);
+
+  const service::SettlementService& service_;
+  Metrics& metrics_;
+};
+
+}  // namespace onestop::http

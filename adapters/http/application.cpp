@@ -1,0 +1,146 @@
+#include "adapters/http/application.hpp"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/Exception.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/Logger.h>
+#include <Poco/PatternFormatter.h>
+#include <pthread.h>
+
+#include <csignal>
+#include <filesystem>
+#include <ostream>
+
+namespace onestop::http {
+namespace {
+
+// Creates the directory that will hold the database file, when it has one.
+std::optional<Error> make_db_directory(const std::string& db_path) {
+  const std::filesystem::path parent = std::filesystem::path(db_path).parent_path();
+  if (parent.empty()) return std::nullopt;
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) {
+    return Error{"file_error", "",
+                 parent.string() + ": cannot create the directory (" + ec.message() + ")"};
+  }
+  return std::nullopt;
+}
+
+// The request log on standard error: one line per request, UTC timestamps.
+void configure_logging(const std::string& level) {
+  Poco::AutoPtr<Poco::PatternFormatter> formatter(
+      new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t"));
+  Poco::AutoPtr<Poco::ConsoleChannel> console(new Poco::ConsoleChannel);
+  Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, console));
+  Poco::Logger::root().setChannel(channel);
+  Poco::Logger::get("onestop.http").setChannel(channel);
+  Poco::Logger::get("onestop.http").setLevel(level);
+}
+
+// A hospital request for the banner's curl example.
+constexpr const char* kSampleRequest =
+    R"({"hospital_id":"H2","bill_no":"ZY2020-000123","patient":{"id":"P0010000"},)"
+    R"("referral":false,"admitted_on":"2020-03-02","discharged_on":"2020-03-12",)"
+    R"("diagnoses":["J62.8"],"items":[{"code":"X001","name":"床位费","class":"A",)"
+    R"("amount":"1200.00"},{"code":"X002","name":"药品","class":"B","amount":"350.50",)"
+    R"("over_limit":"20.00"}]})";
+
+// SIGINT, SIGTERM and SIGQUIT: the signals that stop the server.
+sigset_t termination_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGQUIT);
+  return set;
+}
+
+// The URL and a curl example, for the person who started the server.
+void print_banner(const ServerConfig& c, std::uint16_t port, std::ostream& out) {
+  const std::string url = "http://" + c.bind_address + ":" + std::to_string(port);
+  out << "onestop serve: listening on " << url << "\n"
+      << "  ledger " << c.db_path << ", policies " << c.policy_dir << ", hospitals "
+      << c.hospitals_file << "\n"
+      << "  health: curl -s " << url << "/healthz\n"
+      << "  settle a sample claim (patient P0010000 of config/roster.sample.csv at H2):\n"
+      << "    curl -s -X POST " << url << "/v1/settlements -H 'Content-Type: application/json' "
+      << "-d '" << kSampleRequest << "'\n"
+      << "  stop with Ctrl-C (SIGINT) or SIGTERM\n";
+  out.flush();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Application>> Application::build(const ServerConfig& config) {
+  std::unique_ptr<Application> app(new Application());
+  app->config_ = config;
+  auto hospitals = service::HospitalRegistry::load_file(config.hospitals_file);
+  if (!hospitals) return hospitals.error();
+  app->hospitals_ = std::move(hospitals).value();
+  auto policies = policy::PolicySet::load_dir(config.policy_dir);
+  if (!policies) return policies.error();
+  app->policies_ = std::make_unique<policy::PolicySet>(std::move(policies).value());
+  if (auto e = make_db_directory(config.db_path)) return *e;
+  sqlite::LedgerOptions options;
+  options.path = config.db_path;
+  options.max_batch = config.ledger_max_batch;
+  options.busy_timeout_ms = config.ledger_busy_timeout_ms;
+  auto ledger = sqlite::Ledger::open(options);
+  if (!ledger) return ledger.error();
+  app->ledger_ = std::move(ledger).value();
+  auto roster = sqlite::Roster::open(config.db_path);
+  if (!roster) return roster.error();
+  app->roster_ = std::move(roster).value();
+  app->service_ = std::make_unique<service::SettlementService>(
+      app->hospitals_, *app->policies_, *app->ledger_, *app->roster_,
+      service::ServiceOptions{config.no_deposit_categories});
+  app->api_ = std::make_unique<Api>(*app->service_, app->metrics_);
+  const service::SettlementService* service = app->service_.get();
+  app->metrics_.add_gauge({"onestop_ledger_records", "Records in the ledger.",
+                           [service] { return static_cast<double>(service->record_count()); }});
+  try {
+    app->server_ = std::make_unique<HttpServer>(app->config_, *app->api_, app->metrics_);
+  } catch (const Poco::Exception& e) {
+    return Error{"bind_failed", "onestop.http.port",
+                 config.bind_address + ":" + std::to_string(config.port) + ": " + e.displayText()};
+  }
+  return app;
+}
+
+// Members go in reverse order: the server (joining its threads) before the service and the
+// ledger it calls.
+Application::~Application() { stop(); }
+
+void Application::start() { server_->start(); }
+
+void Application::stop() {
+  if (server_) server_->stop();
+}
+
+int run_server(const ServerConfig& config, std::ostream& out, std::ostream& err) {
+  const sigset_t signals = termination_signals();
+  sigset_t previous;
+  pthread_sigmask(SIG_BLOCK, &signals, &previous);
+  std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not end the process
+  configure_logging(config.log_level);
+  auto app = Application::build(config);
+  if (!app) {
+    err << "onestop serve: cannot start: " << app.error().code << ": "
+        << (app.error().field.empty() ? "" : app.error().field + ": ") << app.error().message
+        << "\n";
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return 1;
+  }
+  (*app)->start();
+  print_banner(config, (*app)->port(), out);
+  int received = 0;
+  sigwait(&signals, &received);
+  Poco::Logger::get("onestop.http").information("stopping on signal " + std::to_string(received));
+  (*app)->stop();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return 0;
+}
+
+}  // namespace onestop::http

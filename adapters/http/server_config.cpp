@@ -1,0 +1,235 @@
+#include "adapters/http/server_config.hpp"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Exception.h>
+#include <Poco/Net/IPAddress.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
+
+#include <array>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+namespace onestop::http {
+namespace {
+
+using Poco::Util::AbstractConfiguration;
+
+// Sets one field of the config from text; returns what is wrong with the text, or nullopt.
+using Apply = std::function<std::optional<std::string>(ServerConfig&, std::string_view)>;
+
+// A whole decimal number in [min, max].
+std::optional<long long> parse_int(std::string_view text, long long min, long long max) {
+  long long v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+// A setting for an integer field, checked against [min, max].
+template <typename T>
+Apply int_setting(T ServerConfig::*field, long long min, long long max) {
+  return [=](ServerConfig& c, std::string_view text) -> std::optional<std::string> {
+    const auto v = parse_int(text, min, max);
+    if (!v) {
+      return "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+    }
+    c.*field = static_cast<T>(*v);
+    return std::nullopt;
+  };
+}
+
+// A setting for a non-empty text field (paths).
+Apply text_setting(std::string ServerConfig::*field) {
+  return [=](ServerConfig& c, std::string_view text) -> std::optional<std::string> {
+    if (text.empty()) return "must not be empty";
+    c.*field = std::string(text);
+    return std::nullopt;
+  };
+}
+
+// onestop.http.keep_alive: exactly "true" or "false".
+std::optional<std::string> apply_bool(ServerConfig& c, std::string_view text) {
+  if (text != "true" && text != "false") return "expected true or false";
+  c.keep_alive = text == "true";
+  return std::nullopt;
+}
+
+// onestop.http.bind_address: an IP address literal.
+std::optional<std::string> apply_bind(ServerConfig& c, std::string_view text) {
+  Poco::Net::IPAddress address;
+  if (!Poco::Net::IPAddress::tryParse(std::string(text), address)) {
+    return "expected an IPv4 or IPv6 address such as 127.0.0.1";
+  }
+  c.bind_address = std::string(text);
+  return std::nullopt;
+}
+
+// A comma-separated list of category names; spaces are ignored, empty names refused.
+std::optional<std::string> apply_categories(ServerConfig& c, std::string_view text) {
+  std::vector<std::string> out;
+  std::string current;
+  for (char ch : std::string(text) + ",") {
+    if (ch == ',') {
+      if (current.empty()) return "expected category names separated by commas";
+      out.push_back(current);
+      current.clear();
+    } else if (ch != ' ') {
+      current += ch;
+    }
+  }
+  c.no_deposit_categories = std::move(out);
+  return std::nullopt;
+}
+
+// One of Poco's level names.
+std::optional<std::string> apply_log_level(ServerConfig& c, std::string_view text) {
+  static constexpr std::array<std::string_view, 9> kLevels = {
+      "none", "fatal", "critical", "error", "warning", "notice", "information", "debug", "trace"};
+  for (std::string_view level : kLevels) {
+    if (level == text) {
+      c.log_level = std::string(text);
+      return std::nullopt;
+    }
+  }
+  return "expected none, fatal, critical, error, warning, notice, information, debug or trace";
+}
+
+struct Entry {
+  Setting setting;
+  Apply apply;
+};
+
+// The table of every setting, in the order of the shipped file.
+const std::vector<Entry>& entries() {
+  static const std::vector<Entry> table = {
+      {{"onestop.http.bind_address", "bind", "ADDRESS", "address to listen on"}, apply_bind},
+      {{"onestop.http.port", "port", "PORT", "TCP port; 0 picks a free one"},
+       int_setting(&ServerConfig::port, 0, 65535)},
+      {{"onestop.http.threads", "threads", "N", "connection threads (the pool size)"},
+       int_setting(&ServerConfig::threads, 2, 4096)},
+      {{"onestop.http.max_queued", "max-queued", "N", "connections waiting for a thread"},
+       int_setting(&ServerConfig::max_queued, 1, 100000)},
+      {{"onestop.http.keep_alive", "keep-alive", "BOOL", "HTTP keep-alive (true or false)"},
+       apply_bool},
+      {{"onestop.http.keep_alive_max_requests", "keep-alive-max-requests", "N",
+        "requests per kept-alive connection"},
+       int_setting(&ServerConfig::keep_alive_max_requests, 1, 1000000)},
+      {{"onestop.http.keep_alive_timeout_ms", "keep-alive-timeout-ms", "MS",
+        "idle time before a kept-alive connection is closed"},
+       int_setting(&ServerConfig::keep_alive_timeout_ms, 100, 3600000)},
+      {{"onestop.http.receive_timeout_ms", "receive-timeout-ms", "MS",
+        "silence allowed while receiving a request"},
+       int_setting(&ServerConfig::receive_timeout_ms, 100, 3600000)},
+      {{"onestop.http.send_timeout_ms", "send-timeout-ms", "MS",
+        "time allowed for a blocked send of a response"},
+       int_setting(&ServerConfig::send_timeout_ms, 100, 3600000)},
+      {{"onestop.http.body_limit_bytes", "body-limit-bytes", "BYTES", "largest request body"},
+       int_setting(&ServerConfig::body_limit_bytes, 1024, 64LL << 20)},
+      {{"onestop.ledger.path", "db", "FILE", "the SQLite ledger database"},
+       text_setting(&ServerConfig::db_path)},
+      {{"onestop.ledger.max_batch", "max-batch", "N", "settlements committed together at most"},
+       int_setting(&ServerConfig::ledger_max_batch, 1, 4096)},
+      {{"onestop.ledger.busy_timeout_ms", "busy-timeout-ms", "MS", "SQLite busy timeout"},
+       int_setting(&ServerConfig::ledger_busy_timeout_ms, 0, 600000)},
+      {{"onestop.policy.dir", "policy-dir", "DIR", "directory of policy files"},
+       text_setting(&ServerConfig::policy_dir)},
+      {{"onestop.hospitals.file", "hospitals", "FILE", "the hospital registry"},
+       text_setting(&ServerConfig::hospitals_file)},
+      {{"onestop.admission.no_deposit_categories", "no-deposit-categories", "LIST",
+        "categories admitted without a deposit (comma-separated)"},
+       apply_categories},
+      {{"onestop.log.level", "log-level", "LEVEL", "request log level"}, apply_log_level},
+  };
+  return table;
+}
+
+// The entry of a key, or nullptr when the key is unknown.
+const Entry* entry_for_key(std::string_view key) {
+  for (const Entry& e : entries()) {
+    if (e.setting.key == key) return &e;
+  }
+  return nullptr;
+}
+
+// Every key that holds a value, depth first.
+void collect_keys(const AbstractConfiguration& config, const std::string& prefix,
+                  std::vector<std::string>& out) {
+  AbstractConfiguration::Keys children;
+  config.keys(prefix, children);
+  for (const std::string& child : children) {
+    const std::string key = prefix.empty() ? child : prefix + "." + child;
+    if (config.has(key)) out.push_back(key);
+    collect_keys(config, key, out);
+  }
+}
+
+// Applies key = value; the error names the key and where it came from.
+std::optional<Error> apply(ServerConfig& config, const std::string& key, const std::string& value,
+                           std::string_view source) {
+  const Entry* entry = entry_for_key(key);
+  if (entry == nullptr) {
+    return Error{"unknown_setting", key,
+                 std::string(source) + ": unknown setting '" + key +
+                     "' (the known settings are listed in config/onestop.properties)"};
+  }
+  if (auto why = entry->apply(config, value)) {
+    return Error{"bad_setting", key,
+                 std::string(source) + ": " + key + " = '" + value + "': " + *why};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> list = [] {
+    std::vector<Setting> out;
+    for (const Entry& e : entries()) out.push_back(e.setting);
+    return out;
+  }();
+  return list;
+}
+
+const Setting* setting_for_option(std::string_view option) {
+  for (const Setting& s : settings()) {
+    if (s.option == option) return &s;
+  }
+  return nullptr;
+}
+
+Result<ServerConfig> parse_server_config(std::string_view properties_text,
+                                         const std::map<std::string, std::string>& overrides,
+                                         std::string_view source) {
+  ServerConfig config;
+  try {
+    std::istringstream in{std::string(properties_text)};
+    Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> file(
+        new Poco::Util::PropertyFileConfiguration(in));
+    std::vector<std::string> keys;
+    collect_keys(*file, "", keys);
+    for (const std::string& key : keys) {
+      if (auto e = apply(config, key, file->getRawString(key), source)) return *e;
+    }
+  } catch (const Poco::Exception& e) {
+    return Error{"malformed_config", "", std::string(source) + ": " + e.displayText()};
+  }
+  for (const auto& [key, value] : overrides) {
+    if (auto e = apply(config, key, value, "command line")) return *e;
+  }
+  return config;
+}
+
+Result<ServerConfig> load_server_config(const std::string& path,
+                                        const std::map<std::string, std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{"file_error", "", path + ": cannot read the settings file"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_server_config(text.str(), overrides, path);
+}
+
+}  // namespace onestop::http

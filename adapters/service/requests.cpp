@@ -1,0 +1,134 @@
+#include "adapters/service/requests.hpp"
+
+#include <utility>
+
+#include "adapters/codec/claim_codec.hpp"
+#include "adapters/codec/json_util.hpp"
+#include "adapters/policy/policy_loader.hpp"
+#include "engine/limits.hpp"
+
+namespace onestop::service {
+namespace {
+
+using Poco::JSON::Object;
+
+// Stands in for the category while the engine's validate() checks a request; the service
+// replaces it with the roster's before anything is settled.
+constexpr std::string_view kUnresolvedCategory = "unresolved";
+
+// Moves a reader's value into `out`, or hands back its error.
+template <typename T>
+std::optional<Error> assign(Result<T> read, T& out) {
+  if (!read) return read.error();
+  out = std::move(read).value();
+  return std::nullopt;
+}
+
+// check_known_keys, with a message that says where a registry-supplied value comes from.
+std::optional<Error> check_request_keys(const Object& obj, std::string_view prefix,
+                                        std::initializer_list<std::string_view> known) {
+  auto e = codec::check_known_keys(obj, prefix, known);
+  if (!e) return e;
+  if (e->field == "hospital") {
+    e->message =
+        "is not accepted: the hospital's level and region come from the hospital "
+        "registry; send hospital_id only";
+  } else if (e->field == "patient.category") {
+    e->message =
+        "is not accepted: the category is the roster's for the admission date; "
+        "send patient.id only";
+  }
+  return e;
+}
+
+// "patient": {"id": ...} into `patient_id`.
+std::optional<Error> read_patient_id(const Object& doc, std::string& patient_id) {
+  Object::Ptr patient;
+  if (auto e = assign(codec::read_object(doc, "", "patient"), patient)) return e;
+  if (auto e = check_request_keys(*patient, "patient", {"id"})) return e;
+  return assign(codec::read_id(*patient, "patient", "id"), patient_id);
+}
+
+}  // namespace
+
+Result<Claim> decode_settle_request(std::string_view json_text) {
+  auto doc = codec::parse_object(json_text);
+  if (!doc) return doc.error();
+  const Object& root = **doc;
+  if (auto e = check_request_keys(root, "",
+                                  {"hospital_id", "bill_no", "patient", "referral", "admitted_on",
+                                   "discharged_on", "diagnoses", "items"})) {
+    return *e;
+  }
+  Claim claim;
+  if (auto e = assign(codec::read_id(root, "", "hospital_id"), claim.hospital_id)) return *e;
+  if (auto e = assign(codec::read_id(root, "", "bill_no"), claim.bill_no)) return *e;
+  if (auto e = read_patient_id(root, claim.patient_id)) return *e;
+  if (auto e = codec::read_admission(root, "", claim)) return *e;
+  claim.category = kUnresolvedCategory;
+  if (auto e = validate(claim)) return *e;
+  claim.category.clear();
+  return claim;
+}
+
+std::string canonical_request(const Claim& c) {
+  codec::JsonWriter w(256 + c.items.size() * 96);
+  w.begin_object().member("hospital_id", c.hospital_id).member("bill_no", c.bill_no);
+  w.key("patient").begin_object().member("id", c.patient_id).end_object();
+  w.member("referral", c.referral);
+  w.member("admitted_on", c.admitted_on.to_string());
+  w.member("discharged_on", c.discharged_on.to_string());
+  w.key("diagnoses").begin_array();
+  for (const std::string& d : c.diagnoses) w.value(d);
+  w.end_array();
+  w.key("items").begin_array();
+  for (const Item& item : c.items) {
+    w.begin_object().member("code", item.code).member("name", item.name);
+    w.member("class", to_string(item.item_class)).member("amount", item.amount);
+    if (!item.over_limit.is_zero()) w.member("over_limit", item.over_limit);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  return w.take();
+}
+
+std::string request_sha256(const Claim& request) {
+  return policy::sha256_hex(canonical_request(request));
+}
+
+Result<AdmissionQuery> decode_admission_query(std::string_view json_text) {
+  auto doc = codec::parse_object(json_text);
+  if (!doc) return doc.error();
+  const Object& root = **doc;
+  if (auto e = check_request_keys(
+          root, "", {"hospital_id", "patient", "admitted_on", "referral", "diagnoses"})) {
+    return *e;
+  }
+  AdmissionQuery q;
+  if (auto e = assign(codec::read_id(root, "", "hospital_id"), q.hospital_id)) return *e;
+  if (auto e = read_patient_id(root, q.patient_id)) return *e;
+  if (auto e = assign(codec::read_date(root, "", "admitted_on"), q.admitted_on)) return *e;
+  if (auto e = assign(codec::read_bool(root, "", "referral"), q.referral)) return *e;
+  if (codec::find_member(root, "diagnoses") != nullptr) {
+    std::vector<std::string> diagnoses;
+    if (auto e = assign(codec::read_diagnoses(root, ""), diagnoses)) return *e;
+    for (std::size_t i = 0; i < diagnoses.size(); ++i) {
+      if (diagnoses[i].empty() || diagnoses[i].size() > limits::kDiagnosisLength) {
+        return Error{"bad_diagnosis", codec::element_path("", "diagnoses", i),
+                     "must be an ICD-10 code of 1 to " + std::to_string(limits::kDiagnosisLength) +
+                         " characters"};
+      }
+    }
+    q.diagnoses = std::move(diagnoses);
+  }
+  return q;
+}
+
+Result<std::string> decode_cancel_reason(std::string_view json_text) {
+  auto doc = codec::parse_object(json_text);
+  if (!doc) return doc.error();
+  if (auto e = codec::check_known_keys(**doc, "", {"reason"})) return *e;
+  return codec::read_string(**doc, "", "reason", {kCancelReasonBytes, false});
+}
+
+}  // namespace onestop::service

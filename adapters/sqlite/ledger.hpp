@@ -1,0 +1,177 @@
+// The ledger on SQLite (design.md §7): append-only settlement records with their layer rows and
+// accumulator movements, idempotency by UNIQUE (hospital_id, bill_no), a SHA-256 hash chain,
+// and one writer thread that commits queued jobs in batches (group commit).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/accumulators.hpp"
+#include "engine/error.hpp"
+#include "engine/money.hpp"
+#include "engine/settlement.hpp"
+
+namespace onestop::sqlite {
+
+enum class RecordKind { settlement, cancellation };
+
+// One row of the ledger as stored. A cancellation is a new record with negated amounts that
+// names the settlement it cancels; the original is never edited.
+struct StoredRecord {
+  std::int64_t id = 0;  // ascending in commit order; the hash chain follows it
+  RecordKind kind = RecordKind::settlement;
+  std::optional<std::int64_t> cancels;       // cancellation: the settlement it reverses
+  std::optional<std::int64_t> cancelled_by;  // settlement: its cancellation; derived on read,
+                                             // never written to the original row
+  std::string hospital_id;
+  std::string bill_no;
+  std::string patient_id;
+  int year = 0;
+  std::string policy_id;
+  std::string policy_sha256;
+  std::string request_sha256;  // hash of the request body that created it (idempotency)
+  std::string claim_json;      // canonical claim (codec::encode_claim)
+  std::string result_json;     // the result as returned (codec::encode_settlement)
+  std::string reason;          // cancellation reason
+  std::string recorded_at;     // UTC, "2020-03-12T08:30:00.123Z", set by the adapter
+  Money total;                 // negated in a cancellation
+  Money fund_paid;
+  Money patient_pays;
+  std::vector<std::pair<std::string, Money>> layer_paid;  // (layer id, paid), policy order
+  std::vector<std::string> layer_fund;  // fund code of each layer_paid entry, same order
+  Accumulators movement;  // what the record moved: settlement after − before; negated in a cancel
+  std::string prev_hash;  // hex; "" for the first record
+  std::string hash;       // sha256(prev_hash ‖ canonical record), hex
+};
+
+// What the engine computed for a settle job, ready to store.
+struct Computed {
+  Settlement settlement;
+  std::string claim_json;
+  std::string result_json;
+};
+
+// A settle request for the writer. `compute` runs on the writer thread inside the transaction,
+// on the person's accumulators for `year` as committed (including earlier jobs of the batch).
+// It must not wait on a write of the ledger (it would wait on itself); reads see committed data
+// only, not the earlier jobs of its batch, so it should use `before`. Its settlement must carry
+// the job's hospital_id, bill_no, patient_id and year and `before` as given, or the job is
+// refused ("internal"). An exception it throws refuses the job ("internal"); nothing is written.
+// When compute() refuses but the key is already settled, the answer is the stored record's
+// (replayed or conflict), as if the INSERT had found it.
+struct SettleJob {
+  std::string hospital_id;
+  std::string bill_no;
+  std::string patient_id;
+  int year = 0;
+  std::string request_sha256;
+  std::function<Result<Computed>(const Accumulators& before)> compute;
+};
+
+enum class Outcome {
+  created,     // newly settled and committed
+  replayed,    // the same request was settled before; `record` is the original
+  conflict,    // a different request holds the key, or a cancel is blocked (see `blocking`)
+  not_found,   // no such settlement (cancel)
+  refused,     // compute() returned an error (bad input, internal); nothing written
+  unavailable  // the database failed (I/O error, disk full, busy); nothing written; retry later
+};
+
+struct WriteResult {
+  Outcome outcome = Outcome::refused;
+  std::optional<StoredRecord> record;  // created/replayed/conflict: the record concerned
+  std::vector<std::int64_t> blocking;  // cancel conflict: later live settlements in the way
+  std::optional<Error> error;          // refused/unavailable/conflict: why
+};
+
+// Error codes in WriteResult::error:
+//   settle:  idempotency_conflict (field "bill_no"; record = the stored settlement), or the
+//            error compute() returned (refused), internal (refused: compute threw or returned
+//            a settlement for another key)
+//   cancel:  not_found, not_latest (blocking = the later live settlements, record = the one
+//            to cancel), already_cancelled (record = the cancellation that stands)
+//   both:    ledger_unavailable (the database failed, the queue is full or the ledger is
+//            closing; nothing of the job is written)
+// A cancellation record negates total, fund_paid, patient_pays, layer_paid and the movement
+// of the settlement it cancels, copies its keys, policy and claim_json, and its result_json is
+// cancellation_json() of itself (the reversal, not a settlement).
+struct CancelJob {
+  std::int64_t settlement_id = 0;
+  std::string reason;
+  std::string request_sha256;  // a repeated cancel of the same settlement replays
+};
+
+struct LedgerOptions {
+  std::string path;            // database file; ":memory:" is not supported (many connections)
+  std::size_t max_batch = 64;  // jobs committed together at most
+  int busy_timeout_ms = 5000;
+  std::size_t max_queue = 10'000;    // jobs waiting; beyond it settle/cancel answer unavailable
+  std::size_t read_connections = 4;  // the read pool: this many reads run side by side
+  std::string vfs;  // SQLite VFS name; empty: the default (tests register a fault injector)
+};
+
+// A read failed in the database (I/O error, busy beyond the timeout). error().code is
+// "ledger_unavailable". Reads throw it rather than answer "not found" for a failure.
+class LedgerUnavailable : public std::runtime_error {
+ public:
+  explicit LedgerUnavailable(Error error)
+      : std::runtime_error(error.message), error_(std::move(error)) {}
+  const Error& error() const { return error_; }
+
+ private:
+  Error error_;
+};
+
+class Ledger {
+ public:
+  // Opens or creates the database, applies pending migrations (PRAGMA user_version), sets WAL
+  // and synchronous=FULL, and starts the writer thread. Error code "ledger_unavailable".
+  static Result<std::unique_ptr<Ledger>> open(const LedgerOptions& options);
+  // Closing stops taking jobs, lets the writer finish those queued, and joins it.
+  virtual ~Ledger() = default;
+
+  // Writes: queued to the single writer; the future is ready only after the job's batch
+  // committed (or failed). Thread-safe. Never throws: failures are Outcome::unavailable.
+  virtual std::future<WriteResult> settle(SettleJob job) = 0;
+  virtual std::future<WriteResult> cancel(CancelJob job) = 0;
+
+  // Reads on their own connections (a pool), safe from any thread, beside the writer (WAL).
+  // They see committed data only. They throw LedgerUnavailable when the database fails.
+  virtual std::optional<StoredRecord> get(std::int64_t id) = 0;
+  virtual std::optional<StoredRecord> find(const std::string& hospital_id,
+                                           const std::string& bill_no) = 0;
+  // The person's committed accumulators for the year and the id of the last record that moved
+  // them (0 when none): the snapshot a trial settlement states it used.
+  virtual std::pair<Accumulators, std::int64_t> accumulators(const std::string& patient_id,
+                                                             int year) = 0;
+  virtual std::vector<StoredRecord> for_patient(const std::string& patient_id, int year) = 0;
+  // Every record in id order, one at a time (bounded memory); stop early by returning false.
+  // `visit` runs without any lock held, so it may use the ledger; it reads pages of records,
+  // each page a consistent snapshot (records never change, so the walk is consistent too).
+  virtual void scan(const std::function<bool(const StoredRecord&)>& visit) = 0;
+  virtual std::int64_t record_count() = 0;
+};
+
+// The canonical byte string of a record that its hash covers: every stored field but
+// `prev_hash` and `hash` (chain_hash puts prev_hash in front; `cancelled_by` is not stored),
+// each as decimal length, ':', bytes — so no two records share a canonical form.
+std::string canonical_record(const StoredRecord& r);
+// sha256(prev_hash ‖ canonical_record(r)), lowercase hex.
+std::string chain_hash(const StoredRecord& r);
+
+// The result_json of a cancellation record: the reversal it made, one line of compact JSON:
+// {"kind":"cancellation","cancels":ID,"hospital_id","bill_no","patient_id","year",
+//  "policy":{"id","sha256"},"reason","total","fund_paid","patient_pays",
+//  "layers":[{"id","fund","paid"}],"movement":{"admissions":N,"layers":{id:{"paid",
+//  "deductible_charged","base_cumulative","patient_share"}}}} with amounts as negative
+// strings ("-1234.50"). Deterministic, so verify recomputes it byte for byte.
+std::string cancellation_json(const StoredRecord& cancellation);
+
+}  // namespace onestop::sqlite

@@ -1,0 +1,250 @@
+#include "adapters/sqlite/record_store.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <stdexcept>
+
+namespace onestop::sqlite::detail {
+namespace {
+
+// Every column of a record row, in the order record_from_row() reads them; cancelled_by is
+// derived from the cancellation that names the record.
+const std::string kSelectRecord =
+    "SELECT r.id, r.kind, r.cancels, r.hospital_id, r.bill_no, r.patient_id, r.year, "
+    "r.policy_id, r.policy_sha256, r.request_sha256, r.claim_json, r.result_json, r.reason, "
+    "r.recorded_at, r.total, r.fund_paid, r.patient_pays, r.admissions_delta, r.prev_hash, "
+    "r.hash, (SELECT c.id FROM records c WHERE c.cancels = r.id) FROM records r ";
+
+// The amount in fen stored in `column`.
+Money fen(const Query& q, int column) { return Money::from_fen(q.int64(column)); }
+
+// A nullable id column.
+std::optional<std::int64_t> optional_id(const Query& q, int column) {
+  if (q.is_null(column)) return std::nullopt;
+  return q.int64(column);
+}
+
+// The record of the current row of a kSelectRecord query, without its layers.
+StoredRecord record_from_row(const Query& q) {
+  StoredRecord r;
+  r.id = q.int64(0);
+  r.kind = q.text(1) == "cancellation" ? RecordKind::cancellation : RecordKind::settlement;
+  r.cancels = optional_id(q, 2);
+  r.hospital_id = q.text(3);
+  r.bill_no = q.text(4);
+  r.patient_id = q.text(5);
+  r.year = static_cast<int>(q.int64(6));
+  r.policy_id = q.text(7);
+  r.policy_sha256 = q.text(8);
+  r.request_sha256 = q.text(9);
+  r.claim_json = q.text(10);
+  r.result_json = q.text(11);
+  r.reason = q.text(12);
+  r.recorded_at = q.text(13);
+  r.total = fen(q, 14);
+  r.fund_paid = fen(q, 15);
+  r.patient_pays = fen(q, 16);
+  r.movement.admissions = static_cast<int>(q.int64(17));
+  r.prev_hash = q.text(18);
+  r.hash = q.text(19);
+  r.cancelled_by = optional_id(q, 20);
+  return r;
+}
+
+// Fills layer_paid, layer_fund and the layers of the movement from the record's layer rows.
+void load_layers(Connection& db, StoredRecord& r) {
+  Query q = db.query(
+      "SELECT layer_id, fund, paid, moved_paid, deductible_charged, base_cumulative, "
+      "patient_share FROM record_layers WHERE record_id = ?1 ORDER BY position");
+  q.bind_all(r.id);
+  while (q.step()) {
+    const std::string layer = q.text(0);
+    r.layer_paid.emplace_back(layer, fen(q, 2));
+    r.layer_fund.push_back(q.text(1));
+    const LayerTotals moved{fen(q, 3), fen(q, 4), fen(q, 5), fen(q, 6)};
+    if (!moved.is_zero()) r.movement.layers[layer] = moved;
+  }
+}
+
+// Runs a kSelectRecord query bound by the caller and returns its records with their layers.
+std::vector<StoredRecord> collect(Connection& db, Query& q) {
+  std::vector<StoredRecord> records;
+  while (q.step()) records.push_back(record_from_row(q));
+  for (auto& r : records) load_layers(db, r);
+  return records;
+}
+
+// The only record of a query by key, or nullopt.
+std::optional<StoredRecord> first(std::vector<StoredRecord> records) {
+  if (records.empty()) return std::nullopt;
+  return std::move(records.front());
+}
+
+}  // namespace
+
+std::string_view to_string(RecordKind kind) {
+  return kind == RecordKind::settlement ? "settlement" : "cancellation";
+}
+
+ChainHead load_chain_head(Connection& db) {
+  Query q = db.query("SELECT id, hash FROM records ORDER BY id DESC LIMIT 1");
+  if (!q.step()) return {};
+  return {q.int64(0), q.text(1)};
+}
+
+std::optional<StoredRecord> load_record(Connection& db, std::int64_t id) {
+  Query q = db.query(kSelectRecord + "WHERE r.id = ?1");
+  q.bind_all(id);
+  return first(collect(db, q));
+}
+
+std::optional<StoredRecord> load_settlement_by_key(Connection& db, const std::string& hospital_id,
+                                                   const std::string& bill_no) {
+  Query q = db.query(kSelectRecord +
+                     "WHERE r.hospital_id = ?1 AND r.bill_no = ?2 AND r.kind = 'settlement'");
+  q.bind_all(hospital_id, bill_no);
+  return first(collect(db, q));
+}
+
+std::vector<StoredRecord> load_records_after(Connection& db, std::int64_t after_id, int limit) {
+  Query q = db.query(kSelectRecord + "WHERE r.id > ?1 ORDER BY r.id LIMIT ?2");
+  q.bind_all(after_id, limit);
+  return collect(db, q);
+}
+
+std::vector<StoredRecord> load_person_year(Connection& db, const std::string& patient_id,
+                                           int year) {
+  Query q = db.query(kSelectRecord + "WHERE r.patient_id = ?1 AND r.year = ?2 ORDER BY r.id");
+  q.bind_all(patient_id, year);
+  return collect(db, q);
+}
+
+std::vector<std::int64_t> later_live_settlements(Connection& db, const std::string& patient_id,
+                                                 int year, std::int64_t after_id) {
+  Query q = db.query(
+      "SELECT s.id FROM records s WHERE s.patient_id = ?1 AND s.year = ?2 AND s.id > ?3 "
+      "AND s.kind = 'settlement' AND NOT EXISTS (SELECT 1 FROM records c WHERE c.cancels = s.id) "
+      "ORDER BY s.id");
+  q.bind_all(patient_id, year, after_id);
+  std::vector<std::int64_t> ids;
+  while (q.step()) ids.push_back(q.int64(0));
+  return ids;
+}
+
+bool insert_record(Connection& db, const StoredRecord& r) {
+  Query q = db.query(
+      "INSERT INTO records (id, kind, cancels, hospital_id, bill_no, patient_id, year, "
+      "policy_id, policy_sha256, request_sha256, claim_json, result_json, reason, recorded_at, "
+      "total, fund_paid, patient_pays, admissions_delta, prev_hash, hash) VALUES (?1, ?2, ?3, "
+      "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
+  q.bind_all(r.id, to_string(r.kind), r.cancels, r.hospital_id, r.bill_no, r.patient_id, r.year,
+             r.policy_id, r.policy_sha256, r.request_sha256, r.claim_json, r.result_json, r.reason,
+             r.recorded_at, r.total.fen_i64(), r.fund_paid.fen_i64(), r.patient_pays.fen_i64(),
+             r.movement.admissions, r.prev_hash, r.hash);
+  return q.run_unless_duplicate();
+}
+
+void insert_layers(Connection& db, const StoredRecord& r) {
+  if (r.layer_fund.size() != r.layer_paid.size()) {
+    throw std::logic_error("record " + std::to_string(r.id) +
+                           ": layer_fund and layer_paid differ in length");
+  }
+  std::size_t placed = 0;
+  Query q = db.query(
+      "INSERT INTO record_layers (record_id, position, layer_id, fund, paid, moved_paid, "
+      "deductible_charged, base_cumulative, patient_share) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  for (std::size_t i = 0; i < r.layer_paid.size(); ++i) {
+    const auto& [layer, paid] = r.layer_paid[i];
+    const LayerTotals moved = r.movement.of(layer);
+    if (!moved.is_zero()) ++placed;
+    q.bind_all(r.id, static_cast<std::int64_t>(i), layer, r.layer_fund[i], paid.fen_i64(),
+               moved.paid.fen_i64(), moved.deductible_charged.fen_i64(),
+               moved.base_cumulative.fen_i64(), moved.patient_share.fen_i64());
+    q.run();
+    q.reset();
+  }
+  if (placed != r.movement.layers.size()) {
+    throw std::logic_error("record " + std::to_string(r.id) +
+                           ": a layer moved accumulators without a layer row");
+  }
+}
+
+void apply_movement(Connection& db, const StoredRecord& r) {
+  Query layer = db.query(
+      "INSERT INTO accumulators (patient_id, year, layer_id, paid, deductible_charged, "
+      "base_cumulative, patient_share) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+      "ON CONFLICT (patient_id, year, layer_id) DO UPDATE SET paid = paid + excluded.paid, "
+      "deductible_charged = deductible_charged + excluded.deductible_charged, "
+      "base_cumulative = base_cumulative + excluded.base_cumulative, "
+      "patient_share = patient_share + excluded.patient_share");
+  for (const auto& [id, moved] : r.movement.layers) {
+    layer.bind_all(r.patient_id, r.year, id, moved.paid.fen_i64(),
+                   moved.deductible_charged.fen_i64(), moved.base_cumulative.fen_i64(),
+                   moved.patient_share.fen_i64());
+    layer.run();
+    layer.reset();
+  }
+  Query person = db.query(
+      "INSERT INTO person_years (patient_id, year, admissions, last_record_id) "
+      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (patient_id, year) DO UPDATE SET "
+      "admissions = admissions + excluded.admissions, last_record_id = excluded.last_record_id");
+  person.bind_all(r.patient_id, r.year, r.movement.admissions, r.id);
+  person.run();
+}
+
+std::pair<Accumulators, std::int64_t> load_accumulators(Connection& db,
+                                                        const std::string& patient_id, int year) {
+  Accumulators acc;
+  Query layers = db.query(
+      "SELECT layer_id, paid, deductible_charged, base_cumulative, patient_share "
+      "FROM accumulators WHERE patient_id = ?1 AND year = ?2");
+  layers.bind_all(patient_id, year);
+  while (layers.step()) {
+    const LayerTotals totals{fen(layers, 1), fen(layers, 2), fen(layers, 3), fen(layers, 4)};
+    if (!totals.is_zero()) acc.layers[layers.text(0)] = totals;
+  }
+  Query person = db.query(
+      "SELECT admissions, last_record_id FROM person_years WHERE patient_id = ?1 AND year = ?2");
+  person.bind_all(patient_id, year);
+  if (!person.step()) return {acc, 0};
+  acc.admissions = static_cast<int>(person.int64(0));
+  return {acc, person.int64(1)};
+}
+
+std::map<std::pair<std::string, int>, PersonYearState> load_all_accumulators(Connection& db) {
+  std::map<std::pair<std::string, int>, PersonYearState> all;
+  Query layers = db.query(
+      "SELECT patient_id, year, layer_id, paid, deductible_charged, base_cumulative, "
+      "patient_share FROM accumulators");
+  while (layers.step()) {
+    const LayerTotals totals{fen(layers, 3), fen(layers, 4), fen(layers, 5), fen(layers, 6)};
+    auto& state = all[{layers.text(0), static_cast<int>(layers.int64(1))}];
+    if (!totals.is_zero()) state.accumulators.layers[layers.text(2)] = totals;
+  }
+  Query persons = db.query("SELECT patient_id, year, admissions, last_record_id FROM person_years");
+  while (persons.step()) {
+    auto& state = all[{persons.text(0), static_cast<int>(persons.int64(1))}];
+    state.accumulators.admissions = static_cast<int>(persons.int64(2));
+    state.last_record_id = persons.int64(3);
+  }
+  return all;
+}
+
+std::string utc_now() {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  const std::int64_t ms = duration_cast<milliseconds>(since_epoch).count();
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[96];  // room for any int the format could see, so it can never be cut short
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(ms % 1000));
+  return text;
+}
+
+}  // namespace onestop::sqlite::detail

@@ -1,0 +1,66 @@
+// The one mapping between StoredRecord and the ledger tables, shared by the writer, the readers
+// and verify. Every function runs on the connection it is given, inside whatever transaction
+// the caller holds, and throws DbError. Internal to adapters/sqlite.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/sqlite/db.hpp"
+#include "adapters/sqlite/ledger.hpp"
+
+namespace onestop::sqlite::detail {
+
+// The last record of the chain (id 0 and hash "" when the ledger is empty).
+struct ChainHead {
+  std::int64_t id = 0;
+  std::string hash;
+};
+
+ChainHead load_chain_head(Connection& db);
+
+// The record with this id, with its layers and (derived) cancelled_by; nullopt when none.
+std::optional<StoredRecord> load_record(Connection& db, std::int64_t id);
+// The settlement record under (hospital_id, bill_no), or nullopt.
+std::optional<StoredRecord> load_settlement_by_key(Connection& db, const std::string& hospital_id,
+                                                   const std::string& bill_no);
+// Up to `limit` records with id > after_id, in id order.
+std::vector<StoredRecord> load_records_after(Connection& db, std::int64_t after_id, int limit);
+// Every record of the person and year, in id order.
+std::vector<StoredRecord> load_person_year(Connection& db, const std::string& patient_id, int year);
+// Ids of the person's settlements in `year` after `after_id` that are not cancelled.
+std::vector<std::int64_t> later_live_settlements(Connection& db, const std::string& patient_id,
+                                                 int year, std::int64_t after_id);
+
+// Inserts the record row; false (nothing written) when a UNIQUE index refused it: the
+// settlement key is taken, or the settlement already has a cancellation.
+bool insert_record(Connection& db, const StoredRecord& r);
+// Inserts the record's layer rows: one per layer_paid entry with its fund and movement.
+// Preconditions (a bug otherwise: std::logic_error): layer_fund matches layer_paid and every
+// layer of the movement is among layer_paid.
+void insert_layers(Connection& db, const StoredRecord& r);
+// Adds the record's movement to the accumulators and person_years of its person and year.
+void apply_movement(Connection& db, const StoredRecord& r);
+
+// The person's accumulators for the year and the last record that moved them (0: none).
+// Layers whose totals are all zero are left out, as Accumulators arithmetic does.
+std::pair<Accumulators, std::int64_t> load_accumulators(Connection& db,
+                                                        const std::string& patient_id, int year);
+
+// The whole accumulators state as stored, by (patient_id, year), for verify.
+struct PersonYearState {
+  Accumulators accumulators;
+  std::int64_t last_record_id = 0;
+};
+std::map<std::pair<std::string, int>, PersonYearState> load_all_accumulators(Connection& db);
+
+std::string_view to_string(RecordKind kind);
+
+// The current UTC time as "2020-03-12T08:30:00.123Z" (the adapter's clock; never the engine's).
+std::string utc_now();
+
+}  // namespace onestop::sqlite::detail

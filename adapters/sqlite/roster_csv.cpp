@@ -1,0 +1,335 @@
+// The roster CSV: RFC 4180 records, then one check per column, then overlaps across rows.
+#include <algorithm>
+#include <array>
+#include <map>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "adapters/sqlite/roster.hpp"
+#include "engine/limits.hpp"
+
+namespace onestop::sqlite {
+namespace {
+
+constexpr std::array<std::string_view, 6> kColumns = {"patient_id", "name",       "id_number",
+                                                      "category",   "valid_from", "valid_to"};
+// Limits of a roster file: a prefecture's roster fits well within them.
+constexpr std::size_t kMaxRows = 2'000'000;
+constexpr std::size_t kNameBytes = 200;
+
+// One CSV record: its fields and the line it starts on, or why it could not be read.
+struct CsvRecord {
+  std::size_t line = 0;
+  std::vector<std::string> fields;
+  std::string defect;  // unterminated or misplaced quote; empty when the record is sound
+};
+
+// Splits `text` into RFC 4180 records: fields separated by ',', records by LF or CRLF; a
+// field in double quotes may hold ',', CR, LF and "" (one quote). A record with a defect keeps
+// being read to its end so the next record starts on the right line.
+class CsvReader {
+ public:
+  explicit CsvReader(std::string_view text) : text_(text) {}
+
+  // True when every byte was read.
+  bool done() const { return pos_ >= text_.size(); }
+
+  // The next record. Precondition: !done().
+  CsvRecord next() {
+    CsvRecord record;
+    record.line = line_;
+    std::string field;
+    for (;;) {
+      const bool quoted = !done() && text_[pos_] == '"';
+      if (quoted) {
+        read_quoted(field, record);
+      } else {
+        read_plain(field, record);
+      }
+      record.fields.push_back(std::move(field));
+      field.clear();
+      if (done()) return record;
+      const char c = text_[pos_++];
+      if (c == ',') continue;
+      if (c == '\r') ++pos_;  // read_plain/read_quoted stop at '\r' only before '\n'
+      ++line_;
+      return record;
+    }
+  }
+
+ private:
+  // True at LF or CRLF. Precondition: !done().
+  bool at_record_end() const {
+    return text_[pos_] == '\n' ||
+           (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n');
+  }
+
+  // An unquoted field: up to ',' or the end of the line. A quote inside is a defect.
+  void read_plain(std::string& field, CsvRecord& record) {
+    while (!done() && text_[pos_] != ',' && !at_record_end()) {
+      if (text_[pos_] == '"' && record.defect.empty()) {
+        record.defect = "a quote inside an unquoted field (quote the whole field)";
+      }
+      field += text_[pos_++];
+    }
+  }
+
+  // A quoted field from its opening quote to the closing one; "" is a quote; line breaks
+  // inside count as lines of the file.
+  void read_quoted(std::string& field, CsvRecord& record) {
+    ++pos_;
+    for (;;) {
+      if (done()) {
+        record.defect = "a quoted field is not closed";
+        return;
+      }
+      const char c = text_[pos_++];
+      if (c == '"' && !done() && text_[pos_] == '"') {
+        field += '"';
+        ++pos_;
+      } else if (c == '"') {
+        break;
+      } else {
+        if (c == '\n') ++line_;
+        field += c;
+      }
+    }
+    if (!done() && text_[pos_] != ',' && !at_record_end()) {
+      if (record.defect.empty()) record.defect = "text after a closing quote";
+      read_plain(field, record);
+    }
+  }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  std::size_t line_ = 1;
+};
+
+// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF).
+bool valid_utf8(std::string_view s) {
+  static constexpr std::array<unsigned, 4> kSmallest = {0, 0x80, 0x800, 0x10000};
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    std::size_t extra = 0;
+    unsigned cp = 0;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((lead & 0xE0u) == 0xC0u) {
+      extra = 1;
+      cp = lead & 0x1Fu;
+    } else if ((lead & 0xF0u) == 0xE0u) {
+      extra = 2;
+      cp = lead & 0x0Fu;
+    } else if ((lead & 0xF8u) == 0xF0u) {
+      extra = 3;
+      cp = lead & 0x07u;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= extra) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto next = static_cast<unsigned char>(s[i + k]);
+      if ((next & 0xC0u) != 0x80u) return false;
+      cp = (cp << 6) | (next & 0x3Fu);
+    }
+    if (cp < kSmallest[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+// An empty line: skipped, not a row.
+bool is_blank(const CsvRecord& r) {
+  return r.defect.empty() && r.fields.size() == 1 && r.fields[0].empty();
+}
+
+// "patient_id,name,...", for the header error.
+std::string header_text() {
+  std::string text;
+  for (const auto column : kColumns) text += (text.empty() ? "" : ",") + std::string(column);
+  return text;
+}
+
+// Reads the header; false (with the error) unless it is exactly the expected one.
+bool read_header(CsvReader& reader, std::vector<RosterRowError>& errors) {
+  if (reader.done()) {
+    errors.push_back({1, "header", "the file is empty; expected the header " + header_text()});
+    return false;
+  }
+  const CsvRecord header = reader.next();
+  const bool exact = header.defect.empty() && header.fields.size() == kColumns.size() &&
+                     std::equal(kColumns.begin(), kColumns.end(), header.fields.begin());
+  if (!exact) errors.push_back({header.line, "header", "expected the header " + header_text()});
+  return exact;
+}
+
+// The checks of one row; each failure is recorded with the row's line and the column.
+class RowChecker {
+ public:
+  RowChecker(std::size_t line, const std::vector<std::string>& known_categories,
+             std::vector<RosterRowError>& errors)
+      : line_(line), known_(known_categories), errors_(errors) {}
+
+  // The entry of a sound record; errors are added for each defect found.
+  RosterEntry read(const CsvRecord& record) {
+    RosterEntry entry;
+    if (!record.defect.empty()) {
+      fail("row", record.defect);
+      return entry;
+    }
+    if (record.fields.size() != kColumns.size()) {
+      fail("row", "expected " + std::to_string(kColumns.size()) + " columns, found " +
+                      std::to_string(record.fields.size()));
+      return entry;
+    }
+    bool utf8 = true;
+    for (std::size_t i = 0; i < kColumns.size(); ++i) {
+      if (valid_utf8(record.fields[i])) continue;
+      fail(kColumns[i], "not valid UTF-8");
+      utf8 = false;
+    }
+    if (!utf8) return entry;
+    entry.patient_id = record.fields[0];
+    entry.name = record.fields[1];
+    entry.id_number = record.fields[2];
+    entry.category = record.fields[3];
+    check_patient_id(entry.patient_id);
+    if (entry.name.size() > kNameBytes) fail("name", "longer than 200 bytes");
+    check_id_number(entry.id_number);
+    check_category(entry.category);
+    read_dates(record.fields[4], record.fields[5], entry);
+    return entry;
+  }
+
+ private:
+  // Records one defect of this row.
+  void fail(std::string_view column, std::string message) {
+    errors_.push_back({line_, std::string(column), std::move(message)});
+  }
+
+  // The insurance number the ledger and the hospitals use: compared byte for byte, so no
+  // stray spaces.
+  void check_patient_id(const std::string& id) {
+    if (id.empty()) return fail("patient_id", "empty");
+    if (id.size() > limits::kIdLength) return fail("patient_id", "longer than 64 bytes");
+    if (id.front() == ' ' || id.back() == ' ') fail("patient_id", "spaces at either end");
+  }
+
+  // 身份证号: 17 digits and a check character (digit or X); its checksum is not ours to judge.
+  void check_id_number(const std::string& id) {
+    if (id.empty()) return fail("id_number", "empty");
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    const bool shaped = id.size() == 18 && std::all_of(id.begin(), id.end() - 1, digit) &&
+                        (digit(id.back()) || id.back() == 'X' || id.back() == 'x');
+    if (!shaped) fail("id_number", "expected 18 characters: 17 digits and a digit or X");
+  }
+
+  // One of the policies' categories (any, when none are given).
+  void check_category(const std::string& category) {
+    if (category.empty()) return fail("category", "empty");
+    if (known_.empty() || std::find(known_.begin(), known_.end(), category) != known_.end()) {
+      return;
+    }
+    std::string list;
+    for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
+    fail("category", "unknown category '" + category + "' (known: " + list + ")");
+  }
+
+  // valid_from is required; valid_to may be empty (still holds) but not before valid_from.
+  void read_dates(const std::string& from, const std::string& to, RosterEntry& entry) {
+    const auto valid_from = Date::parse(from);
+    if (from.empty())
+      fail("valid_from", "empty");
+    else if (!valid_from)
+      fail("valid_from", "'" + from + "' is not a date (YYYY-MM-DD)");
+    if (valid_from) entry.valid_from = *valid_from;
+    if (to.empty()) return;
+    const auto valid_to = Date::parse(to);
+    if (!valid_to) return fail("valid_to", "'" + to + "' is not a date (YYYY-MM-DD)");
+    entry.valid_to = *valid_to;
+    if (valid_from && *valid_to < *valid_from) fail("valid_to", "before valid_from " + from);
+  }
+
+  std::size_t line_;
+  const std::vector<std::string>& known_;
+  std::vector<RosterRowError>& errors_;
+};
+
+// "2020-01-01..2020-06-30" (open-ended: "2020-07-01..").
+std::string range_text(const RosterEntry& e) {
+  return e.valid_from.to_string() + ".." + (e.valid_to ? e.valid_to->to_string() : "");
+}
+
+// Reports, on the later line, every range that overlaps an earlier range of the same person,
+// and drops those rows from the entries. Ranges are inclusive at both ends.
+void check_overlaps(RosterParse& out, const std::vector<std::size_t>& lines) {
+  std::vector<std::size_t> order(out.entries.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const auto& x = out.entries[a];
+    const auto& y = out.entries[b];
+    return std::tie(x.patient_id, x.valid_from, lines[a]) <
+           std::tie(y.patient_id, y.valid_from, lines[b]);
+  });
+  std::vector<bool> bad(order.size(), false);
+  std::size_t reach = 0;  // the earlier range of this person that ends last
+  for (std::size_t k = 1; k < order.size(); ++k) {
+    const std::size_t prev = order[k - 1];
+    const std::size_t cur = order[k];
+    const auto& a = out.entries[cur];
+    if (out.entries[prev].patient_id != a.patient_id) continue;
+    if (k == 1 || out.entries[order[k - 2]].patient_id != a.patient_id) reach = prev;
+    const auto& r = out.entries[reach];
+    if (!r.valid_to || *r.valid_to >= a.valid_from) {
+      const std::size_t later = lines[cur] > lines[reach] ? cur : reach;
+      const std::size_t other = later == cur ? reach : cur;
+      bad[later] = true;
+      out.errors.push_back({lines[later], "valid_from",
+                            "the range " + range_text(out.entries[later]) + " of " + a.patient_id +
+                                " overlaps its range on line " + std::to_string(lines[other])});
+    }
+    if (r.valid_to && (!a.valid_to || *a.valid_to > *r.valid_to)) reach = cur;
+  }
+  std::vector<RosterEntry> kept;
+  for (std::size_t i = 0; i < out.entries.size(); ++i) {
+    if (!bad[i]) kept.push_back(std::move(out.entries[i]));
+  }
+  out.entries = std::move(kept);
+}
+
+}  // namespace
+
+RosterParse parse_roster_csv(std::string_view text,
+                             const std::vector<std::string>& known_categories) {
+  RosterParse out;
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte-order mark
+  CsvReader reader(text);
+  if (!read_header(reader, out.errors)) return out;
+  std::vector<std::size_t> lines;  // the line of each entry, for the overlap check
+  std::size_t rows = 0;
+  while (!reader.done()) {
+    const CsvRecord record = reader.next();
+    if (is_blank(record)) continue;
+    if (++rows > kMaxRows) {
+      out.errors.push_back({record.line, "row", "more than 2000000 rows"});
+      break;
+    }
+    const std::size_t errors_before = out.errors.size();
+    RosterEntry entry = RowChecker(record.line, known_categories, out.errors).read(record);
+    if (out.errors.size() != errors_before) continue;
+    out.entries.push_back(std::move(entry));
+    lines.push_back(record.line);
+  }
+  check_overlaps(out, lines);
+  std::stable_sort(out.errors.begin(), out.errors.end(),
+                   [](const auto& a, const auto& b) { return a.line < b.line; });
+  return out;
+}
+
+}  // namespace onestop::sqlite

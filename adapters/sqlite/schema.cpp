@@ -1,0 +1,153 @@
+#include "adapters/sqlite/schema.hpp"
+
+#include <array>
+#include <string>
+
+namespace onestop::sqlite::detail {
+namespace {
+
+// Version 1: the ledger (design.md §7). Amounts are INTEGER fen. Records are append-only:
+// triggers refuse UPDATE and DELETE (verify still catches an edit made around them, through
+// the hash chain). The settlement key is unique among settlements only, and a settlement has
+// at most one cancellation.
+constexpr const char* kLedgerV1 = R"sql(
+CREATE TABLE records (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('settlement', 'cancellation')),
+  cancels INTEGER REFERENCES records(id),
+  hospital_id TEXT NOT NULL,
+  bill_no TEXT NOT NULL,
+  patient_id TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  policy_id TEXT NOT NULL,
+  policy_sha256 TEXT NOT NULL,
+  request_sha256 TEXT NOT NULL,
+  claim_json TEXT NOT NULL,
+  result_json TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  total INTEGER NOT NULL,
+  fund_paid INTEGER NOT NULL,
+  patient_pays INTEGER NOT NULL,
+  admissions_delta INTEGER NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  CHECK ((kind = 'settlement') = (cancels IS NULL))
+) STRICT;
+CREATE UNIQUE INDEX records_settlement_key ON records (hospital_id, bill_no)
+  WHERE kind = 'settlement';
+CREATE UNIQUE INDEX records_cancels ON records (cancels) WHERE cancels IS NOT NULL;
+CREATE INDEX records_person_year ON records (patient_id, year, id);
+
+CREATE TABLE record_layers (
+  record_id INTEGER NOT NULL REFERENCES records(id),
+  position INTEGER NOT NULL,
+  layer_id TEXT NOT NULL,
+  fund TEXT NOT NULL,
+  paid INTEGER NOT NULL,
+  moved_paid INTEGER NOT NULL,
+  deductible_charged INTEGER NOT NULL,
+  base_cumulative INTEGER NOT NULL,
+  patient_share INTEGER NOT NULL,
+  PRIMARY KEY (record_id, position),
+  UNIQUE (record_id, layer_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE accumulators (
+  patient_id TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  layer_id TEXT NOT NULL,
+  paid INTEGER NOT NULL,
+  deductible_charged INTEGER NOT NULL,
+  base_cumulative INTEGER NOT NULL,
+  patient_share INTEGER NOT NULL,
+  PRIMARY KEY (patient_id, year, layer_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE person_years (
+  patient_id TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  admissions INTEGER NOT NULL,
+  last_record_id INTEGER NOT NULL REFERENCES records(id),
+  PRIMARY KEY (patient_id, year)
+) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER records_no_update BEFORE UPDATE ON records
+  BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END;
+CREATE TRIGGER records_no_delete BEFORE DELETE ON records
+  BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END;
+CREATE TRIGGER record_layers_no_update BEFORE UPDATE ON record_layers
+  BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END;
+CREATE TRIGGER record_layers_no_delete BEFORE DELETE ON record_layers
+  BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END;
+PRAGMA user_version = 1;
+)sql";
+
+// Version 2: the roster. Dates are ISO text, which sorts as dates; valid_to NULL: still holds.
+constexpr const char* kRosterV2 = R"sql(
+CREATE TABLE roster (
+  patient_id TEXT NOT NULL,
+  valid_from TEXT NOT NULL,
+  valid_to TEXT,
+  name TEXT NOT NULL,
+  id_number TEXT NOT NULL,
+  category TEXT NOT NULL,
+  PRIMARY KEY (patient_id, valid_from),
+  CHECK (valid_to IS NULL OR valid_to >= valid_from)
+) STRICT, WITHOUT ROWID;
+PRAGMA user_version = 2;
+)sql";
+
+// Migration i takes the database from version i to i + 1.
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kLedgerV1, kRosterV2};
+
+// Applies migration `from` → from + 1 unless another process did it first.
+void apply(Connection& db, int from) {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    if (schema_version(db) == from) db.exec(kMigrations.at(static_cast<std::size_t>(from)));
+    db.exec("COMMIT");
+  } catch (const DbError&) {
+    db.rollback_quietly();
+    throw;
+  }
+}
+
+// WAL lets readers run beside the writer; the mode is stored in the file.
+void use_wal(Connection& db) {
+  Query mode = db.query("PRAGMA journal_mode = WAL");
+  if (!mode.step() || mode.text(0) != "wal") {
+    throw DbError(SQLITE_ERROR, "the database cannot be put in WAL mode");
+  }
+}
+
+}  // namespace
+
+int schema_version(Connection& db) {
+  Query q = db.query("PRAGMA user_version");
+  if (!q.step()) throw DbError(SQLITE_ERROR, "PRAGMA user_version returned nothing");
+  return static_cast<int>(q.int64(0));
+}
+
+void migrate(Connection& db, int target) {
+  use_wal(db);
+  for (int version = schema_version(db); version < target; version = schema_version(db)) {
+    apply(db, version);
+  }
+  const int version = schema_version(db);
+  if (version > kSchemaVersion) {
+    throw DbError(SQLITE_ERROR, "the database schema version " + std::to_string(version) +
+                                    " is newer than this build's " +
+                                    std::to_string(kSchemaVersion));
+  }
+}
+
+void require_current_schema(Connection& db) {
+  const int version = schema_version(db);
+  if (version != kSchemaVersion) {
+    throw DbError(SQLITE_ERROR, "the database schema version is " + std::to_string(version) +
+                                    ", this build reads " + std::to_string(kSchemaVersion));
+  }
+}
+
+}  // namespace onestop::sqlite::detail

@@ -1,0 +1,56 @@
+// Verification of a ledger database (onestop verify): the hash chain, every settlement
+// re-settled from its stored claim on the accumulators the ledger implies at that point, every
+// cancellation against the settlement it reverses, and the accumulators tables against the sum
+// of the movements. Re-settling needs the codec and the policies, which this adapter does not
+// know, so the caller supplies it (tools/onestop/verify_command.cpp; the tests).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "adapters/sqlite/ledger.hpp"
+#include "engine/error.hpp"
+
+namespace onestop::sqlite {
+
+// Re-settles the settlement record `r` on `before` (the person's accumulators for r.year as
+// the earlier records imply them): the claim decoded from r.claim_json under the policy with
+// r.policy_id whose sha256 is r.policy_sha256; claim_json re-encoded, result_json encoded.
+// An error is reported as a difference of that record.
+using Resettle = std::function<Result<Computed>(const StoredRecord& r, const Accumulators& before)>;
+
+struct VerifyDifference {
+  std::int64_t record_id = 0;  // 0: not one record's (the accumulators tables)
+  std::string what;
+};
+
+struct VerifyHooks {
+  std::function<void(const VerifyDifference&)> difference;  // each one as found
+  std::function<void(std::int64_t records)> progress;       // now and then; may be empty
+};
+
+struct VerifySummary {
+  std::int64_t records = 0;  // records walked
+  std::int64_t last_id = 0;  // the last record's id
+  std::int64_t differences = 0;
+};
+
+// Walks the database at `path` in one read snapshot (a running server may keep writing; the
+// snapshot is checked). Never writes. Checks, per record in id order:
+//   chain        ids 1, 2, 3, ...; prev_hash = the previous record's hash ("" first);
+//                hash = chain_hash(record)
+//   settlement   resettle() succeeds; result_json and claim_json equal its output byte for
+//                byte; keys, policy, total, fund_paid, patient_pays, layer_paid, layer_fund
+//                and movement equal the re-settlement's
+//   cancellation it cancels an earlier settlement, the person's latest live one then; same
+//                keys, policy and claim; amounts and movement exactly negated; result_json =
+//                cancellation_json(record)
+// and at the end that the accumulators and person_years tables equal the sum of the stored
+// movements (admissions and the last record of each person and year included).
+// Errors ("ledger_unavailable"): the database cannot be opened or read, or its schema version
+// is not this build's. Differences are not errors: they are counted in the summary.
+Result<VerifySummary> verify_ledger(const std::string& path, const Resettle& resettle,
+                                    const VerifyHooks& hooks);
+
+}  // namespace onestop::sqlite

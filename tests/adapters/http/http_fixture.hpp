@@ -1,0 +1,188 @@
+// A real `onestop serve` stack in the test process, listening on a free loopback port with a
+// database of its own, and small HTTP clients (Poco's and a raw socket) to talk to it.
+#pragma once
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "adapters/http/application.hpp"
+#include "adapters/service/service_fixture.hpp"
+
+namespace onestop::testing {
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::string content_type;
+  std::string location;
+  std::string connection;  // the Connection header ("close" when the server ends it)
+  std::string allow;
+};
+
+inline Poco::JSON::Object::Ptr parse_json(const std::string& text) {
+  Poco::JSON::Parser parser;
+  return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
+// One request on an open session (kept alive between calls).
+inline Reply send_request(Poco::Net::HTTPClientSession& session, const std::string& method,
+                          const std::string& path, const std::string& body = "",
+                          const std::string& content_type = "application/json") {
+  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  request.setKeepAlive(true);
+  if (!body.empty() || method == "POST") {
+    if (!content_type.empty()) request.setContentType(content_type);
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+  }
+  session.sendRequest(request) << body;
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  Reply reply;
+  reply.status = static_cast<int>(response.getStatus());
+  Poco::StreamCopier::copyToString(in, reply.body);
+  reply.content_type = response.getContentType();
+  reply.location = response.get("Location", "");
+  reply.connection = response.get("Connection", "");
+  reply.allow = response.get("Allow", "");
+  return reply;
+}
+
+class TestServer {
+ public:
+  // The defaults of a test server; `tweak` changes them before the start.
+  explicit TestServer(const std::function<void(http::ServerConfig&)>& tweak = {}) {
+    dir_ = service_test_dir("http");
+    config_.bind_address = "127.0.0.1";
+    config_.port = 0;
+    config_.db_path = dir_ + "/ledger.db";
+    config_.policy_dir = source_path("config/policies");
+    config_.hospitals_file = source_path("config/hospitals.json");
+    config_.threads = 32;
+    config_.receive_timeout_ms = 1000;
+    config_.keep_alive_timeout_ms = 3000;
+    config_.body_limit_bytes = 64 * 1024;
+    config_.log_level = "warning";
+    if (tweak) tweak(config_);
+    auto app = http::Application::build(config_);
+    if (!app) throw std::runtime_error("cannot build the server: " + app.error().message);
+    app_ = std::move(app).value();
+    if (auto e = app_->roster().replace_all(test_roster())) throw std::runtime_error(e->message);
+    app_->start();
+  }
+
+  std::uint16_t port() const { return app_->port(); }
+  http::Application& app() { return *app_; }
+  const http::ServerConfig& config() const { return config_; }
+  const std::string& dir() const { return dir_; }
+  // Stops serving and closes the ledger (the database can then be verified).
+  void shut_down() { app_.reset(); }
+
+  std::unique_ptr<Poco::Net::HTTPClientSession> session() const {
+    auto s = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", port());
+    s->setTimeout(Poco::Timespan(20, 0));
+    s->setKeepAlive(true);
+    return s;
+  }
+
+  // One request on a fresh connection.
+  Reply request(const std::string& method, const std::string& path, const std::string& body = "",
+                const std::string& content_type = "application/json") const {
+    auto s = session();
+    return send_request(*s, method, path, body, content_type);
+  }
+
+  Reply post(const std::string& path, const std::string& body) const {
+    return request("POST", path, body);
+  }
+  Reply get(const std::string& path) const { return request("GET", path); }
+
+ private:
+  std::string dir_;
+  http::ServerConfig config_;
+  std::unique_ptr<http::Application> app_;
+};
+
+// A raw TCP connection for what Poco's client will not do: half requests, lying lengths.
+inline Poco::Net::StreamSocket raw_connection(std::uint16_t port) {
+  Poco::Net::StreamSocket socket;
+  socket.connect(Poco::Net::SocketAddress("127.0.0.1", port), Poco::Timespan(5, 0));
+  return socket;
+}
+
+// Everything the peer sends until it closes or stays silent for `timeout_ms`; `closed` tells
+// which (a reset counts as closed).
+inline std::string read_until_closed(Poco::Net::StreamSocket& socket, int timeout_ms,
+                                     bool* closed = nullptr) {
+  if (closed != nullptr) *closed = false;
+  socket.setReceiveTimeout(Poco::Timespan(static_cast<long>(timeout_ms) * 1000));
+  std::string out;
+  char buffer[4096];
+  for (int i = 0; i < 1024; ++i) {  // bounded: at most 4 MiB
+    int n = 0;
+    try {
+      n = socket.receiveBytes(buffer, sizeof buffer);
+    } catch (const Poco::TimeoutException&) {
+      break;  // silent: the caller looks at what came
+    } catch (const Poco::Net::NetException&) {
+      n = 0;  // reset: as good as closed here
+    }
+    if (n <= 0) {
+      if (closed != nullptr) *closed = true;
+      break;
+    }
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+// Everything written to the pipe end `fd` until its writers close it, waiting at most
+// `timeout_ms` in all.
+inline std::string read_pipe(int fd, int timeout_ms) {
+  std::string out;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline && out.size() < (16u << 20)) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    char buffer[4096];
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+// The exit code, waiting at most `timeout_ms` (then the process is killed and -1 returned).
+inline int wait_exit(const Poco::ProcessHandle& ph, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; waited += 50) {
+    const int rc = ph.tryWait();
+    if (rc != -1) return rc;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  Poco::Process::kill(ph.id());
+  return -1;
+}
+
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace onestop::testing
