@@ -23,10 +23,13 @@ onestop_install_deps() {
   fi
 }
 
-# Configures and builds into $1 (default build/) with any extra cmake arguments.
+# Configures and builds into $1 (default build/); further arguments name the targets to build
+# (default: everything).
 onestop_build() {
   local dir=${1:-build}
   shift || true
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$dir" -j"$(nproc)"
+  local targets=()
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$dir" -j"$(nproc)" "${targets[@]}"
 }

@@ -1,0 +1,491 @@
+// Issue 3's crash requirement: `onestop serve` killed with SIGKILL at random moments under load
+// and restarted on the same ledger, with clients that resend each bill (the same body) until it
+// is acknowledged. In the end every bill sent is in the ledger exactly once, under the id its
+// acknowledgement named; nothing else is; the accumulators are the sum of the records'
+// movements; and `onestop verify` passes. The ledger is read with the SQLite C API directly,
+// not through the code under test.
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Pipe.h>
+#include <Poco/Process.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http_fixture.hpp"
+
+namespace onestop::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr int kClients = 6;
+constexpr int kKills = 5;                // the requirement is at least 4
+constexpr int kMaxBillsPerClient = 400;  // bounds the load whatever the machine's speed
+constexpr int kStartTimeoutMs = 15000;
+constexpr int kMinDelayMs = 150;  // from a (re)start to the next kill
+constexpr int kMaxDelayMs = 600;
+constexpr std::uint32_t kSeed = 20200302;  // the kill moments; printed, change to explore
+// Patients of config/roster.sample.csv who hold a category all through 2020 (the claim dates
+// of RequestBuilder), of every category, so that each settles.
+const std::vector<std::string> kPatients = {"P0010000", "P0010001", "P0010002", "P0010003",
+                                            "P0010005", "P0010007", "P0010009", "P0010012"};
+
+// The settings of the server under test: its own ledger, a free loopback port, quiet logs
+// (every kill makes clients' connections fail, which is expected here).
+std::string write_settings(const std::string& dir, const std::string& db) {
+  const std::string path = dir + "/onestop.properties";
+  std::ofstream out(path);
+  out << "onestop.http.port = 0\n"
+      << "onestop.http.bind_address = 127.0.0.1\n"
+      << "onestop.ledger.path = " << db << "\n"
+      << "onestop.policy.dir = " << source_path("config/policies") << "\n"
+      << "onestop.hospitals.file = " << source_path("config/hospitals.json") << "\n"
+      << "onestop.log.level = error\n";
+  return path;
+}
+
+// Runs the onestop binary with `args` to its end; returns the exit code, failing with its
+// output when it is not 0.
+int run_onestop(const std::vector<std::string>& args) {
+  Poco::Pipe out_pipe;
+  Poco::ProcessHandle ph =
+      Poco::Process::launch(ONESTOP_BINARY, args, nullptr, &out_pipe, &out_pipe);
+  const std::string text = read_pipe(out_pipe.readHandle(), 120000);
+  const int rc = wait_exit(ph, 10000);
+  if (rc != 0) ADD_FAILURE() << "onestop " << args.front() << ": " << text;
+  return rc;
+}
+
+// The next line the process writes to `fd`, waiting at most `timeout_ms`; "" on timeout/EOF.
+std::string read_line(int fd, int timeout_ms) {
+  std::string line;
+  const auto deadline = Clock::now() + milliseconds(timeout_ms);
+  while (Clock::now() < deadline && line.size() < 4096) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    char c = 0;
+    if (read(fd, &c, 1) != 1) break;
+    if (c == '\n') return line;
+    line += c;
+  }
+  return "";
+}
+
+// One `onestop serve` child. The destructor kills it, so that no failed assertion can leave a
+// server running after the test.
+class ServeProcess {
+ public:
+  explicit ServeProcess(std::string settings) : settings_(std::move(settings)) {}
+  ~ServeProcess() { kill_hard(); }
+  ServeProcess(const ServeProcess&) = delete;
+  ServeProcess& operator=(const ServeProcess&) = delete;
+
+  // Starts the server and returns the port it printed; 0 (and a failure) when it did not start.
+  std::uint16_t start() {
+    kill_hard();  // one child at a time: a second one would be left running
+    pipe_ = std::make_unique<Poco::Pipe>();
+    handle_.emplace(Poco::Process::launch(ONESTOP_BINARY,
+                                          {"serve", "--config", settings_, "--threads", "16"},
+                                          nullptr, pipe_.get(), nullptr));
+    const std::string line = read_line(pipe_->readHandle(), kStartTimeoutMs);
+    const std::string prefix = "onestop serve: listening on http://127.0.0.1:";
+    if (line.rfind(prefix, 0) != 0) {
+      ADD_FAILURE() << "onestop serve did not start: '" << line << "'";
+      kill_hard();
+      return 0;
+    }
+    return static_cast<std::uint16_t>(std::stoi(line.substr(prefix.size())));
+  }
+
+  // SIGKILL, then reap: the crash under test (no handler runs, nothing is flushed).
+  void kill_hard() {
+    if (!handle_) return;
+    ::kill(handle_->id(), SIGKILL);
+    try {
+      handle_->wait();
+    } catch (const Poco::Exception&) {  // already reaped: nothing left to wait for
+    }
+    handle_.reset();
+    pipe_.reset();  // kept until now: the server may still write its banner to stdout
+  }
+
+  // SIGTERM: the exit code of the clean stop, or -1 when it had to be killed.
+  int terminate() {
+    if (!handle_) return -1;
+    ::kill(handle_->id(), SIGTERM);
+    const int rc = wait_exit(*handle_, 15000);
+    if (rc == -1) kill_hard();  // wait_exit sent SIGKILL; reap it
+    handle_.reset();
+    pipe_.reset();
+    return rc;
+  }
+
+ private:
+  std::string settings_;
+  std::unique_ptr<Poco::Pipe> pipe_;
+  std::optional<Poco::ProcessHandle> handle_;
+};
+
+struct Bill {
+  std::string no;
+  std::string patient;
+  std::string body;  // built once: a retry must resend the very same request
+  int attempts = 0;
+  bool acked = false;
+  bool refused = false;  // an answer other than 201/200/503 (already a failure)
+  std::int64_t settlement_id = 0;
+};
+
+struct Tally {
+  std::atomic<int> requests{0};  // attempts, retries included
+  std::atomic<int> retries{0};
+  std::atomic<int> refused_connections{0};  // the server was down: nothing was sent
+  std::atomic<int> broken_in_flight{0};     // connected, then lost: the server died meanwhile
+  std::atomic<int> unavailable{0};          // 503
+  std::atomic<int> created{0};              // 201
+  std::atomic<int> replayed{0};             // 200: committed before a crash, its answer lost
+};
+
+struct Shared {
+  std::atomic<std::uint16_t> port{0};  // 0 while the server is down; re-read at every attempt
+  std::atomic<bool> stop{false};
+  Tally tally;
+};
+
+enum class Outcome { acknowledged, not_yet, refused };
+
+// What a response means for `bill`. A body cut short by the kill is a lost answer, not an ack.
+Outcome judge(const Reply& reply, Bill& bill, Tally& tally) {
+  if (reply.status == 503) {
+    ++tally.unavailable;
+    return Outcome::not_yet;
+  }
+  if (reply.status != 201 && reply.status != 200) {
+    ADD_FAILURE() << bill.no << ": " << reply.status << " " << reply.body;
+    bill.refused = true;
+    return Outcome::refused;
+  }
+  try {
+    const auto doc = parse_json(reply.body);
+    EXPECT_EQ(doc->getValue<std::string>("bill_no"), bill.no);
+    EXPECT_EQ(doc->getValue<bool>("replayed"), reply.status == 200) << bill.no;
+    bill.settlement_id = doc->getValue<Poco::Int64>("settlement_id");
+  } catch (const std::exception&) {
+    ++tally.broken_in_flight;
+    return Outcome::not_yet;
+  }
+  bill.acked = true;
+  ++(reply.status == 201 ? tally.created : tally.replayed);
+  return Outcome::acknowledged;
+}
+
+// One POST of `bill` on a fresh connection: a connection of its own tells whether the server
+// was down (refused) or died with the request in flight (broken after connecting).
+Outcome attempt(std::uint16_t port, Bill& bill, Tally& tally) {
+  ++tally.requests;
+  if (++bill.attempts > 1) ++tally.retries;
+  Reply reply;
+  try {
+    Poco::Net::HTTPClientSession session("127.0.0.1", port);
+    session.setTimeout(Poco::Timespan(5, 0));
+    reply = send_request(session, "POST", "/v1/settlements", bill.body);
+  } catch (const Poco::Net::ConnectionRefusedException&) {
+    ++tally.refused_connections;
+    return Outcome::not_yet;
+  } catch (const Poco::Exception&) {
+    ++tally.broken_in_flight;
+    return Outcome::not_yet;
+  }
+  return judge(reply, bill, tally);
+}
+
+Bill make_bill(int client, int n) {
+  Bill bill;
+  bill.no = "CRASH-" + std::to_string(client) + "-" + std::to_string(n);
+  bill.patient = kPatients[static_cast<std::size_t>(client + n) % kPatients.size()];
+  bill.body = RequestBuilder().patient(bill.patient).bill(bill.no).json();
+  return bill;
+}
+
+// A hospital's client: each bill is resent until acknowledged, then the next one; on stop the
+// current bill is left as it is (the final phase acknowledges it).
+void client(int id, Shared& shared, std::vector<Bill>& bills) {
+  for (int n = 0; n < kMaxBillsPerClient && !shared.stop; ++n) {
+    Bill bill = make_bill(id, n);
+    while (!shared.stop && !bill.acked && !bill.refused) {
+      const std::uint16_t port = shared.port.load();
+      // Backing off while the server is down keeps the 2 cores for its restart.
+      if (port == 0 || attempt(port, bill, shared.tally) == Outcome::not_yet) {
+        std::this_thread::sleep_for(milliseconds(20));
+      }
+    }
+    if (bill.attempts > 0) bills.push_back(std::move(bill));  // only what may have been sent
+  }
+}
+
+// The client threads. Stopping and joining them on scope exit keeps an early return (a failed
+// ASSERT) from destroying joinable threads.
+class Load {
+ public:
+  Load(Shared& shared, std::vector<std::vector<Bill>>& bills) : shared_(shared) {
+    for (int t = 0; t < kClients; ++t) {
+      threads_.emplace_back([&shared, &bills, t] { client(t, shared, bills[t]); });
+    }
+  }
+  ~Load() {
+    shared_.stop = true;
+    for (auto& th : threads_) th.join();
+  }
+  Load(const Load&) = delete;
+  Load& operator=(const Load&) = delete;
+
+ private:
+  Shared& shared_;
+  std::vector<std::thread> threads_;
+};
+
+// Kills the server kKills times, each at a random moment after its (re)start, restarting it on
+// the same ledger in between; returns the number of kills done. The server is left down after
+// the last kill, so that the load ends with bills whose answers the crash lost.
+int crash_repeatedly(ServeProcess& server, Shared& shared, std::mt19937& rng,
+                     Clock::time_point deadline) {
+  std::uniform_int_distribution<int> delay_ms(kMinDelayMs, kMaxDelayMs);
+  int kills = 0;
+  while (kills < kKills && Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(delay_ms(rng)));
+    server.kill_hard();
+    shared.port = 0;  // after the kill: requests keep going to the dying server until then
+    if (++kills == kKills) break;
+    const std::uint16_t port = server.start();
+    if (port == 0) break;
+    shared.port = port;
+  }
+  return kills;
+}
+
+// Resends every bill not yet acknowledged to the final server until it is (bounded); returns
+// how many were pending.
+int acknowledge_rest(std::vector<std::vector<Bill>>& bills, std::uint16_t port, Tally& tally) {
+  int pending = 0;
+  for (auto& client_bills : bills) {
+    for (Bill& bill : client_bills) {
+      if (bill.acked || bill.refused) continue;
+      ++pending;
+      for (int i = 0; i < 50 && !bill.acked && !bill.refused; ++i) {
+        if (attempt(port, bill, tally) == Outcome::not_yet) {
+          std::this_thread::sleep_for(milliseconds(50));
+        }
+      }
+    }
+  }
+  return pending;
+}
+
+using Db = std::unique_ptr<sqlite3, int (*)(sqlite3*)>;
+
+std::string column_text(sqlite3_stmt* stmt, int column) {
+  const unsigned char* text = sqlite3_column_text(stmt, column);
+  return text == nullptr ? "" : reinterpret_cast<const char*>(text);
+}
+
+// Runs `sql` on `db`, calling `row` for each result row.
+void each_row(sqlite3* db, const char* sql, const std::function<void(sqlite3_stmt*)>& row) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << sqlite3_errmsg(db) << "\n" << sql;
+    return;
+  }
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) row(stmt);
+  if (rc != SQLITE_DONE) ADD_FAILURE() << sqlite3_errmsg(db) << "\n" << sql;
+  sqlite3_finalize(stmt);
+}
+
+std::int64_t scalar(sqlite3* db, const char* sql) {
+  std::int64_t value = -1;
+  each_row(db, sql, [&](sqlite3_stmt* s) { value = sqlite3_column_int64(s, 0); });
+  return value;
+}
+
+// (patient, year, layer) whose accumulators differ from the sum of the records' movements, in
+// either direction; all-zero rows on either side mean "nothing moved".
+constexpr const char* kAccumulatorMismatches = R"sql(
+WITH moved AS (
+  SELECT r.patient_id, r.year, l.layer_id, SUM(l.moved_paid) AS paid,
+         SUM(l.deductible_charged) AS dc, SUM(l.base_cumulative) AS bc,
+         SUM(l.patient_share) AS ps
+  FROM records r JOIN record_layers l ON l.record_id = r.id
+  GROUP BY r.patient_id, r.year, l.layer_id),
+m AS (SELECT * FROM moved WHERE paid <> 0 OR dc <> 0 OR bc <> 0 OR ps <> 0),
+a AS (SELECT patient_id, year, layer_id, paid, deductible_charged, base_cumulative,
+             patient_share FROM accumulators
+      WHERE paid <> 0 OR deductible_charged <> 0 OR base_cumulative <> 0 OR patient_share <> 0)
+SELECT (SELECT COUNT(*) FROM (SELECT * FROM m EXCEPT SELECT * FROM a)) +
+       (SELECT COUNT(*) FROM (SELECT * FROM a EXCEPT SELECT * FROM m))
+)sql";
+
+// (patient, year) whose admissions or last record differ from what the records imply.
+constexpr const char* kPersonYearMismatches = R"sql(
+WITH implied AS (SELECT patient_id, year, SUM(admissions_delta), MAX(id) FROM records
+                 GROUP BY patient_id, year),
+stored AS (SELECT patient_id, year, admissions, last_record_id FROM person_years)
+SELECT (SELECT COUNT(*) FROM (SELECT * FROM implied EXCEPT SELECT * FROM stored)) +
+       (SELECT COUNT(*) FROM (SELECT * FROM stored EXCEPT SELECT * FROM implied))
+)sql";
+
+struct LedgerRecord {
+  std::int64_t id = 0;
+  std::string hospital_id;
+  std::string patient_id;
+};
+
+struct LedgerView {
+  std::map<std::string, std::vector<LedgerRecord>> settlements;  // bill number → records
+  std::int64_t settlement_rows = -1;
+  std::int64_t cancellations = -1;
+  std::int64_t accumulator_mismatches = -1;
+  std::int64_t person_year_mismatches = -1;
+};
+
+LedgerView read_ledger(const std::string& path) {
+  LedgerView view;
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  const Db db(raw, &sqlite3_close);
+  if (rc != SQLITE_OK) {
+    ADD_FAILURE() << path << ": " << sqlite3_errstr(rc);
+    return view;
+  }
+  each_row(db.get(),
+           "SELECT id, hospital_id, bill_no, patient_id FROM records WHERE kind = 'settlement'",
+           [&](sqlite3_stmt* s) {
+             view.settlements[column_text(s, 2)].push_back(
+                 {sqlite3_column_int64(s, 0), column_text(s, 1), column_text(s, 3)});
+           });
+  view.settlement_rows = scalar(db.get(), "SELECT COUNT(*) FROM records WHERE kind = 'settlement'");
+  view.cancellations = scalar(db.get(), "SELECT COUNT(*) FROM records WHERE kind = 'cancellation'");
+  view.accumulator_mismatches = scalar(db.get(), kAccumulatorMismatches);
+  view.person_year_mismatches = scalar(db.get(), kPersonYearMismatches);
+  return view;
+}
+
+// What is wrong with the ledger for `bills` (the bills sent): each acknowledged, in the ledger
+// exactly once under the acknowledged id, for its patient at H2; no bill nobody sent.
+std::vector<std::string> ledger_problems(const LedgerView& ledger,
+                                         const std::vector<std::vector<Bill>>& bills) {
+  std::vector<std::string> problems;
+  std::set<std::string> sent;
+  for (const auto& client_bills : bills) {
+    for (const Bill& bill : client_bills) {
+      sent.insert(bill.no);
+      if (!bill.acked) problems.push_back(bill.no + ": never acknowledged");
+      const auto it = ledger.settlements.find(bill.no);
+      const std::size_t n = it == ledger.settlements.end() ? 0 : it->second.size();
+      if (n != 1) {
+        problems.push_back(bill.no + ": " + std::to_string(n) + " settlement records");
+        continue;
+      }
+      const LedgerRecord& r = it->second.front();
+      if (bill.acked && r.id != bill.settlement_id) {
+        problems.push_back(bill.no + ": acknowledged as #" + std::to_string(bill.settlement_id) +
+                           ", stored as #" + std::to_string(r.id));
+      }
+      if (r.hospital_id != "H2" || r.patient_id != bill.patient) {
+        problems.push_back(bill.no + ": stored for " + r.hospital_id + "/" + r.patient_id);
+      }
+    }
+  }
+  for (const auto& [no, records] : ledger.settlements) {
+    if (sent.count(no) == 0) problems.push_back(no + ": in the ledger, never sent");
+  }
+  return problems;
+}
+
+std::size_t count_bills(const std::vector<std::vector<Bill>>& bills) {
+  std::size_t n = 0;
+  for (const auto& client_bills : bills) n += client_bills.size();
+  return n;
+}
+
+// The figures of the run, printed and recorded in the test's XML report.
+void report(int kills, std::size_t bills, int pending, const Tally& t, double seconds) {
+  std::ostringstream line;
+  line << "[crash] seed " << kSeed << ": " << kills << " kills, " << bills << " bills, "
+       << t.requests << " requests (" << t.retries << " retries), " << t.created << " created + "
+       << t.replayed << " replayed (committed, answer lost), " << t.broken_in_flight
+       << " broken in flight, " << t.refused_connections << " refused connections, "
+       << t.unavailable << " 503, " << pending << " unacknowledged when the load stopped, "
+       << seconds << " s";
+  std::cout << line.str() << std::endl;
+  ::testing::Test::RecordProperty("kills", kills);
+  ::testing::Test::RecordProperty("bills", static_cast<int>(bills));
+  ::testing::Test::RecordProperty("requests", t.requests.load());
+  ::testing::Test::RecordProperty("retries", t.retries.load());
+  ::testing::Test::RecordProperty("acknowledged", t.created.load() + t.replayed.load());
+  ::testing::Test::RecordProperty("replayed", t.replayed.load());
+  ::testing::Test::RecordProperty("broken_in_flight", t.broken_in_flight.load());
+  ::testing::Test::RecordProperty("wall_seconds", std::to_string(seconds));
+}
+
+TEST(Crash, EveryBillSentSurvivesRepeatedSigkillExactlyOnce) {
+  const auto began = Clock::now();
+  const std::string dir = service_test_dir("crash");
+  const std::string db = dir + "/ledger.db";
+  ASSERT_EQ(run_onestop({"roster", "import", source_path("config/roster.sample.csv"), "--db", db,
+                         "--policy-dir", source_path("config/policies")}),
+            0);
+  ServeProcess server(write_settings(dir, db));
+  Shared shared;
+  shared.port = server.start();
+  ASSERT_NE(shared.port.load(), 0);
+  std::vector<std::vector<Bill>> bills(kClients);
+  std::mt19937 rng(kSeed);
+  int kills = 0;
+  {
+    const Load load(shared, bills);
+    kills = crash_repeatedly(server, shared, rng, began + std::chrono::seconds(25));
+  }
+  const std::uint16_t port = server.start();  // the final server, on the ledger of the last crash
+  ASSERT_NE(port, 0);
+  const int pending = acknowledge_rest(bills, port, shared.tally);
+  EXPECT_EQ(server.terminate(), 0);
+  report(kills, count_bills(bills), pending, shared.tally, seconds_since(began));
+
+  EXPECT_GE(kills, 4);
+  // Not vacuous: some kill hit a request the server had accepted.
+  EXPECT_GE(shared.tally.broken_in_flight.load(), 1);
+  const LedgerView ledger = read_ledger(db);
+  const auto problems = ledger_problems(ledger, bills);
+  std::string first;
+  for (std::size_t i = 0; i < problems.size() && i < 20; ++i) first += problems[i] + "\n";
+  EXPECT_TRUE(problems.empty()) << problems.size() << " problems, first:\n" << first;
+  EXPECT_EQ(ledger.settlement_rows, static_cast<std::int64_t>(count_bills(bills)));
+  EXPECT_EQ(ledger.settlements.size(), count_bills(bills));
+  EXPECT_EQ(ledger.cancellations, 0);
+  EXPECT_EQ(ledger.accumulator_mismatches, 0);
+  EXPECT_EQ(ledger.person_year_mismatches, 0);
+  EXPECT_EQ(run_onestop({"verify", "--db", db, "--policy-dir", source_path("config/policies")}), 0);
+}
+
+}  // namespace
+}  // namespace onestop::testing
