@@ -150,13 +150,10 @@ std::string peek_bill_no(std::string_view text) {
   return "";
 }
 
-std::string encode_claim(const Claim& c) {
-  JsonWriter w(320 + c.items.size() * 96);
-  w.begin_object().member("hospital_id", c.hospital_id).member("bill_no", c.bill_no);
-  w.key("patient").begin_object();
-  w.member("id", c.patient_id).member("category", c.category).end_object();
-  w.key("hospital").begin_object();
-  w.member("level", to_string(c.level)).member("in_region", c.in_region).end_object();
+namespace {
+
+// The members a claim and a hospital's request share, from referral to items.
+void write_admission(JsonWriter& w, const Claim& c) {
   w.member("referral", c.referral);
   w.member("admitted_on", c.admitted_on.to_string());
   w.member("discharged_on", c.discharged_on.to_string());
@@ -171,7 +168,29 @@ std::string encode_claim(const Claim& c) {
     if (!item.over_limit.is_zero()) w.member("over_limit", item.over_limit);
     w.end_object();
   }
-  w.end_array().end_object();
+  w.end_array();
+}
+
+}  // namespace
+
+std::string encode_claim(const Claim& c) {
+  JsonWriter w(320 + c.items.size() * 96);
+  w.begin_object().member("hospital_id", c.hospital_id).member("bill_no", c.bill_no);
+  w.key("patient").begin_object();
+  w.member("id", c.patient_id).member("category", c.category).end_object();
+  w.key("hospital").begin_object();
+  w.member("level", to_string(c.level)).member("in_region", c.in_region).end_object();
+  write_admission(w, c);
+  w.end_object();
+  return w.take();
+}
+
+std::string encode_hospital_request(const Claim& c) {
+  JsonWriter w(256 + c.items.size() * 96);
+  w.begin_object().member("hospital_id", c.hospital_id).member("bill_no", c.bill_no);
+  w.key("patient").begin_object().member("id", c.patient_id).end_object();
+  write_admission(w, c);
+  w.end_object();
   return w.take();
 }
 

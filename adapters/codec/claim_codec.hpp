@@ -42,6 +42,9 @@ std::string peek_bill_no(std::string_view json_text);
 // only when not zero. decode_claim(encode_claim(c)) gives a claim equal to c field for field;
 // equal claims give equal bytes (the ledger hashes this text).
 std::string encode_claim(const Claim& c);
+// The same without what the registries supply (patient.category, hospital): the form a
+// hospital sends, in one canonical spelling.
+std::string encode_hospital_request(const Claim& c);
 
 // ---------------------------------------------------------------------------------------------
 // Reusable readers. `prefix` is the JSON path of `obj` ("" for the document root); errors name

@@ -45,17 +45,6 @@ void write_item(JsonWriter& w, const ItemSplit& item) {
   w.end_object();
 }
 
-void write_accumulators(JsonWriter& w, const Accumulators& acc) {
-  w.begin_object().member("admissions", acc.admissions);
-  w.key("layers").begin_object();
-  for (const auto& [id, t] : acc.layers) {
-    w.key(id).begin_object();
-    w.member("paid", t.paid).member("deductible_charged", t.deductible_charged);
-    w.member("base_cumulative", t.base_cumulative).member("patient_share", t.patient_share);
-    w.end_object();
-  }
-  w.end_object().end_object();
-}
 
 void write_trace_step(JsonWriter& w, const TraceStep& step) {
   w.begin_object().member("layer", step.layer).member("step", step.step);
@@ -124,6 +113,18 @@ std::size_t estimated_size(const Settlement& s) {
 }
 
 }  // namespace
+
+void write_accumulators(JsonWriter& w, const Accumulators& acc) {
+  w.begin_object().member("admissions", acc.admissions);
+  w.key("layers").begin_object();
+  for (const auto& [id, t] : acc.layers) {
+    w.key(id).begin_object();
+    w.member("paid", t.paid).member("deductible_charged", t.deductible_charged);
+    w.member("base_cumulative", t.base_cumulative).member("patient_share", t.patient_share);
+    w.end_object();
+  }
+  w.end_object().end_object();
+}
 
 std::string encode_settlement(const Settlement& s) {
   JsonWriter w(estimated_size(s));

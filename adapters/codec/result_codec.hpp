@@ -41,4 +41,8 @@ std::string encode_error_line(std::string_view bill_no, const Error& e);
 // Writes `e` as the object {"code", "field", "message"} (for adapters that embed an error).
 void write_error(JsonWriter& w, const Error& e);
 
+// {"admissions": n, "layers": {id: {"paid", "deductible_charged", "base_cumulative",
+// "patient_share"}}} as in a result's "accumulators"; for adapters that show accumulators.
+void write_accumulators(JsonWriter& w, const Accumulators& acc);
+
 }  // namespace onestop::codec

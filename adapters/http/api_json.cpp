@@ -1,5 +1,7 @@
 #include "adapters/http/api_json.hpp"
 
+#include "adapters/codec/result_codec.hpp"
+
 namespace onestop::http {
 namespace {
 
@@ -56,24 +58,13 @@ std::string trial_json(const service::TrialOutcome& trial) {
   return close_with_raw(w, "result", trial.result_json);
 }
 
-void write_accumulators(codec::JsonWriter& w, const Accumulators& acc) {
-  w.begin_object().member("admissions", acc.admissions);
-  w.key("layers").begin_object();
-  for (const auto& [id, t] : acc.layers) {
-    w.key(id).begin_object();
-    w.member("paid", t.paid).member("deductible_charged", t.deductible_charged);
-    w.member("base_cumulative", t.base_cumulative).member("patient_share", t.patient_share);
-    w.end_object();
-  }
-  w.end_object().end_object();
-}
 
 std::string patient_ledger_json(const service::PatientLedger& ledger) {
   codec::JsonWriter w(256 + ledger.records.size() * 512);
   w.begin_object().member("patient_id", ledger.patient_id).member("year", ledger.year);
   w.member("snapshot_id", ledger.snapshot_id);
   w.key("accumulators");
-  write_accumulators(w, ledger.accumulators);
+  codec::write_accumulators(w, ledger.accumulators);
   w.key("records").begin_array();
   for (const StoredRecord& r : ledger.records) {
     write_envelope_head(w, r, false);
@@ -108,7 +99,7 @@ std::string admission_json(const service::AdmissionCheck& c) {
     w.end_object();
   }
   w.end_array().member("snapshot_id", c.snapshot_id).key("accumulators");
-  write_accumulators(w, c.accumulators);
+  codec::write_accumulators(w, c.accumulators);
   w.end_object();
   return w.take();
 }

@@ -35,10 +35,7 @@ std::string patient_ledger_json(const service::PatientLedger& ledger);
 //  "policy": {"id", "sha256"}, "year", "layers": [{"id", "fund", "name", "eligible",
 //  "reason"?, "requires_diagnosis"?}], "snapshot_id", "accumulators": ACC}
 std::string admission_json(const service::AdmissionCheck& check);
-
-// ACC = {"admissions": N, "layers": {"basic": {"paid", "deductible_charged",
-// "base_cumulative", "patient_share"}, ...}} (the same shape as the result's accumulators).
-void write_accumulators(codec::JsonWriter& w, const Accumulators& acc);
+// (ACC is the accumulators shape that codec::write_accumulators writes.)
 
 // The path of a record: "/v1/settlements/7".
 std::string record_location(std::int64_t id);

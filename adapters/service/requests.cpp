@@ -71,26 +71,7 @@ Result<Claim> decode_settle_request(std::string_view json_text) {
   return claim;
 }
 
-std::string canonical_request(const Claim& c) {
-  codec::JsonWriter w(256 + c.items.size() * 96);
-  w.begin_object().member("hospital_id", c.hospital_id).member("bill_no", c.bill_no);
-  w.key("patient").begin_object().member("id", c.patient_id).end_object();
-  w.member("referral", c.referral);
-  w.member("admitted_on", c.admitted_on.to_string());
-  w.member("discharged_on", c.discharged_on.to_string());
-  w.key("diagnoses").begin_array();
-  for (const std::string& d : c.diagnoses) w.value(d);
-  w.end_array();
-  w.key("items").begin_array();
-  for (const Item& item : c.items) {
-    w.begin_object().member("code", item.code).member("name", item.name);
-    w.member("class", to_string(item.item_class)).member("amount", item.amount);
-    if (!item.over_limit.is_zero()) w.member("over_limit", item.over_limit);
-    w.end_object();
-  }
-  w.end_array().end_object();
-  return w.take();
-}
+std::string canonical_request(const Claim& c) { return codec::encode_hospital_request(c); }
 
 std::string request_sha256(const Claim& request) {
   return policy::sha256_hex(canonical_request(request));
