@@ -76,21 +76,6 @@ int run_onestop(const std::vector<std::string>& args) {
   return rc;
 }
 
-// The next line the process writes to `fd`, waiting at most `timeout_ms`; "" on timeout/EOF.
-std::string read_line(int fd, int timeout_ms) {
-  std::string line;
-  const auto deadline = Clock::now() + milliseconds(timeout_ms);
-  while (Clock::now() < deadline && line.size() < 4096) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    char c = 0;
-    if (read(fd, &c, 1) != 1) break;
-    if (c == '\n') return line;
-    line += c;
-  }
-  return "";
-}
-
 // One `onestop serve` child. The destructor kills it, so that no failed assertion can leave a
 // server running after the test.
 class ServeProcess {

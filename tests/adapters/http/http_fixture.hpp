@@ -154,6 +154,21 @@ inline std::string read_until_closed(Poco::Net::StreamSocket& socket, int timeou
   return out;
 }
 
+// The next line the process writes to `fd`, waiting at most `timeout_ms`; "" on timeout/EOF.
+inline std::string read_line(int fd, int timeout_ms) {
+  std::string line;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline && line.size() < 4096) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    char c = 0;
+    if (read(fd, &c, 1) != 1) break;
+    if (c == '\n') return line;
+    line += c;
+  }
+  return "";
+}
+
 // Everything written to the pipe end `fd` until its writers close it, waiting at most
 // `timeout_ms` in all.
 inline std::string read_pipe(int fd, int timeout_ms) {

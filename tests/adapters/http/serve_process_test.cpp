@@ -30,21 +30,6 @@ std::string write_settings(const std::string& dir, const std::string& extra = ""
   return path;
 }
 
-// The next line the process writes to `fd`, waiting at most `timeout_ms`; "" on timeout/EOF.
-std::string read_line(int fd, int timeout_ms) {
-  std::string line;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline && line.size() < 4096) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    char c = 0;
-    if (read(fd, &c, 1) != 1) break;
-    if (c == '\n') return line;
-    line += c;
-  }
-  return "";
-}
-
 TEST(ServeProcess, StartsOnTheSettingsServesAndStopsCleanlyOnSigterm) {
   const std::string dir = service_test_dir("serve");
   const std::string settings = write_settings(dir);
