@@ -6,6 +6,7 @@ onestop_packages=(
   libboost-dev libsqlite3-dev sqlite3 libpoco-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl
+  chromium  # headless, for the audit report's rendering test
 )
 
 onestop_install_deps() {

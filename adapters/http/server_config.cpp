@@ -11,6 +11,8 @@
 #include <functional>
 #include <sstream>
 
+#include "adapters/reports/utc_offset.hpp"
+
 namespace onestop::http {
 namespace {
 
@@ -85,6 +87,14 @@ std::optional<std::string> apply_categories(ServerConfig& c, std::string_view te
   return std::nullopt;
 }
 
+// onestop.region.utc_offset: "+08:00"; reconciliation and report days are local days.
+std::optional<std::string> apply_utc_offset(ServerConfig& c, std::string_view text) {
+  const auto minutes = reports::parse_utc_offset(text);
+  if (!minutes) return "expected an offset from UTC such as +08:00, -03:30 or Z";
+  c.utc_offset_minutes = *minutes;
+  return std::nullopt;
+}
+
 // One of Poco's level names.
 std::optional<std::string> apply_log_level(ServerConfig& c, std::string_view text) {
   static constexpr std::array<std::string_view, 9> kLevels = {
@@ -142,6 +152,9 @@ const std::vector<Entry>& entries() {
       {{"onestop.admission.no_deposit_categories", "no-deposit-categories", "LIST",
         "categories admitted without a deposit (comma-separated)"},
        apply_categories},
+      {{"onestop.region.utc_offset", "utc-offset", "+HH:MM",
+        "the district's offset from UTC (reconciliation days are local days)"},
+       apply_utc_offset},
       {{"onestop.log.level", "log-level", "LEVEL", "request log level"}, apply_log_level},
   };
   return table;

@@ -36,6 +36,7 @@ struct ServerConfig {
   std::string policy_dir = "config/policies";
   std::string hospitals_file = "config/hospitals.json";
   std::vector<std::string> no_deposit_categories = {"poor", "low_income", "extreme_poor"};
+  int utc_offset_minutes = 0;  // the district's clock: reconciliation days are its local days
   std::string log_level = "information";  // Poco level names: none ... information ... trace
 };
 

@@ -14,6 +14,7 @@
 #include "adapters/sqlite/db.hpp"
 #include "adapters/sqlite/read_pool.hpp"
 #include "adapters/sqlite/record_store.hpp"
+#include "adapters/sqlite/report_store.hpp"
 #include "adapters/sqlite/schema.hpp"
 
 namespace onestop::sqlite {
@@ -108,8 +109,9 @@ void seal(StoredRecord& r, const ChainHead& head) {
   r.hash = chain_hash(r);
 }
 
-// The record of a computed settlement, next in the chain after `head`.
-StoredRecord settlement_record(const SettleJob& job, Computed c, const ChainHead& head) {
+// The record of a computed settlement stamped `recorded_at`, next in the chain after `head`.
+StoredRecord settlement_record(const SettleJob& job, Computed c, std::string recorded_at,
+                               const ChainHead& head) {
   const Settlement& s = c.settlement;
   StoredRecord r;
   r.kind = RecordKind::settlement;
@@ -122,7 +124,7 @@ StoredRecord settlement_record(const SettleJob& job, Computed c, const ChainHead
   r.request_sha256 = job.request_sha256;
   r.claim_json = std::move(c.claim_json);
   r.result_json = std::move(c.result_json);
-  r.recorded_at = detail::utc_now();
+  r.recorded_at = std::move(recorded_at);
   r.total = s.split.total;
   r.fund_paid = s.fund_paid;
   r.patient_pays = s.patient_pays;
@@ -138,7 +140,7 @@ StoredRecord settlement_record(const SettleJob& job, Computed c, const ChainHead
 // The reversal of `original`: same keys, policy and claim; every amount and the movement
 // negated; result_json is cancellation_json() of the record itself.
 StoredRecord cancellation_record(const CancelJob& job, const StoredRecord& original,
-                                 const ChainHead& head) {
+                                 std::string recorded_at, const ChainHead& head) {
   StoredRecord r;
   r.kind = RecordKind::cancellation;
   r.cancels = original.id;
@@ -151,7 +153,7 @@ StoredRecord cancellation_record(const CancelJob& job, const StoredRecord& origi
   r.request_sha256 = job.request_sha256;
   r.claim_json = original.claim_json;
   r.reason = job.reason;
-  r.recorded_at = detail::utc_now();
+  r.recorded_at = std::move(recorded_at);
   r.total = -original.total;
   r.fund_paid = -original.fund_paid;
   r.patient_pays = -original.patient_pays;
@@ -196,6 +198,11 @@ class SqliteLedger final : public Ledger {
   std::vector<StoredRecord> for_patient(const std::string& patient_id, int year) override;
   void scan(const std::function<bool(const StoredRecord&)>& visit) override;
   std::int64_t record_count() override;
+  void details(const ReconciliationQuery& query,
+               const std::function<bool(const DetailRow&)>& visit) override;
+  std::vector<TotalRow> totals(const ReconciliationQuery& query) override;
+  void scan_year(int year, Documents documents,
+                 const std::function<bool(const StoredRecord&)>& visit) override;
 
  private:
   using Job = std::variant<SettleJob, CancelJob>;
@@ -210,6 +217,8 @@ class SqliteLedger final : public Ledger {
   WriteResult existing_settlement(const SettleJob& job, WriteResult otherwise);
   WriteResult existing_cancellation(const CancelJob& job, std::int64_t cancellation_id);
   Connection& writer();
+  // The time a record is stamped with: the options' clock, or the system's.
+  std::string now() const { return options_.clock ? options_.clock() : detail::utc_now(); }
   template <typename F>
   auto read(F&& f);
 
@@ -336,7 +345,7 @@ WriteResult SqliteLedger::settle_one(const SettleJob& job, ChainHead& head) {
     logger().critical("settle job refused: " + bad->message);
     return failed(Outcome::refused, *bad);
   }
-  StoredRecord r = settlement_record(job, std::move(computed).value(), head);
+  StoredRecord r = settlement_record(job, std::move(computed).value(), now(), head);
   if (!detail::insert_record(db, r)) {
     return existing_settlement(
         job, failed(Outcome::refused, internal("the settlement key is taken but not found")));
@@ -390,7 +399,7 @@ WriteResult SqliteLedger::cancel_one(const CancelJob& job, ChainHead& head) {
     r.blocking = std::move(blocking);
     return r;
   }
-  StoredRecord r = cancellation_record(job, *original, head);
+  StoredRecord r = cancellation_record(job, *original, now(), head);
   if (!detail::insert_record(db, r)) {
     const auto again = detail::load_record(db, job.settlement_id);
     return existing_cancellation(job, again ? again->cancelled_by.value_or(0) : 0);
@@ -458,6 +467,41 @@ void SqliteLedger::scan(const std::function<bool(const StoredRecord&)>& visit) {
   for (;;) {
     const std::vector<StoredRecord> page =
         read([after](Connection& db) { return detail::load_records_after(db, after, kScanPage); });
+    for (const auto& r : page) {
+      if (!visit(r)) return;
+      after = r.id;
+    }
+    if (page.size() < static_cast<std::size_t>(kScanPage)) return;
+  }
+}
+
+// One read transaction for the whole walk: the visitor runs on the connection's lease, so it
+// must not wait on other reads of this ledger (a walk holds one of the pool's connections).
+void SqliteLedger::details(const ReconciliationQuery& query,
+                           const std::function<bool(const DetailRow&)>& visit) {
+  read([&](Connection& db) {
+    detail::walk_details(db, query, visit);
+    return true;
+  });
+}
+
+// The totals are the details summed, so they cannot disagree with them.
+std::vector<TotalRow> SqliteLedger::totals(const ReconciliationQuery& query) {
+  detail::TotalsBuilder totals;
+  details(query, [&totals](const DetailRow& row) {
+    totals.add(row);
+    return true;
+  });
+  return totals.rows();
+}
+
+void SqliteLedger::scan_year(int year, Documents documents,
+                             const std::function<bool(const StoredRecord&)>& visit) {
+  std::int64_t after = 0;
+  for (;;) {
+    const std::vector<StoredRecord> page = read([&](Connection& db) {
+      return detail::load_year_after(db, year, after, kScanPage, documents);
+    });
     for (const auto& r : page) {
       if (!visit(r)) return;
       after = r.id;

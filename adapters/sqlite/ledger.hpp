@@ -17,10 +17,9 @@
 #include "engine/error.hpp"
 #include "engine/money.hpp"
 #include "engine/settlement.hpp"
+#include "adapters/sqlite/reports.hpp"
 
 namespace onestop::sqlite {
-
-enum class RecordKind { settlement, cancellation };
 
 // One row of the ledger as stored. A cancellation is a new record with negated amounts that
 // names the settlement it cancels; the original is never edited.
@@ -115,6 +114,9 @@ struct LedgerOptions {
   std::size_t max_queue = 10'000;    // jobs waiting; beyond it settle/cancel answer unavailable
   std::size_t read_connections = 4;  // the read pool: this many reads run side by side
   std::string vfs;  // SQLite VFS name; empty: the default (tests register a fault injector)
+  // The UTC time a record is stamped with, "2020-03-12T08:30:00.123Z"; empty: the system clock.
+  // Only tools that load historical data (onestop demo-data) set it.
+  std::function<std::string()> clock;
 };
 
 // A read failed in the database (I/O error, busy beyond the timeout). error().code is
@@ -157,6 +159,18 @@ class Ledger {
   // each page a consistent snapshot (records never change, so the walk is consistent too).
   virtual void scan(const std::function<bool(const StoredRecord&)>& visit) = 0;
   virtual std::int64_t record_count() = 0;
+
+  // Reporting reads (reports.hpp). Streamed a page at a time; `visit` returns false to stop.
+  // The details of the query's days in (recorded_at, record id) order: a stable order. One read
+  // snapshot for the whole walk; `visit` must not wait on other reads of this ledger.
+  virtual void details(const ReconciliationQuery& query,
+                       const std::function<bool(const DetailRow&)>& visit) = 0;
+  // The totals of the query's days, ordered by day, hospital, fund: the details summed.
+  virtual std::vector<TotalRow> totals(const ReconciliationQuery& query) = 0;
+  // Every record (settlements and cancellations) of the year in id order, with its layers,
+  // movement and cancelled_by; claim_json/result_json only as `documents` asks (else empty).
+  virtual void scan_year(int year, Documents documents,
+                         const std::function<bool(const StoredRecord&)>& visit) = 0;
 };
 
 // The canonical byte string of a record that its hash covers: every stored field but

@@ -30,6 +30,9 @@ std::optional<StoredRecord> load_settlement_by_key(Connection& db, const std::st
                                                    const std::string& bill_no);
 // Up to `limit` records with id > after_id, in id order.
 std::vector<StoredRecord> load_records_after(Connection& db, std::int64_t after_id, int limit);
+// Up to `limit` records of `year` with id > after_id, in id order, with the documents asked.
+std::vector<StoredRecord> load_year_after(Connection& db, int year, std::int64_t after_id,
+                                         int limit, Documents documents);
 // Every record of the person and year, in id order.
 std::vector<StoredRecord> load_person_year(Connection& db, const std::string& patient_id, int year);
 // Ids of the person's settlements in `year` after `after_id` that are not cancelled.

@@ -7,142 +7,22 @@
 #include <tuple>
 #include <vector>
 
+#include "adapters/codec/csv.hpp"
 #include "adapters/sqlite/roster.hpp"
 #include "engine/limits.hpp"
 
 namespace onestop::sqlite {
 namespace {
 
+using codec::CsvReader;
+using codec::CsvRecord;
+using codec::valid_utf8;
+
 constexpr std::array<std::string_view, 6> kColumns = {"patient_id", "name",       "id_number",
                                                       "category",   "valid_from", "valid_to"};
 // Limits of a roster file: a prefecture's roster fits well within them.
 constexpr std::size_t kMaxRows = 2'000'000;
 constexpr std::size_t kNameBytes = 200;
-
-// One CSV record: its fields and the line it starts on, or why it could not be read.
-struct CsvRecord {
-  std::size_t line = 0;
-  std::vector<std::string> fields;
-  std::string defect;  // unterminated or misplaced quote; empty when the record is sound
-};
-
-// Splits `text` into RFC 4180 records: fields separated by ',', records by LF or CRLF; a
-// field in double quotes may hold ',', CR, LF and "" (one quote). A record with a defect keeps
-// being read to its end so the next record starts on the right line.
-class CsvReader {
- public:
-  explicit CsvReader(std::string_view text) : text_(text) {}
-
-  // True when every byte was read.
-  bool done() const { return pos_ >= text_.size(); }
-
-  // The next record. Precondition: !done().
-  CsvRecord next() {
-    CsvRecord record;
-    record.line = line_;
-    std::string field;
-    for (;;) {
-      const bool quoted = !done() && text_[pos_] == '"';
-      if (quoted) {
-        read_quoted(field, record);
-      } else {
-        read_plain(field, record);
-      }
-      record.fields.push_back(std::move(field));
-      field.clear();
-      if (done()) return record;
-      const char c = text_[pos_++];
-      if (c == ',') continue;
-      if (c == '\r') ++pos_;  // read_plain/read_quoted stop at '\r' only before '\n'
-      ++line_;
-      return record;
-    }
-  }
-
- private:
-  // True at LF or CRLF. Precondition: !done().
-  bool at_record_end() const {
-    return text_[pos_] == '\n' ||
-           (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n');
-  }
-
-  // An unquoted field: up to ',' or the end of the line. A quote inside is a defect.
-  void read_plain(std::string& field, CsvRecord& record) {
-    while (!done() && text_[pos_] != ',' && !at_record_end()) {
-      if (text_[pos_] == '"' && record.defect.empty()) {
-        record.defect = "a quote inside an unquoted field (quote the whole field)";
-      }
-      field += text_[pos_++];
-    }
-  }
-
-  // A quoted field from its opening quote to the closing one; "" is a quote; line breaks
-  // inside count as lines of the file.
-  void read_quoted(std::string& field, CsvRecord& record) {
-    ++pos_;
-    for (;;) {
-      if (done()) {
-        record.defect = "a quoted field is not closed";
-        return;
-      }
-      const char c = text_[pos_++];
-      if (c == '"' && !done() && text_[pos_] == '"') {
-        field += '"';
-        ++pos_;
-      } else if (c == '"') {
-        break;
-      } else {
-        if (c == '\n') ++line_;
-        field += c;
-      }
-    }
-    if (!done() && text_[pos_] != ',' && !at_record_end()) {
-      if (record.defect.empty()) record.defect = "text after a closing quote";
-      read_plain(field, record);
-    }
-  }
-
-  std::string_view text_;
-  std::size_t pos_ = 0;
-  std::size_t line_ = 1;
-};
-
-// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past
-// U+10FFFF).
-bool valid_utf8(std::string_view s) {
-  static constexpr std::array<unsigned, 4> kSmallest = {0, 0x80, 0x800, 0x10000};
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto lead = static_cast<unsigned char>(s[i]);
-    std::size_t extra = 0;
-    unsigned cp = 0;
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    if ((lead & 0xE0u) == 0xC0u) {
-      extra = 1;
-      cp = lead & 0x1Fu;
-    } else if ((lead & 0xF0u) == 0xE0u) {
-      extra = 2;
-      cp = lead & 0x0Fu;
-    } else if ((lead & 0xF8u) == 0xF0u) {
-      extra = 3;
-      cp = lead & 0x07u;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= extra) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto next = static_cast<unsigned char>(s[i + k]);
-      if ((next & 0xC0u) != 0x80u) return false;
-      cp = (cp << 6) | (next & 0x3Fu);
-    }
-    if (cp < kSmallest[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += extra + 1;
-  }
-  return true;
-}
 
 // An empty line: skipped, not a row.
 bool is_blank(const CsvRecord& r) {

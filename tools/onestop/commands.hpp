@@ -23,4 +23,16 @@ int verify_command(const std::vector<std::string>& args, std::ostream& out, std:
 // onestop roster import FILE.csv [--db FILE]: replaces the roster, all-or-nothing.
 int roster_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+// onestop reconcile totals|details|match ...: the funds' and hospitals' reconciliation.
+int reconcile_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// onestop audit patient|report ...: what a person received and why; the office's report.
+int audit_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// onestop simulate --policy FILE --year YYYY: the year re-settled under another policy.
+int simulate_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// onestop demo-data: a synthetic roster and year of settlements, through the real service.
+int demo_data_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
 }  // namespace onestop::cli

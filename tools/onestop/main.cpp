@@ -13,7 +13,11 @@ void usage(std::ostream& out) {
          "  settle   settle canonical claims (JSON Lines) offline against a policy\n"
          "  serve    run the HTTP settlement service on the SQLite ledger\n"
          "  verify   check the ledger's hash chain and replay every settlement\n"
-         "  roster   import the roster of insured persons (roster import FILE.csv)\n\n"
+         "  roster   import the roster of insured persons (roster import FILE.csv)\n"
+         "  reconcile  totals, details and statement matching per fund, hospital and day\n"
+         "  audit    a person's year explained (audit patient), the office report (audit report)\n"
+         "  simulate re-settle a year under another policy, writing nothing (what-if)\n"
+         "  demo-data  generate a synthetic roster and year of settlements into a ledger\n\n"
          "Run 'onestop COMMAND --help' for a command's options.\n";
 }
 
@@ -30,6 +34,10 @@ int main(int argc, char** argv) {
   if (command == "serve") return onestop::cli::serve_command(args, std::cout, std::cerr);
   if (command == "verify") return onestop::cli::verify_command(args, std::cout, std::cerr);
   if (command == "roster") return onestop::cli::roster_command(args, std::cout, std::cerr);
+  if (command == "reconcile") return onestop::cli::reconcile_command(args, std::cout, std::cerr);
+  if (command == "audit") return onestop::cli::audit_command(args, std::cout, std::cerr);
+  if (command == "simulate") return onestop::cli::simulate_command(args, std::cout, std::cerr);
+  if (command == "demo-data") return onestop::cli::demo_data_command(args, std::cout, std::cerr);
   if (command == "--help" || command == "-h" || command == "help") {
     usage(std::cout);
     return onestop::cli::kOk;

@@ -1,0 +1,143 @@
+#include "adapters/sqlite/report_store.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <tuple>
+
+namespace onestop::sqlite::detail {
+namespace {
+
+using std::chrono::days;
+using std::chrono::minutes;
+using std::chrono::sys_days;
+using std::chrono::sys_time;
+
+// Digits of `text` from `at`, `count` of them, as a number; -1 when one is not a digit.
+int digits(std::string_view text, std::size_t at, std::size_t count) {
+  int value = 0;
+  for (std::size_t i = at; i < at + count; ++i) {
+    if (i >= text.size() || text[i] < '0' || text[i] > '9') return -1;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+// "YYYY-MM-DD" of a day.
+std::string day_text(sys_days day) {
+  const std::chrono::year_month_day ymd{day};
+  char text[32];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return text;
+}
+
+// The UTC timestamp, in the ledger's format, at which local day `day` begins.
+std::string day_start_utc(const Date& day, int utc_offset_minutes) {
+  const sys_days local{std::chrono::year{day.year()} /
+                       static_cast<int>(day.month()) / day.day()};
+  const sys_time<minutes> utc = local - minutes(utc_offset_minutes);
+  const sys_days utc_day = std::chrono::floor<days>(utc);
+  const auto since_midnight = (utc - utc_day).count();
+  char text[64];
+  std::snprintf(text, sizeof text, "%sT%02d:%02d:00.000Z", day_text(utc_day).c_str(),
+                static_cast<int>(since_midnight / 60), static_cast<int>(since_midnight % 60));
+  return text;
+}
+
+// The fund paid, summed into the row's list (first appearance keeps its place).
+void add_fund(DetailRow& row, std::string fund, const Money& paid) {
+  for (auto& entry : row.funds) {
+    if (entry.fund == fund) {
+      entry.paid += paid;
+      return;
+    }
+  }
+  row.funds.push_back({std::move(fund), paid});
+}
+
+}  // namespace
+
+std::string local_day(std::string_view recorded_at, int utc_offset_minutes) {
+  const int year = digits(recorded_at, 0, 4);
+  const int month = digits(recorded_at, 5, 2);
+  const int day = digits(recorded_at, 8, 2);
+  const int hour = digits(recorded_at, 11, 2);
+  const int minute = digits(recorded_at, 14, 2);
+  const std::chrono::year_month_day ymd{std::chrono::year{year},
+                                        std::chrono::month{static_cast<unsigned>(month)},
+                                        std::chrono::day{static_cast<unsigned>(day)}};
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || !ymd.ok()) {
+    throw DbError(SQLITE_CORRUPT, "a record's recorded_at is not a timestamp: " +
+                                      std::string(recorded_at));
+  }
+  const sys_time<minutes> local =
+      sys_days{ymd} + minutes(hour * 60 + minute) + minutes(utc_offset_minutes);
+  return day_text(std::chrono::floor<days>(local));
+}
+
+void walk_details(Connection& db, const ReconciliationQuery& query,
+                  const std::function<bool(const DetailRow&)>& visit) {
+  Query q = db.query(
+      "SELECT r.id, r.kind, r.cancels, r.recorded_at, r.hospital_id, r.bill_no, r.patient_id, "
+      "r.total, r.fund_paid, r.patient_pays, l.fund, l.paid "
+      "FROM records r INDEXED BY records_reconciliation "
+      "JOIN record_layers l ON l.record_id = r.id "
+      "WHERE r.recorded_at >= ?1 AND r.recorded_at < ?2 "
+      "AND (?3 IS NULL OR r.hospital_id = ?3) AND (?4 IS NULL OR l.fund = ?4) "
+      "ORDER BY r.recorded_at, r.id, l.position");
+  const Date after_last = query.to;
+  q.bind_all(day_start_utc(query.from, query.utc_offset_minutes),
+             day_start_utc(after_last, query.utc_offset_minutes - 24 * 60), query.hospital_id,
+             query.fund);
+  DetailRow row;
+  std::string last_day_key;  // recorded_at up to the minute: the day changes only with it
+  while (q.step()) {
+    const std::int64_t id = q.int64(0);
+    if (id != row.record_id) {
+      if (row.record_id != 0 && !visit(row)) return;
+      row.record_id = id;
+      row.kind = q.text(1) == "cancellation" ? RecordKind::cancellation : RecordKind::settlement;
+      row.cancels = q.is_null(2) ? std::nullopt : std::optional<std::int64_t>(q.int64(2));
+      row.recorded_at = q.text(3);
+      if (row.recorded_at.compare(0, 16, last_day_key) != 0) {
+        row.day = local_day(row.recorded_at, query.utc_offset_minutes);
+        last_day_key = row.recorded_at.substr(0, 16);
+      }
+      row.hospital_id = q.text(4);
+      row.bill_no = q.text(5);
+      row.patient_id = q.text(6);
+      row.total = Money::from_fen(q.int64(7));
+      row.fund_paid = Money::from_fen(q.int64(8));
+      row.patient_pays = Money::from_fen(q.int64(9));
+      row.funds.clear();
+    }
+    add_fund(row, q.text(10), Money::from_fen(q.int64(11)));
+  }
+  if (row.record_id != 0) visit(row);
+}
+
+void TotalsBuilder::add(const DetailRow& row) {
+  const bool settlement = row.kind == RecordKind::settlement;
+  for (const auto& [fund, paid] : row.funds) {
+    const auto key = std::tie(row.day, row.hospital_id, fund);
+    auto it = std::lower_bound(rows_.begin(), rows_.end(), key, [](const TotalRow& t, auto k) {
+      return std::tie(t.day, t.hospital_id, t.fund) < k;
+    });
+    if (it == rows_.end() || std::tie(it->day, it->hospital_id, it->fund) != key) {
+      TotalRow total;
+      total.day = row.day;
+      total.hospital_id = row.hospital_id;
+      total.fund = fund;
+      it = rows_.insert(it, std::move(total));
+    }
+    (settlement ? it->settlements : it->cancellations) += 1;
+    it->medical_total += row.total;
+    it->fund_paid += paid;
+    it->patient_pays += row.patient_pays;
+  }
+}
+
+std::vector<TotalRow> TotalsBuilder::rows() const { return rows_; }
+
+}  // namespace onestop::sqlite::detail

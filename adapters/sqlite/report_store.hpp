@@ -1,0 +1,34 @@
+// The reporting reads of reports.hpp on one connection. Internal to adapters/sqlite.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapters/sqlite/db.hpp"
+#include "adapters/sqlite/reports.hpp"
+
+namespace onestop::sqlite::detail {
+
+// The local day ("YYYY-MM-DD") of a stored UTC timestamp ("2020-03-12T08:30:00.123Z") at
+// `utc_offset_minutes`. Throws DbError for a timestamp of another shape (a damaged row).
+std::string local_day(std::string_view recorded_at, int utc_offset_minutes);
+
+// Calls `visit` for each record of the query's days, with its funds, in (recorded_at, id)
+// order, all in the caller's read transaction; stops when `visit` returns false. Throws DbError.
+void walk_details(Connection& db, const ReconciliationQuery& query,
+                  const std::function<bool(const DetailRow&)>& visit);
+
+// Adds one detail row to the totals it belongs to (one per fund of the row).
+class TotalsBuilder {
+ public:
+  void add(const DetailRow& row);
+  // The totals ordered by day, hospital, fund.
+  std::vector<TotalRow> rows() const;
+
+ private:
+  std::vector<TotalRow> rows_;  // kept sorted; a month has a few thousand keys at most
+};
+
+}  // namespace onestop::sqlite::detail

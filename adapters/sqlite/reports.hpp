@@ -1,0 +1,71 @@
+// Reporting reads of the ledger for the reconciliation jobs, the audit office and what-if
+// re-settlement (issue "Reconciliation and audit"). They read committed data only, never write,
+// and stream: a visitor sees one row at a time, fetched a page at a time, so a month of a
+// city's settlements is never held in memory.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/date.hpp"
+#include "engine/money.hpp"
+
+namespace onestop::sqlite {
+
+enum class RecordKind { settlement, cancellation };
+
+// Which calendar days, seen from the district's clock, and whose records.
+// A record belongs to the local day of its recorded_at (UTC) shifted by utc_offset_minutes:
+// a cancellation counts on the day it was made, not on the day of the settlement it reverses.
+struct ReconciliationQuery {
+  Date from;                       // first local day, included
+  Date to;                         // last local day, included
+  int utc_offset_minutes = 0;      // the district's offset from UTC (China Standard Time: 480)
+  std::optional<std::string> hospital_id;  // only this hospital's records
+  std::optional<std::string> fund;         // only records with a layer paid by this fund
+};
+
+// One fund's payment in a record: the sum over the record's layers of that fund.
+struct FundAmount {
+  std::string fund;
+  Money paid;  // negative in a cancellation
+};
+
+// One row of the details (the national platform's 3202): a settlement or a cancellation.
+struct DetailRow {
+  std::int64_t record_id = 0;
+  RecordKind kind{};
+  std::optional<std::int64_t> cancels;  // a cancellation: the settlement it reverses
+  std::string day;                      // local day, "YYYY-MM-DD"
+  std::string recorded_at;              // UTC, as stored
+  std::string hospital_id;
+  std::string bill_no;
+  std::string patient_id;
+  Money total;  // the bill's medical total; negative in a cancellation
+  Money fund_paid;
+  Money patient_pays;
+  std::vector<FundAmount> funds;  // every fund of the record, in layer order (first layer of
+                                  // each fund), zero payments included
+};
+
+// One row of the totals (the national platform's 3201): per local day × hospital × fund, over
+// the records in which the fund has a layer. Cancellations count on their own day and net:
+// their amounts are negative.
+struct TotalRow {
+  std::string day;
+  std::string hospital_id;
+  std::string fund;
+  std::int64_t settlements = 0;
+  std::int64_t cancellations = 0;
+  Money medical_total;  // Σ record total
+  Money fund_paid;      // Σ this fund's payment
+  Money patient_pays;   // Σ record patient_pays
+};
+
+// Which documents a record scan loads besides keys, amounts and layers: claim_json and
+// result_json are the bulk of a record, and most reports need neither.
+enum class Documents { none, claim, all };
+
+}  // namespace onestop::sqlite
