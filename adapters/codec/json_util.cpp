@@ -490,4 +490,11 @@ JsonWriter& JsonWriter::value(bool flag) {
   return *this;
 }
 
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  separate();
+  out_ += json;
+  need_comma_ = true;
+  return *this;
+}
+
 }  // namespace onestop::codec

@@ -134,6 +134,9 @@ class JsonWriter {
   JsonWriter& value(std::int64_t number);
   JsonWriter& value(int number) { return value(static_cast<std::int64_t>(number)); }
   JsonWriter& value(bool flag);
+  // The next value is `json` as it is: a document this program wrote and stored (a stored
+  // result), embedded without parsing it again. The caller vouches that it is one JSON value.
+  JsonWriter& raw(std::string_view json);
 
   // key(name) followed by value(v).
   template <typename T>

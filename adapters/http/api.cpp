@@ -7,6 +7,7 @@
 
 #include "adapters/http/api_json.hpp"
 #include "adapters/http/problem.hpp"
+#include "adapters/http/query_params.hpp"
 #include "adapters/http/routes.hpp"
 #include "adapters/http/slip_html.hpp"
 
@@ -86,8 +87,8 @@ ApiResponse conflict_response(const WriteOutcome& out, const ApiRequest& request
 
 }  // namespace
 
-Api::Api(const service::SettlementService& service, Metrics& metrics)
-    : service_(service), metrics_(metrics) {}
+Api::Api(const service::SettlementService& service, Metrics& metrics, int utc_offset_minutes)
+    : service_(service), metrics_(metrics), utc_offset_minutes_(utc_offset_minutes) {}
 
 ApiResponse Api::problem(const Error& error, const ApiRequest& request, std::string route) {
   ApiResponse r;
@@ -148,6 +149,12 @@ ApiResponse Api::dispatch(const ApiRequest& request, const RouteMatch& match) co
       return patient_ledger(request, match.params.at(0));
     case Operation::admission_check:
       return admission_check(request);
+    case Operation::reconciliation_totals:
+      return reconciliation_totals(request);
+    case Operation::reconciliation_details:
+      return reconciliation_details(request);
+    case Operation::audit_patient:
+      return audit_patient(request, match.params.at(0));
     case Operation::healthz:
       return healthz(request);
     case Operation::metrics:
@@ -220,21 +227,11 @@ ApiResponse Api::slip(const ApiRequest& request, const std::string& id) const {
 }
 
 ApiResponse Api::patient_ledger(const ApiRequest& request, const std::string& patient_id) const {
-  std::optional<std::string> year_text;
-  for (const auto& [name, value] : request.query) {
-    if (name != "year") {
-      return problem(Error{"bad_query", name, "unknown query parameter; only year is read"},
-                     request);
-    }
-    year_text = value;
-  }
-  int year = 0;
-  if (!year_text || year_text->size() != 4 ||
-      std::from_chars(year_text->data(), year_text->data() + 4, year).ptr !=
-          year_text->data() + 4) {
-    return problem(Error{"bad_query", "year", "give the policy year as ?year=YYYY"}, request);
-  }
-  auto ledger = service_.patient_ledger(patient_id, year);
+  auto params = QueryParams::read(request.query, {"year"});
+  if (!params) return problem(params.error(), request);
+  auto year = params->year("year");
+  if (!year) return problem(year.error(), request);
+  auto ledger = service_.patient_ledger(patient_id, *year);
   if (!ledger) return problem(ledger.error(), request);
   return json_response(200, patient_ledger_json(*ledger));
 }

@@ -2,7 +2,9 @@
 // sockets here (http_server.cpp does the I/O), so every route can be tested without a network.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +29,11 @@ struct ApiResponse {
   int status = 200;
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
+  // When set, the body is written by this function as it is produced (chunked transfer
+  // encoding) and `body` is unused: long reports stream instead of being held in memory. It
+  // may throw once output has begun; the server then aborts the connection, so the client
+  // sees a truncated body rather than a complete-looking one.
+  std::function<void(std::ostream&)> stream;
   std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type/Length
   std::string route = "unmatched";  // the route template (logs and metrics label)
   std::optional<Error> error;       // the error answered, for the log (a 500's cause)
@@ -34,8 +41,8 @@ struct ApiResponse {
 
 class Api {
  public:
-  // Both must outlive the Api.
-  Api(const service::SettlementService& service, Metrics& metrics);
+  // Both must outlive the Api. Reconciliation days are local days at `utc_offset_minutes`.
+  Api(const service::SettlementService& service, Metrics& metrics, int utc_offset_minutes = 0);
 
   // Routes and answers one request. Expected failures are answered as problem documents;
   // an exception (a bug, a broken stream) propagates to the caller, which answers it with
@@ -62,12 +69,17 @@ class Api {
   ApiResponse slip(const ApiRequest& request, const std::string& id) const;
   ApiResponse patient_ledger(const ApiRequest& request, const std::string& patient_id) const;
   ApiResponse admission_check(const ApiRequest& request) const;
+  // report_routes.cpp
+  ApiResponse reconciliation_totals(const ApiRequest& request) const;
+  ApiResponse reconciliation_details(const ApiRequest& request) const;
+  ApiResponse audit_patient(const ApiRequest& request, const std::string& patient_id) const;
   ApiResponse healthz(const ApiRequest& request) const;
   ApiResponse metrics(const ApiRequest& request) const;
   static ApiResponse echo(const ApiRequest& request);
 
   const service::SettlementService& service_;
   Metrics& metrics_;
+  int utc_offset_minutes_;
 };
 
 }  // namespace onestop::http

@@ -93,14 +93,34 @@ bool busy(const HttpServer::State& state) {
 
 // Writes the response and flushes it to the socket now (sendBuffer() would leave it in the
 // session's buffer until the handler returns, after linger() has half-closed the socket).
-void send(HTTPServerResponse& response, const ApiResponse& r) {
+// A streamed body goes out in chunks as r.stream writes it; when the writer fails half-way the
+// connection is shut down before the last chunk, so the client cannot take a truncated report
+// for a whole one.
+void send(HTTPServerRequest& request, HTTPServerResponse& response, const ApiResponse& r) {
   response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
   response.setContentType(r.content_type);
   for (const auto& [name, value] : r.headers) response.set(name, value);
-  response.setContentLength64(static_cast<Poco::Int64>(r.body.size()));
+  if (!r.stream) {
+    response.setContentLength64(static_cast<Poco::Int64>(r.body.size()));
+    std::ostream& out = response.send();
+    out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+    out.flush();
+    return;
+  }
+  response.setChunkedTransferEncoding(true);
+  response.setKeepAlive(false);
   std::ostream& out = response.send();
-  out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
-  out.flush();
+  try {
+    r.stream(out);
+    out.flush();
+  } catch (const Poco::Exception&) {
+    throw;  // the client went away: nothing more to do
+  } catch (const std::exception& e) {
+    if (auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request)) {
+      impl->socket().shutdown();
+    }
+    throw Poco::IOException(std::string("streamed response aborted: ") + e.what());
+  }
 }
 
 // After answering without reading the whole body: half-close, then read and drop what the
@@ -150,7 +170,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     if (body_left || busy(*context_.state)) response.setKeepAlive(false);
     bool delivered = true;
     try {
-      if (!response.sent()) send(response, r);
+      if (!response.sent()) send(request, response, r);
       if (body_left) linger(request);
     } catch (const Poco::Exception& e) {
       // The client went away or stopped reading (send timeout): the answer is lost, the

@@ -152,6 +152,8 @@ class SettlementService {
 
   const HospitalRegistry& hospitals() const { return hospitals_; }
   const policy::PolicySet& policies() const { return policies_; }
+  // The ledger, for the read-only reports served beside the settlements.
+  sqlite::Ledger& ledger() const { return ledger_; }
 
  private:
   // Helpers of the public operations; each is described where it is defined.

@@ -5,13 +5,15 @@
 #include <cstdio>
 #include <tuple>
 
-namespace onestop::sqlite::detail {
-namespace {
+namespace onestop::sqlite {
 
 using std::chrono::days;
 using std::chrono::minutes;
 using std::chrono::sys_days;
 using std::chrono::sys_time;
+
+namespace detail {
+namespace {
 
 // Digits of `text` from `at`, `count` of them, as a number; -1 when one is not a digit.
 int digits(std::string_view text, std::size_t at, std::size_t count) {
@@ -58,23 +60,29 @@ void add_fund(DetailRow& row, std::string fund, const Money& paid) {
 
 }  // namespace
 
-std::string local_day(std::string_view recorded_at, int utc_offset_minutes) {
-  const int year = digits(recorded_at, 0, 4);
-  const int month = digits(recorded_at, 5, 2);
-  const int day = digits(recorded_at, 8, 2);
-  const int hour = digits(recorded_at, 11, 2);
-  const int minute = digits(recorded_at, 14, 2);
+}  // namespace detail
+
+std::optional<std::string> local_day(std::string_view recorded_at, int utc_offset_minutes) {
+  const int year = detail::digits(recorded_at, 0, 4);
+  const int month = detail::digits(recorded_at, 5, 2);
+  const int day = detail::digits(recorded_at, 8, 2);
+  const int hour = detail::digits(recorded_at, 11, 2);
+  const int minute = detail::digits(recorded_at, 14, 2);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+      recorded_at[4] != '-' || recorded_at[7] != '-' || recorded_at[10] != 'T' ||
+      recorded_at[13] != ':') {
+    return std::nullopt;
+  }
   const std::chrono::year_month_day ymd{std::chrono::year{year},
                                         std::chrono::month{static_cast<unsigned>(month)},
                                         std::chrono::day{static_cast<unsigned>(day)}};
-  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || !ymd.ok()) {
-    throw DbError(SQLITE_CORRUPT, "a record's recorded_at is not a timestamp: " +
-                                      std::string(recorded_at));
-  }
+  if (!ymd.ok()) return std::nullopt;
   const sys_time<minutes> local =
       sys_days{ymd} + minutes(hour * 60 + minute) + minutes(utc_offset_minutes);
-  return day_text(std::chrono::floor<days>(local));
+  return detail::day_text(std::chrono::floor<days>(local));
 }
+
+namespace detail {
 
 void walk_details(Connection& db, const ReconciliationQuery& query,
                   const std::function<bool(const DetailRow&)>& visit) {
@@ -101,7 +109,12 @@ void walk_details(Connection& db, const ReconciliationQuery& query,
       row.cancels = q.is_null(2) ? std::nullopt : std::optional<std::int64_t>(q.int64(2));
       row.recorded_at = q.text(3);
       if (row.recorded_at.compare(0, 16, last_day_key) != 0) {
-        row.day = local_day(row.recorded_at, query.utc_offset_minutes);
+        auto day = local_day(row.recorded_at, query.utc_offset_minutes);
+        if (!day) {
+          throw DbError(SQLITE_CORRUPT, "record " + std::to_string(id) +
+                                            " has a recorded_at that is no timestamp");
+        }
+        row.day = std::move(*day);
         last_day_key = row.recorded_at.substr(0, 16);
       }
       row.hospital_id = q.text(4);
@@ -140,4 +153,5 @@ void TotalsBuilder::add(const DetailRow& row) {
 
 std::vector<TotalRow> TotalsBuilder::rows() const { return rows_; }
 
-}  // namespace onestop::sqlite::detail
+}  // namespace detail
+}  // namespace onestop::sqlite

@@ -11,10 +11,6 @@
 
 namespace onestop::sqlite::detail {
 
-// The local day ("YYYY-MM-DD") of a stored UTC timestamp ("2020-03-12T08:30:00.123Z") at
-// `utc_offset_minutes`. Throws DbError for a timestamp of another shape (a damaged row).
-std::string local_day(std::string_view recorded_at, int utc_offset_minutes);
-
 // Calls `visit` for each record of the query's days, with its funds, in (recorded_at, id)
 // order, all in the caller's read transaction; stops when `visit` returns false. Throws DbError.
 void walk_details(Connection& db, const ReconciliationQuery& query,

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/date.hpp"
@@ -63,6 +64,10 @@ struct TotalRow {
   Money fund_paid;      // Σ this fund's payment
   Money patient_pays;   // Σ record patient_pays
 };
+
+// The local day ("YYYY-MM-DD") of a stored UTC timestamp ("2020-03-12T08:30:00.123Z") at
+// `utc_offset_minutes`; nullopt when the text is not such a timestamp.
+std::optional<std::string> local_day(std::string_view recorded_at, int utc_offset_minutes);
 
 // Which documents a record scan loads besides keys, amounts and layers: claim_json and
 // result_json are the bulk of a record, and most reports need neither.

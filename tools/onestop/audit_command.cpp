@@ -1,14 +1,185 @@
-// Placeholder until the command lands (issue 4); replaced by its implementation.
-#include <ostream>
+// onestop audit patient|report: what a person received in a year and why; the office report.
+#include <Poco/Util/OptionSet.h>
 
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "adapters/policy/policy_loader.hpp"
+#include "adapters/reports/audit.hpp"
+#include "adapters/reports/audit_report.hpp"
+#include "adapters/reports/utc_offset.hpp"
+#include "adapters/sqlite/ledger.hpp"
 #include "tools/onestop/commands.hpp"
 
 namespace onestop::cli {
+namespace {
 
-int audit_command(const std::vector<std::string>& /*args*/, std::ostream& /*out*/,
-                 std::ostream& err) {
-  err << "onestop: not built yet\n";
-  return kFailed;
+using Poco::Util::Option;
+
+constexpr const char* kUsageLine =
+    "patient ID --year YYYY [--format text|json] [--db FILE] [--policy-dir DIR]\n"
+    "       onestop audit report --year YYYY [--category CAT] --out DIR [--utc-offset +08:00] "
+    "[--db FILE] [--policy-dir DIR]";
+
+Poco::Util::OptionSet audit_options() {
+  Poco::Util::OptionSet options;
+  options.addOption(Option("year", "y", "the policy year (required)").argument("YYYY"));
+  options.addOption(
+      Option("db", "d", "the ledger database (default var/onestop.db)").argument("FILE"));
+  options.addOption(
+      Option("policy-dir", "p", "the policies the records name (default config/policies)")
+          .argument("DIR"));
+  options.addOption(
+      Option("format", "f", "patient: text (default) or json").argument("FORMAT"));
+  options.addOption(
+      Option("category", "c", "report: only settlements settled under this category")
+          .argument("CAT"));
+  options.addOption(Option("out", "o", "report: the directory to write into").argument("DIR"));
+  add_region_options(options);
+  return options;
+}
+
+
+// The --year value: four digits.
+std::optional<int> parse_year(const Parsed& parsed, std::ostream& err) {
+  const std::string text = option_or(parsed, "year", "");
+  if (text.size() != 4 || text.find_first_not_of("0123456789") != std::string::npos) {
+    err << "onestop audit: --year must be a year like 2020"
+        << (text.empty() ? " (it is required)" : ", not '" + text + "'") << "\n";
+    return std::nullopt;
+  }
+  return std::stoi(text);
+}
+
+// The ledger (an existing database only: an audit never creates one).
+std::unique_ptr<sqlite::Ledger> open_ledger(const std::string& db, std::ostream& err) {
+  if (!std::filesystem::is_regular_file(db)) {
+    err << "onestop audit: " << db << ": no such database\n";
+    return nullptr;
+  }
+  sqlite::LedgerOptions options;
+  options.path = db;
+  auto ledger = sqlite::Ledger::open(options);
+  if (!ledger) {
+    err << "onestop audit: " << db << ": " << ledger.error().message << "\n";
+    return nullptr;
+  }
+  return std::move(ledger).value();
+}
+
+int audit_patient(const Parsed& parsed, int year, const policy::PolicySet& policies,
+                  std::ostream& out, std::ostream& err) {
+  const std::string format = option_or(parsed, "format", "text");
+  if (parsed.positional.size() != 2 || (format != "text" && format != "json")) {
+    err << "onestop audit: usage: onestop audit " << kUsageLine << "\n";
+    return kUsage;
+  }
+  auto ledger = open_ledger(option_or(parsed, "db", "var/onestop.db"), err);
+  if (!ledger) return kUsage;
+  const auto audit = reports::audit_patient(*ledger, policies, parsed.positional[1], year);
+  if (!audit) {
+    err << "onestop audit: " << audit.error().field << ": " << audit.error().message << "\n";
+    return kFailed;
+  }
+  if (format == "json") {
+    out << reports::audit_json(*audit) << "\n";
+  } else {
+    reports::write_audit_text(out, *audit);
+  }
+  if (!audit->message.empty()) err << "onestop audit: " << audit->message << "\n";
+  return audit->records.empty() ? kFailed : kOk;
+}
+
+// Whether some policy of the directory knows the category.
+bool known_category(const policy::PolicySet& policies, const std::string& category) {
+  for (const Policy& p : policies.all()) {
+    if (p.knows_category(category)) return true;
+  }
+  return false;
+}
+
+// The report query from the options, or nullopt (reported) on a usage error.
+std::optional<reports::ReportQuery> report_query(const Parsed& parsed, int year,
+                                                 const policy::PolicySet& policies,
+                                                 std::ostream& err) {
+  reports::ReportQuery query;
+  query.year = year;
+  const auto offset = utc_offset(parsed, "audit", err);
+  if (!offset) return std::nullopt;
+  query.utc_offset_minutes = *offset;
+  if (parsed.options.contains("category")) {
+    query.category = parsed.options.at("category");
+    if (!known_category(policies, *query.category)) {
+      err << "onestop audit: --category: no policy knows the category '" << *query.category
+          << "'\n";
+      return std::nullopt;
+    }
+  }
+  if (parsed.positional.size() != 1 || !parsed.options.contains("out")) {
+    err << "onestop audit: usage: onestop audit " << kUsageLine << "\n";
+    return std::nullopt;
+  }
+  return query;
+}
+
+int audit_report(const Parsed& parsed, int year, const policy::PolicySet& policies,
+                 std::ostream& out, std::ostream& err) {
+  const auto query = report_query(parsed, year, policies, err);
+  if (!query) return kUsage;
+  const std::string db = option_or(parsed, "db", "var/onestop.db");
+  auto ledger = open_ledger(db, err);
+  if (!ledger) return kUsage;
+  const auto report = reports::build_report(*ledger, policies, *query);
+  if (!report) {
+    err << "onestop audit: " << report.error().field << ": " << report.error().message << "\n";
+    return kFailed;
+  }
+  const reports::ChainCheck chain = reports::check_chain(db, policies);
+  const std::string dir = parsed.options.at("out");
+  if (auto e = reports::write_report_files(*report, chain, dir)) {
+    err << "onestop audit: " << e->message << "\n";
+    return kFailed;
+  }
+  out << "wrote " << dir << "/report.html and 5 CSV files: " << report->persons << " persons, "
+      << report->admissions << " admissions, medical total " << report->medical_total.to_string()
+      << ", funds paid " << report->fund_paid.to_string() << "\n"
+      << chain.text() << "\n";
+  return chain.verified() ? kOk : kFailed;
+}
+
+}  // namespace
+
+int audit_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const auto parsed = parse(
+      "audit", kUsageLine,
+      "audit patient: every settlement and cancellation of the person in the policy year, with "
+      "each layer's payment and the trace that explains it, the year's accumulators, totals net "
+      "of cancellations, the effective reimbursement ratio and the audit flags; exit 1 when the "
+      "person has no records that year. audit report: the office report over the year's "
+      "settlements (one category with --category): DIR/report.html (self-contained, inline SVG "
+      "charts) and summary.csv, layers.csv, monthly.csv, ratio_histogram.csv, flags.csv; states "
+      "the hash-chain check; exit 1 when the chain does not verify.",
+      audit_options(), args, out, err);
+  if (!parsed) return kUsage;
+  if (parsed->help) return kOk;
+  const std::string sub = parsed->positional.empty() ? "" : parsed->positional[0];
+  if (sub != "patient" && sub != "report") {
+    err << "onestop audit: usage: onestop audit " << kUsageLine << "\n";
+    return kUsage;
+  }
+  const auto year = parse_year(*parsed, err);
+  if (!year) return kUsage;
+  const std::string dir = option_or(*parsed, "policy-dir", "config/policies");
+  const Result<policy::PolicySet> policies = policy::PolicySet::load_dir(dir);
+  if (!policies) {
+    err << "onestop audit: policies " << dir << ": " << policies.error().message << "\n";
+    return kUsage;
+  }
+  if (sub == "patient") return audit_patient(*parsed, *year, *policies, out, err);
+  return audit_report(*parsed, *year, *policies, out, err);
 }
 
 }  // namespace onestop::cli

@@ -7,6 +7,9 @@
 #include <optional>
 #include <ostream>
 
+#include "adapters/http/server_config.hpp"
+#include "adapters/reports/utc_offset.hpp"
+
 namespace onestop::cli {
 namespace {
 
@@ -54,6 +57,42 @@ std::optional<Parsed> parse(const std::string& command, const std::string& usage
     return std::nullopt;
   }
   return parsed;
+}
+
+std::string option_or(const Parsed& parsed, const std::string& name, const std::string& fallback) {
+  const auto it = parsed.options.find(name);
+  return it == parsed.options.end() ? fallback : it->second;
+}
+
+void add_region_options(Poco::Util::OptionSet& options) {
+  using Poco::Util::Option;
+  options.addOption(Option("utc-offset", "",
+                           "the district's offset from UTC, e.g. +08:00: days are its local days "
+                           "(default: onestop.region.utc_offset of --config)")
+                        .argument("+HH:MM"));
+  options.addOption(
+      Option("config", "", "the settings file (default config/onestop.properties)")
+          .argument("FILE"));
+}
+
+std::optional<int> utc_offset(const Parsed& parsed, const std::string& command,
+                              std::ostream& err) {
+  if (const auto it = parsed.options.find("utc-offset"); it != parsed.options.end()) {
+    const auto minutes = reports::parse_utc_offset(it->second);
+    if (!minutes) {
+      err << "onestop " << command << ": --utc-offset '" << it->second
+          << "' is not an offset like +08:00, -03:30 or Z\n";
+    }
+    return minutes;
+  }
+  const std::string file = option_or(parsed, "config", "config/onestop.properties");
+  auto config = http::load_server_config(file, {});
+  if (!config) {
+    err << "onestop " << command << ": " << file << ": " << config.error().message
+        << " (or give --utc-offset)\n";
+    return std::nullopt;
+  }
+  return config->utc_offset_minutes;
 }
 
 }  // namespace onestop::cli

@@ -30,4 +30,15 @@ std::optional<Parsed> parse(const std::string& command, const std::string& usage
                             const std::vector<std::string>& args, std::ostream& out,
                             std::ostream& err);
 
+// The value of option `name`, or `fallback` when it was not given.
+std::string option_or(const Parsed& parsed, const std::string& name, const std::string& fallback);
+
+// Adds --utc-offset and --config, read by utc_offset().
+void add_region_options(Poco::Util::OptionSet& options);
+
+// The district's offset from UTC in minutes: --utc-offset when given, else the setting
+// onestop.region.utc_offset of --config (default config/onestop.properties, the file the server
+// reads). nullopt, with the reason written to `err`, when either is unusable.
+std::optional<int> utc_offset(const Parsed& parsed, const std::string& command, std::ostream& err);
+
 }  // namespace onestop::cli

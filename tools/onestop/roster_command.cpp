@@ -34,12 +34,6 @@ Poco::Util::OptionSet roster_options() {
   return options;
 }
 
-// The value of option `name`, or `fallback` when it was not given.
-std::string option_or(const Parsed& parsed, const std::string& name, const std::string& fallback) {
-  const auto it = parsed.options.find(name);
-  return it == parsed.options.end() ? fallback : it->second;
-}
-
 // Every category any policy of the directory knows, or the error that kept it from loading.
 Result<std::vector<std::string>> known_categories(const std::string& dir) {
   Result<policy::PolicySet> policies = policy::PolicySet::load_dir(dir);

@@ -5,11 +5,9 @@
 #include <iostream>
 #include <string>
 
-#include "adapters/codec/claim_codec.hpp"
-#include "adapters/codec/result_codec.hpp"
 #include "adapters/policy/policy_loader.hpp"
+#include "adapters/reports/audit_report.hpp"
 #include "adapters/sqlite/verify.hpp"
-#include "engine/settle.hpp"
 #include "tools/onestop/commands.hpp"
 
 namespace onestop::cli {
@@ -26,35 +24,6 @@ Poco::Util::OptionSet verify_options() {
       Option("policy-dir", "p", "the policies the records name (default config/policies)")
           .argument("DIR"));
   return options;
-}
-
-// The value of option `name`, or `fallback` when it was not given.
-std::string option_or(const Parsed& parsed, const std::string& name, const std::string& fallback) {
-  const auto it = parsed.options.find(name);
-  return it == parsed.options.end() ? fallback : it->second;
-}
-
-// Re-settles a stored settlement: its claim under the policy it names, which must still have
-// the content hash it was settled under (a changed policy file is a difference, not a pass).
-sqlite::Resettle resettle_with(const policy::PolicySet& policies) {
-  return [&policies](const sqlite::StoredRecord& r,
-                     const Accumulators& before) -> Result<sqlite::Computed> {
-    const Policy* policy = policies.by_id(r.policy_id);
-    if (policy == nullptr) {
-      return Error{"unknown_policy", "policy_id", "no policy " + r.policy_id + " in the directory"};
-    }
-    if (policy->sha256 != r.policy_sha256) {
-      return Error{"policy_changed", "policy_sha256",
-                   "policy " + r.policy_id + " has sha256 " + policy->sha256 +
-                       " in the directory, the record was settled under " + r.policy_sha256};
-    }
-    Result<Claim> claim = codec::decode_claim(r.claim_json);
-    if (!claim) return claim.error();
-    Result<Settlement> s = settle(*policy, *claim, before);
-    if (!s) return s.error();
-    std::string result = codec::encode_settlement(*s);
-    return sqlite::Computed{std::move(s).value(), codec::encode_claim(*claim), std::move(result)};
-  };
 }
 
 // Differences to `out` as "record ID: what"; progress to `err` only when it is a terminal.
@@ -95,7 +64,7 @@ int verify_command(const std::vector<std::string>& args, std::ostream& out, std:
     err << "onestop verify: policies " << dir << ": " << policies.error().message << "\n";
     return kUsage;
   }
-  const auto summary = sqlite::verify_ledger(db, resettle_with(*policies), print_to(out, err));
+  const auto summary = sqlite::verify_ledger(db, reports::resettle_with(*policies), print_to(out, err));
   if (isatty(STDERR_FILENO) == 1 && summary && summary->records >= 1000) err << "\n";
   if (!summary) {
     err << "onestop verify: " << db << ": " << summary.error().message << "\n";
