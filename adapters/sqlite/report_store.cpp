@@ -130,6 +130,28 @@ void walk_details(Connection& db, const ReconciliationQuery& query,
   if (row.record_id != 0) visit(row);
 }
 
+std::vector<ReconciliationQuery> split_days(const ReconciliationQuery& query, std::size_t parts) {
+  const auto to_days = [](const Date& d) {
+    return sys_days{std::chrono::year{d.year()} / d.month() / d.day()};
+  };
+  const auto to_date = [](sys_days day) {
+    const std::chrono::year_month_day ymd{day};
+    return *Date::from_ymd(static_cast<int>(ymd.year()), static_cast<int>(unsigned(ymd.month())),
+                           static_cast<int>(unsigned(ymd.day())));
+  };
+  const sys_days first = to_days(query.from);
+  const auto count = static_cast<std::size_t>((to_days(query.to) - first).count() + 1);
+  parts = std::max<std::size_t>(1, std::min(parts, count));
+  std::vector<ReconciliationQuery> out;
+  for (std::size_t i = 0; i < parts; ++i) {
+    ReconciliationQuery part = query;
+    part.from = to_date(first + days(static_cast<int>(count * i / parts)));
+    part.to = to_date(first + days(static_cast<int>(count * (i + 1) / parts) - 1));
+    out.push_back(std::move(part));
+  }
+  return out;
+}
+
 void TotalsBuilder::add(const DetailRow& row) {
   const bool settlement = row.kind == RecordKind::settlement;
   for (const auto& [fund, paid] : row.funds) {

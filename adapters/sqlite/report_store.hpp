@@ -16,6 +16,10 @@ namespace onestop::sqlite::detail {
 void walk_details(Connection& db, const ReconciliationQuery& query,
                   const std::function<bool(const DetailRow&)>& visit);
 
+// The query's days cut into at most `parts` consecutive ranges of (nearly) equal length, in
+// order; each keeps the query's offset, hospital and fund. At least one range.
+std::vector<ReconciliationQuery> split_days(const ReconciliationQuery& query, std::size_t parts);
+
 // Adds one detail row to the totals it belongs to (one per fund of the row).
 class TotalsBuilder {
  public:

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/sqlite/report_store.hpp"
 #include "ledger_fixtures.hpp"
 
 namespace onestop {
@@ -158,6 +159,26 @@ TEST_F(ReportReads, ScanYearLoadsOnlyTheDocumentsAsked) {
     return true;
   });
   EXPECT_EQ(seen, 0);
+}
+
+TEST(ReportReadsSplit, DaysAreCutIntoConsecutiveRangesThatCoverTheQuery) {
+  const auto text = [](const std::vector<sqlite::ReconciliationQuery>& parts) {
+    std::string out;
+    for (const auto& p : parts) out += p.from.to_string() + ".." + p.to.to_string() + " ";
+    return out;
+  };
+  EXPECT_EQ(text(sqlite::detail::split_days(days("2020-02-28", "2020-03-02"), 2)),
+            "2020-02-28..2020-02-29 2020-03-01..2020-03-02 ");
+  EXPECT_EQ(text(sqlite::detail::split_days(days("2020-12-30", "2021-01-02"), 3)),
+            "2020-12-30..2020-12-30 2020-12-31..2020-12-31 2021-01-01..2021-01-02 ");
+  EXPECT_EQ(text(sqlite::detail::split_days(days("2020-03-01", "2020-03-01"), 4)),
+            "2020-03-01..2020-03-01 ");
+  auto q = days("2020-03-01", "2020-03-31");
+  q.fund = "640100";
+  for (const auto& part : sqlite::detail::split_days(q, 2)) {
+    EXPECT_EQ(part.fund, "640100");
+    EXPECT_EQ(part.utc_offset_minutes, kChina);
+  }
 }
 
 }  // namespace
