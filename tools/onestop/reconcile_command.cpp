@@ -119,7 +119,6 @@ std::unique_ptr<sqlite::Ledger> open_ledger(const std::string& db, std::ostream&
   }
   sqlite::LedgerOptions options;
   options.path = db;
-  options.read_connections = 1;  // one walk at a time; nothing reads inside a walk
   auto ledger = sqlite::Ledger::open(options);
   if (!ledger) {
     err << "onestop reconcile: " << db << ": " << ledger.error().message << "\n";
