@@ -25,12 +25,13 @@ onestop_install_deps() {
 }
 
 # Configures and builds into $1 (default build/); further arguments name the targets to build
-# (default: everything).
+# (default: everything). ONESTOP_CMAKE_ARGS adds configure options (e.g. -DONESTOP_SANITIZE=ON).
 onestop_build() {
   local dir=${1:-build}
   shift || true
   local targets=()
   for t in "$@"; do targets+=(--target "$t"); done
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  # shellcheck disable=SC2086  # the options are words on purpose
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${ONESTOP_CMAKE_ARGS:-} >/dev/null
   cmake --build "$dir" -j"$(nproc)" "${targets[@]}"
 }

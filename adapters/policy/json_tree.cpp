@@ -79,6 +79,9 @@ void TreeBuilder::key(const std::string& k) {
 }
 
 void TreeBuilder::value(double v) {
+  // JSON has one zero (RFC 8785 writes -0 as 0): "-0" would read back as the integer 0, so the
+  // canonical form of a -0.0 would not be its own canonical form.
+  if (v == 0) v = 0;
   char buffer[32];
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, v);
   add_number(std::string(buffer, result.ptr));

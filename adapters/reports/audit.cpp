@@ -379,7 +379,9 @@ MonthRow& ReportBuilder::month_of(const sqlite::StoredRecord& r, const std::stri
 
 void ReportBuilder::add_to_layers(const sqlite::StoredRecord& r, MonthRow& month) {
   for (std::size_t i = 0; i < r.layer_paid.size(); ++i) {
-    const auto& [id, paid] = r.layer_paid[i];
+    // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+    const std::string& id = r.layer_paid[i].first;
+    const Money& paid = r.layer_paid[i].second;
     const std::string fund = i < r.layer_fund.size() ? r.layer_fund[i] : "";
     auto it = std::find_if(report_.layers.begin(), report_.layers.end(),
                            [&](const LayerTotal& l) { return l.id == id; });

@@ -146,35 +146,74 @@ std::string range_text(const RosterEntry& e) {
   return e.valid_from.to_string() + ".." + (e.valid_to ? e.valid_to->to_string() : "");
 }
 
+// True when range a ends later than range b (an open end is the latest).
+bool ends_later(const RosterEntry& a, const RosterEntry& b) {
+  return !a.valid_to || (b.valid_to && *a.valid_to > *b.valid_to);
+}
+
+// The rows of one person, in line order: each row that overlaps a range on an earlier line
+// (refused or not) is marked bad and reported, naming one such line. A sweep by start date that
+// keeps only the latest-ending range misses a row overlapping a kept range when that latest
+// one is itself later in the file, so instead a Fenwick tree over the person's start dates
+// holds, per prefix of starts, the earlier range that ends last: [from, to] overlaps an earlier
+// range exactly when, among the starts <= to, the latest end is >= from. O(n log n).
+void check_person(RosterParse& out, const std::vector<std::size_t>& lines,
+                  const std::vector<std::size_t>& rows, std::vector<bool>& bad) {
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::vector<Date> starts;
+  for (const std::size_t i : rows) starts.push_back(out.entries[i].valid_from);
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  std::vector<std::size_t> tree(starts.size() + 1, kNone);  // 1-based; entry index or kNone
+  const auto later = [&](std::size_t a, std::size_t b) {
+    return b == kNone || (a != kNone && ends_later(out.entries[a], out.entries[b]));
+  };
+  for (const std::size_t cur : rows) {
+    const auto& a = out.entries[cur];
+    // The earlier range that ends last among those starting on or before a's end.
+    const auto starts_in =
+        a.valid_to ? std::upper_bound(starts.begin(), starts.end(), *a.valid_to) : starts.end();
+    std::size_t best = kNone;
+    for (auto n = static_cast<std::size_t>(starts_in - starts.begin()); n > 0; n &= n - 1) {
+      if (later(tree[n], best)) best = tree[n];
+    }
+    const bool overlaps = best != kNone && (!out.entries[best].valid_to ||
+                                            *out.entries[best].valid_to >= a.valid_from);
+    if (overlaps) {
+      bad[cur] = true;
+      out.errors.push_back({lines[cur], "valid_from",
+                            "the range " + range_text(a) + " of " + a.patient_id +
+                                " overlaps its range on line " + std::to_string(lines[best])});
+    }
+    const auto at = std::lower_bound(starts.begin(), starts.end(), a.valid_from);
+    for (auto k = static_cast<std::size_t>(at - starts.begin()) + 1; k <= starts.size();
+         k += k & (~k + 1)) {
+      if (later(cur, tree[k])) tree[k] = cur;
+    }
+  }
+}
+
 // Reports, on the later line, every range that overlaps an earlier range of the same person,
-// and drops those rows from the entries. Ranges are inclusive at both ends.
+// and drops those rows from the entries. Ranges are inclusive at both ends. The entries are in
+// line order.
 void check_overlaps(RosterParse& out, const std::vector<std::size_t>& lines) {
   std::vector<std::size_t> order(out.entries.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    const auto& x = out.entries[a];
-    const auto& y = out.entries[b];
-    return std::tie(x.patient_id, x.valid_from, lines[a]) <
-           std::tie(y.patient_id, y.valid_from, lines[b]);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return out.entries[a].patient_id < out.entries[b].patient_id;
   });
   std::vector<bool> bad(order.size(), false);
-  std::size_t reach = 0;  // the earlier range of this person that ends last
-  for (std::size_t k = 1; k < order.size(); ++k) {
-    const std::size_t prev = order[k - 1];
-    const std::size_t cur = order[k];
-    const auto& a = out.entries[cur];
-    if (out.entries[prev].patient_id != a.patient_id) continue;
-    if (k == 1 || out.entries[order[k - 2]].patient_id != a.patient_id) reach = prev;
-    const auto& r = out.entries[reach];
-    if (!r.valid_to || *r.valid_to >= a.valid_from) {
-      const std::size_t later = lines[cur] > lines[reach] ? cur : reach;
-      const std::size_t other = later == cur ? reach : cur;
-      bad[later] = true;
-      out.errors.push_back({lines[later], "valid_from",
-                            "the range " + range_text(out.entries[later]) + " of " + a.patient_id +
-                                " overlaps its range on line " + std::to_string(lines[other])});
+  for (std::size_t first = 0; first < order.size();) {
+    std::size_t last = first + 1;
+    while (last < order.size() &&
+           out.entries[order[last]].patient_id == out.entries[order[first]].patient_id) {
+      ++last;
     }
-    if (r.valid_to && (!a.valid_to || *a.valid_to > *r.valid_to)) reach = cur;
+    if (last - first > 1) {
+      const std::vector<std::size_t> rows(order.begin() + first, order.begin() + last);
+      check_person(out, lines, rows, bad);
+    }
+    first = last;
   }
   std::vector<RosterEntry> kept;
   for (std::size_t i = 0; i < out.entries.size(); ++i) {

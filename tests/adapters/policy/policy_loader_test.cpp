@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <string>
 #include <variant>
 #include <vector>
@@ -23,7 +24,7 @@ Rate rate(const char* text) { return *Rate::parse(text); }
 Date date(const char* text) { return *Date::parse(text); }
 
 const Policy& shipped(const std::string& id) {
-  static std::vector<Policy> cache;
+  static std::deque<Policy> cache;  // a deque: references to cached policies stay valid
   for (const Policy& p : cache) {
     if (p.id == id) return p;
   }
