@@ -19,7 +19,18 @@ struct CsvRecord {
   std::size_t line = 0;
   std::vector<std::string> fields;
   std::string defect;  // unterminated or misplaced quote; empty when the record is sound
+
+  // An empty line: a sound record of one empty field, which files skip rather than read.
+  bool is_blank() const { return defect.empty() && fields.size() == 1 && fields[0].empty(); }
 };
+
+// The column names joined by ',': a file's expected header, as error messages show it.
+template <typename Columns>
+std::string header_text(const Columns& columns) {
+  std::string text;
+  for (const auto& column : columns) text += (text.empty() ? "" : ",") + std::string(column);
+  return text;
+}
 
 // Splits `text` into RFC 4180 records: fields separated by ',', records by LF or CRLF; a
 // field in double quotes may hold ',', CR, LF and "" (one quote). A record with a defect keeps

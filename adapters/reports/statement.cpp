@@ -23,18 +23,6 @@ using codec::valid_utf8;
 constexpr std::array<std::string_view, 5> kColumns = {"hospital_id", "bill_no", "settled_on",
                                                       "amount", "status"};
 
-// An empty line: skipped, not a bill.
-bool is_blank(const CsvRecord& r) {
-  return r.defect.empty() && r.fields.size() == 1 && r.fields[0].empty();
-}
-
-// The header as text, for messages.
-std::string header_text() {
-  std::string text;
-  for (const auto column : kColumns) text += (text.empty() ? "" : ",") + std::string(column);
-  return text;
-}
-
 // The 1-based field where a quote defect lies. CsvRecord does not say which field it was in, so
 // this infers it: an unclosed quote swallowed the rest of the file into the last field; a stray
 // quote stays in the field that holds it; otherwise the last field read.
@@ -78,14 +66,14 @@ class Errors {
 bool read_header(CsvReader& reader, StatementParse& out) {
   if (reader.done()) {
     out.errors.push_back(
-        {1, 0, "header", "the file is empty; expected the header " + header_text()});
+        {1, 0, "header", "the file is empty; expected the header " + codec::header_text(kColumns)});
     return false;
   }
   const CsvRecord header = reader.next();
   const bool exact = header.defect.empty() && header.fields.size() == kColumns.size() &&
                      std::equal(kColumns.begin(), kColumns.end(), header.fields.begin());
   if (!exact) {
-    out.errors.push_back({header.line, 0, "header", "expected the header " + header_text()});
+    out.errors.push_back({header.line, 0, "header", "expected the header " + codec::header_text(kColumns)});
   }
   return exact;
 }
@@ -113,7 +101,7 @@ StatementLine read_line(const CsvRecord& record, Errors& errors) {
   if (record.fields.size() != kColumns.size()) {
     errors.add(
         line, 0,
-        "expected 5 fields (" + header_text() + "), found " + std::to_string(record.fields.size()));
+        "expected 5 fields (" + codec::header_text(kColumns) + "), found " + std::to_string(record.fields.size()));
     return bill;
   }
   bool utf8 = true;
@@ -165,7 +153,7 @@ StatementParse parse_statement_csv(std::string_view text) {
   std::unordered_map<std::string, std::size_t> first_line;  // bill key -> line
   while (!reader.done() && !errors.full()) {
     const CsvRecord record = reader.next();
-    if (is_blank(record)) continue;
+    if (record.is_blank()) continue;
     if (out.lines.size() >= kMaxStatementLines) {
       errors.add(record.line, 0, "more than 5000000 bills");
       break;

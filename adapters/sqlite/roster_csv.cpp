@@ -24,28 +24,16 @@ constexpr std::array<std::string_view, 6> kColumns = {"patient_id", "name",     
 constexpr std::size_t kMaxRows = 2'000'000;
 constexpr std::size_t kNameBytes = 200;
 
-// An empty line: skipped, not a row.
-bool is_blank(const CsvRecord& r) {
-  return r.defect.empty() && r.fields.size() == 1 && r.fields[0].empty();
-}
-
-// "patient_id,name,...", for the header error.
-std::string header_text() {
-  std::string text;
-  for (const auto column : kColumns) text += (text.empty() ? "" : ",") + std::string(column);
-  return text;
-}
-
 // Reads the header; false (with the error) unless it is exactly the expected one.
 bool read_header(CsvReader& reader, std::vector<RosterRowError>& errors) {
   if (reader.done()) {
-    errors.push_back({1, "header", "the file is empty; expected the header " + header_text()});
+    errors.push_back({1, "header", "the file is empty; expected the header " + codec::header_text(kColumns)});
     return false;
   }
   const CsvRecord header = reader.next();
   const bool exact = header.defect.empty() && header.fields.size() == kColumns.size() &&
                      std::equal(kColumns.begin(), kColumns.end(), header.fields.begin());
-  if (!exact) errors.push_back({header.line, "header", "expected the header " + header_text()});
+  if (!exact) errors.push_back({header.line, "header", "expected the header " + codec::header_text(kColumns)});
   return exact;
 }
 
@@ -234,7 +222,7 @@ RosterParse parse_roster_csv(std::string_view text,
   std::size_t rows = 0;
   while (!reader.done()) {
     const CsvRecord record = reader.next();
-    if (is_blank(record)) continue;
+    if (record.is_blank()) continue;
     if (++rows > kMaxRows) {
       out.errors.push_back({record.line, "row", "more than 2000000 rows"});
       break;

@@ -4,8 +4,11 @@
 #include <Poco/Util/OptionException.h>
 #include <Poco/Util/OptionProcessor.h>
 
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <ostream>
+#include <sstream>
 
 #include "adapters/http/server_config.hpp"
 #include "adapters/reports/utc_offset.hpp"
@@ -62,6 +65,27 @@ std::optional<Parsed> parse(const std::string& command, const std::string& usage
 std::string option_or(const Parsed& parsed, const std::string& name, const std::string& fallback) {
   const auto it = parsed.options.find(name);
   return it == parsed.options.end() ? fallback : it->second;
+}
+
+std::optional<std::string> read_file(const std::string& command, const std::string& path,
+                                     std::uintmax_t max_bytes, std::ostream& err) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || size > max_bytes) {
+    err << "onestop " << command << ": " << path
+        << (ec ? ": cannot read: " + ec.message()
+               : ": larger than " + std::to_string(max_bytes >> 20) + " MiB")
+        << "\n";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    err << "onestop " << command << ": " << path << ": cannot read\n";
+    return std::nullopt;
+  }
+  return text.str();
 }
 
 void add_region_options(Poco::Util::OptionSet& options) {

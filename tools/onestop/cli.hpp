@@ -4,6 +4,7 @@
 
 #include <Poco/Util/OptionSet.h>
 
+#include <cstdint>
 #include <iosfwd>
 #include <map>
 #include <optional>
@@ -32,6 +33,11 @@ std::optional<Parsed> parse(const std::string& command, const std::string& usage
 
 // The value of option `name`, or `fallback` when it was not given.
 std::string option_or(const Parsed& parsed, const std::string& name, const std::string& fallback);
+
+// The whole file at `path`, or nullopt with the reason written to `err` (as "onestop COMMAND:
+// PATH: ...") when it cannot be read or holds more than `max_bytes`.
+std::optional<std::string> read_file(const std::string& command, const std::string& path,
+                                     std::uintmax_t max_bytes, std::ostream& err);
 
 // Adds --utc-offset and --config, read by utc_offset().
 void add_region_options(Poco::Util::OptionSet& options);

@@ -3,12 +3,10 @@
 #include <Poco/Util/OptionSet.h>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -155,29 +153,10 @@ int details(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& q, const 
   return kOk;
 }
 
-// The whole file, or nullopt (reported) when it cannot be read or is too large.
-std::optional<std::string> read_statement(const std::string& path, std::ostream& err) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec || size > kMaxStatementBytes) {
-    err << "onestop reconcile: " << path
-        << (ec ? ": cannot read: " + ec.message() : ": larger than 256 MiB") << "\n";
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) {
-    err << "onestop reconcile: " << path << ": cannot read\n";
-    return std::nullopt;
-  }
-  return text.str();
-}
-
 // The parsed statement, or nullopt after printing every defect as FILE:LINE:COLUMN: ...
 std::optional<std::vector<reports::StatementLine>> load_statement(const std::string& path,
                                                                   std::ostream& err) {
-  const auto text = read_statement(path, err);
+  const auto text = read_file("reconcile", path, kMaxStatementBytes, err);
   if (!text) return std::nullopt;
   reports::StatementParse parsed = reports::parse_statement_csv(*text);
   if (parsed.errors.empty()) return std::move(parsed.lines);

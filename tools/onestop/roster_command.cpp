@@ -3,10 +3,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "adapters/policy/policy_loader.hpp"
@@ -43,25 +41,6 @@ Result<std::vector<std::string>> known_categories(const std::string& dir) {
   return std::vector<std::string>(categories.begin(), categories.end());
 }
 
-// The whole file, or nullopt when it cannot be read or is too large.
-std::optional<std::string> read_file(const std::string& path, std::ostream& err) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec || size > kMaxRosterBytes) {
-    err << "onestop roster: " << path
-        << (ec ? ": cannot read: " + ec.message() : ": larger than 256 MiB") << "\n";
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) {
-    err << "onestop roster: " << path << ": cannot read\n";
-    return std::nullopt;
-  }
-  return text.str();
-}
-
 // Creates the directory the database goes in; false (reported) when it cannot.
 bool make_parent(const std::string& db, std::ostream& err) {
   const auto parent = std::filesystem::path(db).parent_path();
@@ -77,7 +56,7 @@ bool make_parent(const std::string& db, std::ostream& err) {
 int import_roster(const std::string& file, const std::string& db,
                   const std::vector<std::string>& categories, std::ostream& out,
                   std::ostream& err) {
-  const auto text = read_file(file, err);
+  const auto text = read_file("roster", file, kMaxRosterBytes, err);
   if (!text) return kUsage;
   const sqlite::RosterParse parsed = sqlite::parse_roster_csv(*text, categories);
   for (const auto& e : parsed.errors) {
