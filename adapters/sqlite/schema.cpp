@@ -108,9 +108,49 @@ CREATE INDEX records_year ON records (year, id);
 PRAGMA user_version = 3;
 )sql";
 
+// Version 4: the HTTP clients, their keys (salted hashes only, see clients.hpp) and the access
+// log. A client row is never deleted (revoking removes its keys), so the log's names stay
+// meaningful; the log is append-only like the ledger.
+constexpr const char* kAccessV4 = R"sql(
+CREATE TABLE clients (
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('hospital', 'reconciler', 'auditor', 'admin')),
+  hospital_id TEXT,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT,
+  CHECK ((role = 'hospital') = (hospital_id IS NOT NULL))
+) STRICT;
+CREATE TABLE client_keys (
+  key_id TEXT PRIMARY KEY,
+  client TEXT NOT NULL REFERENCES clients(name),
+  salt TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX client_keys_client ON client_keys (client, created_at);
+CREATE TABLE access_log (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  client TEXT NOT NULL,
+  role TEXT NOT NULL,
+  method TEXT NOT NULL,
+  route TEXT NOT NULL,
+  target TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  remote TEXT NOT NULL,
+  correlation_id TEXT NOT NULL
+) STRICT;
+CREATE INDEX access_log_at ON access_log (at);
+CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log
+  BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
+  BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+PRAGMA user_version = 4;
+)sql";
+
 // Migration i takes the database from version i to i + 1.
 constexpr std::array<const char*, kSchemaVersion> kMigrations = {kLedgerV1, kRosterV2,
-                                                                 kReportsV3};
+                                                                 kReportsV3, kAccessV4};
 
 // Applies migration `from` → from + 1 unless another process did it first.
 void apply(Connection& db, int from) {

@@ -1,0 +1,294 @@
+// The clients and keys tables of the ledger database (clients.hpp).
+#include "adapters/sqlite/clients.hpp"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
+#include <sys/random.h>
+
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <mutex>
+#include <stdexcept>
+
+#include "adapters/sqlite/db.hpp"
+#include "adapters/sqlite/ledger.hpp"
+#include "adapters/sqlite/record_store.hpp"
+#include "adapters/sqlite/schema.hpp"
+
+namespace onestop::sqlite {
+namespace {
+
+using detail::Connection;
+using detail::DbError;
+using detail::Query;
+
+constexpr std::string_view kKeyPrefix = "osk_";
+constexpr std::size_t kKeyIdBytes = 8;    // 16 hex digits
+constexpr std::size_t kSecretBytes = 32;  // 64 hex digits
+constexpr std::size_t kSaltBytes = 16;
+constexpr std::size_t kKeysKept = 2;  // the newest and, during a rotation, the one before
+constexpr std::size_t kNameMax = 32;
+
+constexpr std::array<std::string_view, 4> kRoleNames = {"hospital", "reconciler", "auditor",
+                                                        "admin"};
+
+// `n` bytes from the operating system's random source, as lower-case hex.
+std::string random_hex(std::size_t n) {
+  Poco::DigestEngine::Digest bytes(n);
+  std::size_t filled = 0;
+  while (filled < n) {
+    const ssize_t got = getrandom(bytes.data() + filled, n - filled, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("the system's random source failed");
+    }
+    filled += static_cast<std::size_t>(got);
+  }
+  return Poco::DigestEngine::digestToHex(bytes);
+}
+
+// SHA-256(salt ‖ secret) in hex.
+std::string key_hash(std::string_view salt, std::string_view secret) {
+  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+  sha.update(salt.data(), static_cast<unsigned>(salt.size()));
+  sha.update(secret.data(), static_cast<unsigned>(secret.size()));
+  return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+// Equal strings, in a time that depends only on their lengths (both are 64 hex digits here).
+bool same_hash(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return diff == 0;
+}
+
+bool is_hex(std::string_view s) {
+  return s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+// A presented key split into (key id, secret), or nullopt when it is not of our form.
+std::optional<std::pair<std::string_view, std::string_view>> split_key(std::string_view key) {
+  if (!key.starts_with(kKeyPrefix)) return std::nullopt;
+  key.remove_prefix(kKeyPrefix.size());
+  const std::size_t id_len = kKeyIdBytes * 2;
+  if (key.size() != id_len + 1 + kSecretBytes * 2 || key[id_len] != '_') return std::nullopt;
+  const std::string_view id = key.substr(0, id_len);
+  const std::string_view secret = key.substr(id_len + 1);
+  if (!is_hex(id) || !is_hex(secret)) return std::nullopt;
+  return std::pair{id, secret};
+}
+
+std::optional<Error> check_name(const std::string& name) {
+  const bool ok = !name.empty() && name.size() <= kNameMax &&
+                  name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") ==
+                      std::string::npos &&
+                  std::isalnum(static_cast<unsigned char>(name.front())) != 0;
+  if (ok) return std::nullopt;
+  return Error{"bad_client_name", "name",
+               "a client name is 1 to 32 of a-z, 0-9, '.', '_', '-', starting with a letter or "
+               "digit"};
+}
+
+Error database_failed(const DbError& e) {
+  return detail::unavailable("the ledger database failed: " + std::string(e.what()));
+}
+
+class SqliteClients final : public Clients {
+ public:
+  explicit SqliteClients(std::unique_ptr<Connection> db) : db_(std::move(db)) {}
+
+  Result<IssuedKey> add(const std::string& name, Role role,
+                        const std::string& hospital_id) override {
+    if (auto e = check_name(name)) return *e;
+    if (role == Role::hospital && hospital_id.empty()) {
+      return Error{"hospital_required", "hospital", "a hospital client names its hospital"};
+    }
+    if (role != Role::hospital && !hospital_id.empty()) {
+      return Error{"hospital_not_allowed", "hospital",
+                   "only a client of role hospital names a hospital"};
+    }
+    return write([&]() -> Result<IssuedKey> {
+      Query exists = db_->query("SELECT 1 FROM clients WHERE name = ?1");
+      exists.bind_all(name);
+      if (exists.step()) {
+        return Error{"client_exists", "name", "a client named " + name + " exists or existed"};
+      }
+      const std::string now = detail::utc_now();
+      Query insert = db_->query(
+          "INSERT INTO clients (name, role, hospital_id, created_at) VALUES (?1, ?2, ?3, ?4)");
+      const std::optional<std::string> hospital =
+          role == Role::hospital ? std::optional<std::string>(hospital_id) : std::nullopt;
+      insert.bind_all(name, std::string(role_name(role)), hospital, now);
+      insert.run();
+      return issue(name, now);
+    });
+  }
+
+  Result<IssuedKey> rotate(const std::string& name) override {
+    return write([&]() -> Result<IssuedKey> {
+      if (auto e = require_active(name)) return *e;
+      const std::string now = detail::utc_now();
+      IssuedKey key = issue(name, now);
+      drop_older_keys(name, kKeysKept);
+      return key;
+    });
+  }
+
+  std::optional<Error> revoke(const std::string& name, bool previous_only) override {
+    auto done = write([&]() -> Result<bool> {
+      if (auto e = require_active(name)) return *e;
+      if (previous_only) {
+        drop_older_keys(name, 1);
+        return true;
+      }
+      drop_older_keys(name, 0);
+      Query q = db_->query("UPDATE clients SET revoked_at = ?2 WHERE name = ?1");
+      q.bind_all(name, detail::utc_now());
+      q.run();
+      return true;
+    });
+    if (!done) return done.error();
+    return std::nullopt;
+  }
+
+  Result<std::vector<ClientInfo>> list() override {
+    std::lock_guard lock(mutex_);
+    try {
+      detail::ReadTransaction tx(*db_);
+      std::vector<ClientInfo> out;
+      Query q = db_->query(
+          "SELECT name, role, coalesce(hospital_id, ''), created_at, revoked_at FROM clients "
+          "ORDER BY name");
+      while (q.step()) {
+        ClientInfo c;
+        c.name = q.text(0);
+        c.role = parse_role(q.text(1)).value_or(Role::hospital);
+        c.hospital_id = q.text(2);
+        c.created_at = q.text(3);
+        if (!q.is_null(4)) c.revoked_at = q.text(4);
+        out.push_back(std::move(c));
+      }
+      for (ClientInfo& c : out) c.key_ids = key_ids(c.name);
+      tx.commit();
+      return out;
+    } catch (const DbError& e) {
+      return database_failed(e);
+    }
+  }
+
+  std::optional<Principal> authenticate(std::string_view key) override {
+    const auto parts = split_key(key);
+    if (!parts) return std::nullopt;
+    std::lock_guard lock(mutex_);
+    try {
+      Query q = db_->query(
+          "SELECT k.salt, k.hash, c.name, c.role, coalesce(c.hospital_id, '') "
+          "FROM client_keys k JOIN clients c ON c.name = k.client "
+          "WHERE k.key_id = ?1 AND c.revoked_at IS NULL");
+      q.bind_all(std::string(parts->first));
+      if (!q.step()) return std::nullopt;
+      if (!same_hash(key_hash(q.text(0), parts->second), q.text(1))) return std::nullopt;
+      const auto role = parse_role(q.text(3));
+      if (!role) return std::nullopt;
+      return Principal{q.text(2), *role, q.text(4)};
+    } catch (const DbError& e) {
+      throw LedgerUnavailable(database_failed(e));
+    }
+  }
+
+ private:
+  // Runs `f` in one IMMEDIATE transaction under the lock: committed when it returns a value,
+  // rolled back when it returns an error or the database fails.
+  template <typename F>
+  auto write(F&& f) -> decltype(f()) {
+    std::lock_guard lock(mutex_);
+    try {
+      db_->exec("BEGIN IMMEDIATE");
+      auto result = f();
+      if (result) {
+        db_->exec("COMMIT");
+      } else {
+        db_->rollback_quietly();
+      }
+      return result;
+    } catch (const DbError& e) {
+      db_->rollback_quietly();
+      return database_failed(e);
+    }
+  }
+
+  // unknown_client or client_revoked for a name that cannot take a key.
+  std::optional<Error> require_active(const std::string& name) {
+    Query q = db_->query("SELECT revoked_at IS NOT NULL FROM clients WHERE name = ?1");
+    q.bind_all(name);
+    if (!q.step()) return Error{"unknown_client", "name", "no client named " + name};
+    if (q.int64(0) != 0) return Error{"client_revoked", "name", name + " was revoked"};
+    return std::nullopt;
+  }
+
+  // A new key of `name`, stored as its salted hash.
+  IssuedKey issue(const std::string& name, const std::string& now) {
+    IssuedKey key;
+    key.key_id = random_hex(kKeyIdBytes);
+    const std::string secret = random_hex(kSecretBytes);
+    const std::string salt = random_hex(kSaltBytes);
+    Query q = db_->query(
+        "INSERT INTO client_keys (key_id, client, salt, hash, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    q.bind_all(key.key_id, name, salt, key_hash(salt, secret), now);
+    q.run();
+    key.key = std::string(kKeyPrefix) + key.key_id + "_" + secret;
+    return key;
+  }
+
+  // Removes every key of `name` but the `keep` newest.
+  void drop_older_keys(const std::string& name, std::size_t keep) {
+    Query q = db_->query(
+        "DELETE FROM client_keys WHERE client = ?1 AND key_id NOT IN (SELECT key_id FROM "
+        "client_keys WHERE client = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2)");
+    q.bind_all(name, static_cast<std::int64_t>(keep));
+    q.run();
+  }
+
+  std::vector<std::string> key_ids(const std::string& name) {
+    std::vector<std::string> ids;
+    Query q = db_->query(
+        "SELECT key_id FROM client_keys WHERE client = ?1 ORDER BY created_at DESC, rowid DESC");
+    q.bind_all(name);
+    while (q.step()) ids.push_back(q.text(0));
+    return ids;
+  }
+
+  std::mutex mutex_;
+  std::unique_ptr<Connection> db_;
+};
+
+}  // namespace
+
+std::string_view role_name(Role role) { return kRoleNames.at(static_cast<std::size_t>(role)); }
+
+std::optional<Role> parse_role(std::string_view text) {
+  for (std::size_t i = 0; i < kRoleNames.size(); ++i) {
+    if (kRoleNames[i] == text) return static_cast<Role>(i);
+  }
+  return std::nullopt;
+}
+
+Result<std::unique_ptr<Clients>> Clients::open(const std::string& path) {
+  if (path.empty() || path == ":memory:") {
+    return detail::unavailable("the clients need a database file, not '" + path + "'");
+  }
+  try {
+    auto db = std::make_unique<Connection>(detail::ConnectionOptions{path, true, 5000, ""});
+    detail::migrate(*db);
+    return std::unique_ptr<Clients>(std::make_unique<SqliteClients>(std::move(db)));
+  } catch (const DbError& e) {
+    return database_failed(e);
+  }
+}
+
+}  // namespace onestop::sqlite
