@@ -39,18 +39,49 @@ Error no_settlement(const std::string& id) {
   return Error{"not_found", "id", "no settlement " + id};
 }
 
-// JSON bodies only: an absent Content-Type is accepted, anything but application/json or a
-// +json type is refused.
-std::optional<Error> check_json_body(const ApiRequest& request) {
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// The media type of the Content-Type header, lower case, without parameters or spaces.
+std::string media_type(const ApiRequest& request) {
   std::string type = request.content_type.substr(0, request.content_type.find(';'));
   type.erase(std::remove_if(type.begin(), type.end(),
                             [](unsigned char c) { return std::isspace(c) != 0; }),
              type.end());
-  std::transform(type.begin(), type.end(), type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower(std::move(type));
+}
+
+// JSON bodies only: an absent Content-Type is accepted, anything but application/json or a
+// +json type is refused.
+std::optional<Error> check_json_body(const ApiRequest& request) {
+  const std::string type = media_type(request);
   if (type.empty() || type == "application/json" || type.ends_with("+json")) return std::nullopt;
   return Error{"unsupported_media_type", "Content-Type",
                "send the body as application/json, not " + request.content_type};
+}
+
+// The roster goes as CSV (text/csv; an absent Content-Type is accepted).
+std::optional<Error> check_csv_body(const ApiRequest& request) {
+  const std::string type = media_type(request);
+  if (type.empty() || type == "text/csv") return std::nullopt;
+  return Error{"unsupported_media_type", "Content-Type",
+               "send the roster as text/csv, not " + request.content_type};
+}
+
+// The key of an `Authorization: Bearer <key>` header, or "" (the scheme is case-insensitive).
+std::string_view bearer_key(std::string_view header) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size() || lower(std::string(header.substr(0, kScheme.size()))) !=
+                                             kScheme) {
+    return {};
+  }
+  header.remove_prefix(kScheme.size());
+  while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
+  while (!header.empty() && header.back() == ' ') header.remove_suffix(1);
+  return header;
 }
 
 // The body of a write: the record envelope, 201 with Location when created, 200 replayed.
@@ -58,6 +89,7 @@ ApiResponse written_response(const WriteOutcome& out) {
   const bool created = out.status == WriteStatus::created;
   ApiResponse r = json_response(created ? 201 : 200, record_json(*out.record, !created));
   if (created) r.headers.emplace_back("Location", record_location(out.record->id));
+  r.target = "settlement:" + std::to_string(out.record->id);
   return r;
 }
 
@@ -87,8 +119,27 @@ ApiResponse conflict_response(const WriteOutcome& out, const ApiRequest& request
 
 }  // namespace
 
-Api::Api(const service::SettlementService& service, Metrics& metrics, int utc_offset_minutes)
-    : service_(service), metrics_(metrics), utc_offset_minutes_(utc_offset_minutes) {}
+Api::Api(const service::SettlementService& service, Metrics& metrics, sqlite::Clients& clients,
+         int utc_offset_minutes)
+    : service_(service),
+      metrics_(metrics),
+      clients_(clients),
+      utc_offset_minutes_(utc_offset_minutes) {}
+
+Result<sqlite::Principal> Api::authenticate(const ApiRequest& request) const {
+  if (request.authorization.empty()) {
+    return Error{"unauthenticated", "Authorization",
+                 "send the client's key as 'Authorization: Bearer <key>'"};
+  }
+  const std::string_view key = bearer_key(request.authorization);
+  if (key.empty()) {
+    return Error{"unauthenticated", "Authorization",
+                 "the Authorization header must be 'Bearer <key>'"};
+  }
+  // Malformed, unknown, revoked and wrong keys are answered alike.
+  if (auto who = clients_.authenticate(key)) return *who;
+  return Error{"unauthenticated", "Authorization", "the key is not valid"};
+}
 
 ApiResponse Api::problem(const Error& error, const ApiRequest& request, std::string route) {
   ApiResponse r;
@@ -122,33 +173,68 @@ ApiResponse Api::handle(const ApiRequest& request) const {
   if (match.route == nullptr) {
     return problem(Error{"route_not_found", "", "no route " + request.path}, request);
   }
-  if (match.route->method == "POST") {
-    if (auto e = check_json_body(request)) {
-      return problem(*e, request, std::string(match.route->path));
-    }
+  const Route& route = *match.route;
+  ApiResponse r = authorized(request, match);
+  r.route = route.path;
+  // The access log's target, unless the operation named one: the path's record or person
+  // (also for a refused request: who tried to touch what is the point of the log).
+  if (r.target.empty() && !match.params.empty()) {
+    const bool person = route.path.find("{patient_id}") != std::string_view::npos;
+    r.target = (person ? "patient:" : "settlement:") + match.params.front();
   }
-  ApiResponse r = dispatch(request, match);
-  r.route = match.route->path;
+  return r;
+}
+
+// The gate of a matched route: the key (401), the role (403), the body's media type (415),
+// then the operation, with the hospital scope of a hospital's client.
+ApiResponse Api::authorized(const ApiRequest& request, const RouteMatch& match) const {
+  const Route& route = *match.route;
+  if (route.open) return dispatch(request, match, std::nullopt);
+  auto who = authenticate(request);
+  if (!who) {
+    ApiResponse r = problem(who.error(), request);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"onestop\"");
+    return r;
+  }
+  ApiResponse r;
+  if (!route.roles.allows(who->role)) {
+    r = problem(Error{"forbidden", "",
+                      "a client of role " + std::string(role_name(who->role)) + " may not " +
+                          request.method + " " + std::string(route.path)},
+                request);
+  } else if (auto bad_type = route.op == Operation::roster_import ? check_csv_body(request)
+                             : route.method == "POST"             ? check_json_body(request)
+                                                                  : std::nullopt) {
+    r = problem(*bad_type, request);
+  } else {
+    service::HospitalScope scope;
+    if (who->role == sqlite::Role::hospital) scope = who->hospital_id;
+    r = dispatch(request, match, scope);
+  }
+  r.principal = *who;
   return r;
 }
 
 // Calls the operation of a matched route with its path parameters.
-ApiResponse Api::dispatch(const ApiRequest& request, const RouteMatch& match) const {
+ApiResponse Api::dispatch(const ApiRequest& request, const RouteMatch& match,
+                          const service::HospitalScope& scope) const {
   switch (match.route->op) {
     case Operation::trial:
-      return trial(request);
+      return trial(request, scope);
     case Operation::settle:
-      return settle(request);
+      return settle(request, scope);
     case Operation::get_settlement:
-      return get_settlement(request, match.params.at(0));
+      return get_settlement(request, match.params.at(0), scope);
     case Operation::cancel:
-      return cancel(request, match.params.at(0));
+      return cancel(request, match.params.at(0), scope);
     case Operation::slip:
-      return slip(request, match.params.at(0));
+      return slip(request, match.params.at(0), scope);
     case Operation::patient_ledger:
       return patient_ledger(request, match.params.at(0));
     case Operation::admission_check:
-      return admission_check(request);
+      return admission_check(request, scope);
+    case Operation::roster_import:
+      return roster_import(request);
     case Operation::reconciliation_totals:
       return reconciliation_totals(request);
     case Operation::reconciliation_details:
@@ -166,15 +252,17 @@ ApiResponse Api::dispatch(const ApiRequest& request, const RouteMatch& match) co
 }
 
 // One function per route: decode (in the service), call, answer or problem.
-ApiResponse Api::trial(const ApiRequest& request) const {
-  auto out = service_.trial(request.body);
+ApiResponse Api::trial(const ApiRequest& request, const service::HospitalScope& scope) const {
+  auto out = service_.trial(request.body, scope);
   if (!out) return problem(out.error(), request);
-  return json_response(200, trial_json(*out));
+  ApiResponse r = json_response(200, trial_json(*out));
+  r.target = "patient:" + out->settlement.patient_id;
+  return r;
 }
 
-ApiResponse Api::settle(const ApiRequest& request) const {
+ApiResponse Api::settle(const ApiRequest& request, const service::HospitalScope& scope) const {
   const auto start = std::chrono::steady_clock::now();
-  auto out = service_.settle(request.body);
+  auto out = service_.settle(request.body, scope);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!out) {
@@ -196,27 +284,30 @@ ApiResponse Api::settle(const ApiRequest& request) const {
   return written_response(*out);
 }
 
-ApiResponse Api::get_settlement(const ApiRequest& request, const std::string& id) const {
+ApiResponse Api::get_settlement(const ApiRequest& request, const std::string& id,
+                                const service::HospitalScope& scope) const {
   const auto n = parse_id(id);
   if (!n) return problem(no_settlement(id), request);
-  auto record = service_.get(*n);
+  auto record = service_.get(*n, scope);
   if (!record) return problem(record.error(), request);
   return json_response(200, record_json(*record, false));
 }
 
-ApiResponse Api::cancel(const ApiRequest& request, const std::string& id) const {
+ApiResponse Api::cancel(const ApiRequest& request, const std::string& id,
+                        const service::HospitalScope& scope) const {
   const auto n = parse_id(id);
   if (!n) return problem(no_settlement(id), request);
-  auto out = service_.cancel(*n, request.body);
+  auto out = service_.cancel(*n, request.body, scope);
   if (!out) return problem(out.error(), request);
   if (out->status == WriteStatus::conflict) return conflict_response(*out, request);
   return written_response(*out);
 }
 
-ApiResponse Api::slip(const ApiRequest& request, const std::string& id) const {
+ApiResponse Api::slip(const ApiRequest& request, const std::string& id,
+                      const service::HospitalScope& scope) const {
   const auto n = parse_id(id);
   if (!n) return problem(no_settlement(id), request);
-  auto data = service_.slip(*n);
+  auto data = service_.slip(*n, scope);
   if (!data) return problem(data.error(), request);
   auto page = slip_html(*data);
   if (!page) return problem(page.error(), request);
@@ -236,10 +327,41 @@ ApiResponse Api::patient_ledger(const ApiRequest& request, const std::string& pa
   return json_response(200, patient_ledger_json(*ledger));
 }
 
-ApiResponse Api::admission_check(const ApiRequest& request) const {
-  auto check = service_.check_admission(request.body);
+ApiResponse Api::admission_check(const ApiRequest& request,
+                                 const service::HospitalScope& scope) const {
+  auto check = service_.check_admission(request.body, scope);
   if (!check) return problem(check.error(), request);
-  return json_response(200, admission_json(*check));
+  ApiResponse r = json_response(200, admission_json(*check));
+  r.target = "patient:" + check->patient_id;
+  return r;
+}
+
+ApiResponse Api::roster_import(const ApiRequest& request) const {
+  auto imported = service_.import_roster(request.body);
+  if (!imported) return problem(imported.error(), request);
+  codec::JsonWriter w;
+  if (!imported->errors.empty()) {
+    const Error e{"roster_invalid", "body",
+                  std::to_string(imported->errors.size()) +
+                      " rows are defective; nothing was imported"};
+    ApiResponse r = problem(e, request);
+    r.body = problem_json(e, r.status, request.path, request.correlation_id,
+                          [&](codec::JsonWriter& x) {
+                            x.key("errors").begin_array();
+                            for (const auto& row : imported->errors) {
+                              x.begin_object().member("line", static_cast<std::int64_t>(row.line));
+                              x.member("column", row.column).member("message", row.message);
+                              x.end_object();
+                            }
+                            x.end_array();
+                          });
+    return r;
+  }
+  w.begin_object().member("rows", static_cast<std::int64_t>(imported->rows));
+  w.member("persons", static_cast<std::int64_t>(imported->persons)).end_object();
+  ApiResponse r = json_response(200, w.take());
+  r.target = "roster";
+  return r;
 }
 
 ApiResponse Api::healthz(const ApiRequest&) const {

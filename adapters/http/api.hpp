@@ -12,6 +12,7 @@
 #include "adapters/http/metrics.hpp"
 #include "adapters/http/routes.hpp"
 #include "adapters/service/settlement_service.hpp"
+#include "adapters/sqlite/clients.hpp"
 #include "engine/error.hpp"
 
 namespace onestop::http {
@@ -23,6 +24,8 @@ struct ApiRequest {
   std::string content_type;                                // "" when the header is absent
   std::string body;
   std::string correlation_id;  // names the request in the log and in a 500's problem
+  std::string authorization;   // the Authorization header; "" when absent
+  std::string remote;          // the peer's address, for the access log
 };
 
 struct ApiResponse {
@@ -37,14 +40,23 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type/Length
   std::string route = "unmatched";  // the route template (logs and metrics label)
   std::optional<Error> error;       // the error answered, for the log (a 500's cause)
+  // For the access log: who asked (nullopt: no valid credential or an open route) and which
+  // record or person the request touched ("settlement:12", "patient:P001"; "" none).
+  std::optional<sqlite::Principal> principal;
+  std::string target;
 };
 
 class Api {
  public:
-  // Both must outlive the Api. Reconciliation days are local days at `utc_offset_minutes`.
-  Api(const service::SettlementService& service, Metrics& metrics, int utc_offset_minutes = 0);
+  // All must outlive the Api. Reconciliation days are local days at `utc_offset_minutes`.
+  // Every route but the open ones (routes.hpp) needs `Authorization: Bearer <key>` of a
+  // client of `clients` whose role the route allows.
+  Api(const service::SettlementService& service, Metrics& metrics, sqlite::Clients& clients,
+      int utc_offset_minutes = 0);
 
-  // Routes and answers one request. Expected failures are answered as problem documents;
+  // Routes, authenticates, authorizes and answers one request: 401 without a valid key,
+  // 403 for a role the route does not allow; a hospital's client reading or cancelling another
+  // hospital's bill gets the 404 of a bill that does not exist. Expected failures are answered as problem documents;
   // an exception (a bug, a broken stream) propagates to the caller, which answers it with
   // failure() — the one place exceptions become statuses.
   ApiResponse handle(const ApiRequest& request) const;
@@ -61,14 +73,24 @@ class Api {
  private:
   // The operations of the route table, one per route: each calls the service and answers
   // with the JSON of api_json.hpp, or with problem() for an error.
-  ApiResponse dispatch(const ApiRequest& request, const RouteMatch& match) const;
-  ApiResponse trial(const ApiRequest& request) const;
-  ApiResponse settle(const ApiRequest& request) const;
-  ApiResponse get_settlement(const ApiRequest& request, const std::string& id) const;
-  ApiResponse cancel(const ApiRequest& request, const std::string& id) const;
-  ApiResponse slip(const ApiRequest& request, const std::string& id) const;
+  // `scope` is the hospital a hospital's client acts for (nullopt for the other roles).
+  ApiResponse dispatch(const ApiRequest& request, const RouteMatch& match,
+                       const service::HospitalScope& scope) const;
+  ApiResponse trial(const ApiRequest& request, const service::HospitalScope& scope) const;
+  ApiResponse settle(const ApiRequest& request, const service::HospitalScope& scope) const;
+  ApiResponse get_settlement(const ApiRequest& request, const std::string& id,
+                             const service::HospitalScope& scope) const;
+  ApiResponse cancel(const ApiRequest& request, const std::string& id,
+                     const service::HospitalScope& scope) const;
+  ApiResponse slip(const ApiRequest& request, const std::string& id,
+                   const service::HospitalScope& scope) const;
   ApiResponse patient_ledger(const ApiRequest& request, const std::string& patient_id) const;
-  ApiResponse admission_check(const ApiRequest& request) const;
+  ApiResponse admission_check(const ApiRequest& request,
+                              const service::HospitalScope& scope) const;
+  ApiResponse roster_import(const ApiRequest& request) const;
+  ApiResponse authorized(const ApiRequest& request, const RouteMatch& match) const;
+  // The client of the request's bearer key: 401 (unauthenticated) when there is none.
+  Result<sqlite::Principal> authenticate(const ApiRequest& request) const;
   // report_routes.cpp
   ApiResponse reconciliation_totals(const ApiRequest& request) const;
   ApiResponse reconciliation_details(const ApiRequest& request) const;
@@ -79,6 +101,7 @@ class Api {
 
   const service::SettlementService& service_;
   Metrics& metrics_;
+  sqlite::Clients& clients_;
   int utc_offset_minutes_;
 };
 

@@ -64,9 +64,12 @@ void print_banner(const ServerConfig& c, std::uint16_t port, std::ostream& out) 
       << "  ledger " << c.db_path << ", policies " << c.policy_dir << ", hospitals "
       << c.hospitals_file << "\n"
       << "  health: curl -s " << url << "/healthz\n"
+      << "  every other route needs a client's key (onestop clients add --help), e.g. for H2:\n"
+      << "    KEY=$(onestop clients add h2-billing --role hospital --hospital H2 --db "
+      << c.db_path << ")\n"
       << "  settle a sample claim (patient P0010000 of config/roster.sample.csv at H2):\n"
-      << "    curl -s -X POST " << url << "/v1/settlements -H 'Content-Type: application/json' "
-      << "-d '" << kSampleRequest << "'\n"
+      << "    curl -s -X POST " << url << "/v1/settlements -H \"Authorization: Bearer $KEY\" "
+      << "-H 'Content-Type: application/json' -d '" << kSampleRequest << "'\n"
       << "  stop with Ctrl-C (SIGINT) or SIGTERM\n";
   out.flush();
 }
@@ -96,12 +99,20 @@ Result<std::unique_ptr<Application>> Application::build(const ServerConfig& conf
   app->service_ = std::make_unique<service::SettlementService>(
       app->hospitals_, *app->policies_, *app->ledger_, *app->roster_,
       service::ServiceOptions{config.no_deposit_categories});
-  app->api_ = std::make_unique<Api>(*app->service_, app->metrics_, config.utc_offset_minutes);
+  auto clients = sqlite::Clients::open(config.db_path);
+  if (!clients) return clients.error();
+  app->clients_ = std::move(clients).value();
+  auto access_log = sqlite::AccessLog::open({config.db_path});
+  if (!access_log) return access_log.error();
+  app->access_log_ = std::move(access_log).value();
+  app->api_ = std::make_unique<Api>(*app->service_, app->metrics_, *app->clients_,
+                                    config.utc_offset_minutes);
   const service::SettlementService* service = app->service_.get();
   app->metrics_.add_gauge({"onestop_ledger_records", "Records in the ledger.",
                            [service] { return static_cast<double>(service->record_count()); }});
   try {
-    app->server_ = std::make_unique<HttpServer>(app->config_, *app->api_, app->metrics_);
+    app->server_ = std::make_unique<HttpServer>(app->config_, *app->api_, app->metrics_,
+                                                *app->access_log_);
   } catch (const Poco::Exception& e) {
     return Error{"bind_failed", "onestop.http.port",
                  config.bind_address + ":" + std::to_string(config.port) + ": " + e.displayText()};

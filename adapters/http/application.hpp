@@ -13,6 +13,8 @@
 #include "adapters/policy/policy_loader.hpp"
 #include "adapters/service/hospital_registry.hpp"
 #include "adapters/service/settlement_service.hpp"
+#include "adapters/sqlite/access_log.hpp"
+#include "adapters/sqlite/clients.hpp"
 #include "adapters/sqlite/ledger.hpp"
 #include "adapters/sqlite/roster.hpp"
 #include "engine/error.hpp"
@@ -35,6 +37,8 @@ class Application {
   std::uint16_t port() const { return server_->port(); }
   sqlite::Ledger& ledger() { return *ledger_; }
   sqlite::Roster& roster() { return *roster_; }
+  sqlite::Clients& clients() { return *clients_; }
+  sqlite::AccessLog& access_log() { return *access_log_; }
   const service::SettlementService& service() const { return *service_; }
 
  private:
@@ -46,6 +50,8 @@ class Application {
   std::unique_ptr<sqlite::Ledger> ledger_;
   std::unique_ptr<sqlite::Roster> roster_;
   std::unique_ptr<service::SettlementService> service_;
+  std::unique_ptr<sqlite::Clients> clients_;
+  std::unique_ptr<sqlite::AccessLog> access_log_;
   Metrics metrics_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;

@@ -79,6 +79,7 @@ Result<std::string> read_body(HTTPServerRequest& request, std::size_t limit) {
 struct HandlerContext {
   const Api& api;
   Metrics& metrics;
+  sqlite::AccessLog& access_log;
   const ServerConfig& config;
   std::shared_ptr<HttpServer::State> state;
   std::string id_prefix;  // distinguishes this server's correlation ids from a restart's
@@ -158,6 +159,8 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     ApiRequest a;
     a.method = request.getMethod();
     a.content_type = request.get("Content-Type", "");
+    a.authorization = request.get("Authorization", "");
+    a.remote = request.clientAddress().toString();
     a.correlation_id = correlation_id_;
     bool body_left = false;
     ApiResponse r;
@@ -182,7 +185,9 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    context_.metrics.observe_request(a.method, r.route, delivered ? r.status : 499, seconds);
+    const int status = delivered ? r.status : 499;
+    context_.metrics.observe_request(a.method, r.route, status, seconds);
+    if (a.path.starts_with("/v1/") || r.route.starts_with("/v1/")) record_access(a, r, status);
     log(a, r, seconds);
   }
 
@@ -213,6 +218,22 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     return context_.api.handle(a);
   }
 
+  // The access log's entry: who, what, which record or person, from where.
+  void record_access(const ApiRequest& a, const ApiResponse& r, int status) const {
+    sqlite::AccessEntry e;
+    if (r.principal) {
+      e.client = r.principal->client;
+      e.role = sqlite::role_name(r.principal->role);
+    }
+    e.method = a.method;
+    e.route = r.route;
+    e.target = r.target;
+    e.status = status;
+    e.remote = a.remote;
+    e.correlation_id = a.correlation_id;
+    context_.access_log.append(std::move(e));
+  }
+
   // One line per request: no patient ids, diagnoses or names (the route template, never
   // the path; the error code, never its message), except that a 5xx carries its cause for
   // the operator (internal causes name no person).
@@ -223,6 +244,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     std::string line = "method=" + a.method + " route=" + r.route +
                        " status=" + std::to_string(r.status) + " duration_ms=" + duration +
                        " correlation_id=" + a.correlation_id;
+    if (r.principal) line += " client=" + r.principal->client;
     if (r.error) line += " code=" + r.error->code;
     if (r.status >= 500) {
       logger.error(line + " cause=" + (r.error ? r.error->message : ""));
@@ -292,7 +314,8 @@ void add_gauges(Metrics& metrics, const std::shared_ptr<HttpServer::State>& stat
 
 }  // namespace
 
-HttpServer::HttpServer(const ServerConfig& config, const Api& api, Metrics& metrics)
+HttpServer::HttpServer(const ServerConfig& config, const Api& api, Metrics& metrics,
+                       sqlite::AccessLog& access_log)
     : config_(config),
       pool_("onestop-http", std::min(2, config.threads), config.threads, 60),
       state_(std::make_shared<State>()) {
@@ -303,7 +326,8 @@ HttpServer::HttpServer(const ServerConfig& config, const Api& api, Metrics& metr
   socket_.listen(std::max(64, config_.max_queued));
   // Accepted connections inherit the send timeout on Linux; the handler sets it again.
   socket_.setSendTimeout(millis(config_.send_timeout_ms));
-  auto context = std::make_unique<HandlerContext>(api, metrics, config_, state_, id_prefix());
+  auto context =
+      std::make_unique<HandlerContext>(api, metrics, access_log, config_, state_, id_prefix());
   server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(std::move(context)), pool_,
                                                     socket_, make_params(config_));
   state_->server = server_.get();

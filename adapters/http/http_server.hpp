@@ -20,15 +20,18 @@
 #include "adapters/http/api.hpp"
 #include "adapters/http/metrics.hpp"
 #include "adapters/http/server_config.hpp"
+#include "adapters/sqlite/access_log.hpp"
 
 namespace onestop::http {
 
 class HttpServer {
  public:
   // Binds the listening socket (port 0: a free one); throws Poco::Exception when it cannot
-  // (address in use, bad address). Registers the server's gauges with `metrics`. `api` and
-  // `metrics` must outlive the server.
-  HttpServer(const ServerConfig& config, const Api& api, Metrics& metrics);
+  // (address in use, bad address). Registers the server's gauges with `metrics`. Every request
+  // to a /v1 route is appended to `access_log`. `api`, `metrics` and `access_log` must outlive
+  // the server.
+  HttpServer(const ServerConfig& config, const Api& api, Metrics& metrics,
+             sqlite::AccessLog& access_log);
   // Stops if still running.
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

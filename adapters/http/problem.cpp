@@ -17,11 +17,14 @@ struct CodeStatus {
   int status;
 };
 
-constexpr std::array<CodeStatus, 16> kStatusByCode = {{
+constexpr std::array<CodeStatus, 20> kStatusByCode = {{
     {"malformed_json", 400},
     {"duplicate_field", 400},
     {"bad_query", 400},
     {"malformed_uri", 400},
+    {"unauthenticated", 401},
+    {"forbidden", 403},
+    {"hospital_forbidden", 403},
     {"not_found", 404},
     {"route_not_found", 404},
     {"method_not_allowed", 405},
@@ -31,6 +34,7 @@ constexpr std::array<CodeStatus, 16> kStatusByCode = {{
     {"already_cancelled", 409},
     {"body_too_large", 413},
     {"unsupported_media_type", 415},
+    {"rate_limited", 429},
     {"internal", 500},
     {"ledger_unavailable", 503},
     {"unavailable", 503},

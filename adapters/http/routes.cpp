@@ -41,20 +41,27 @@ std::optional<std::vector<std::string>> match_template(std::string_view pattern,
 }  // namespace
 
 const std::vector<Route>& route_table() {
+  using sqlite::Role;
+  constexpr Roles kHospital{Role::hospital};
+  constexpr Roles kBillReaders{Role::hospital, Role::auditor};  // hospitals: their own bills
+  constexpr Roles kReconciliation{Role::reconciler, Role::auditor};
+  constexpr Roles kAuditor{Role::auditor};
+  constexpr Roles kAdmin{Role::admin};
   static const std::vector<Route> routes = {
-      {"POST", "/v1/settlements/trial", Operation::trial},
-      {"POST", "/v1/settlements", Operation::settle},
-      {"GET", "/v1/settlements/{id}", Operation::get_settlement},
-      {"POST", "/v1/settlements/{id}/cancel", Operation::cancel},
-      {"GET", "/v1/settlements/{id}/slip", Operation::slip},
-      {"GET", "/v1/patients/{patient_id}/ledger", Operation::patient_ledger},
-      {"POST", "/v1/admissions/check", Operation::admission_check},
-      {"GET", "/v1/reconciliation/totals", Operation::reconciliation_totals},
-      {"GET", "/v1/reconciliation/details", Operation::reconciliation_details},
-      {"GET", "/v1/audit/patients/{patient_id}", Operation::audit_patient},
-      {"GET", "/healthz", Operation::healthz},
-      {"GET", "/metrics", Operation::metrics},
-      {"POST", "/v1/echo", Operation::echo},
+      {"POST", "/v1/settlements/trial", Operation::trial, kHospital},
+      {"POST", "/v1/settlements", Operation::settle, kHospital},
+      {"GET", "/v1/settlements/{id}", Operation::get_settlement, kBillReaders},
+      {"POST", "/v1/settlements/{id}/cancel", Operation::cancel, kHospital},
+      {"GET", "/v1/settlements/{id}/slip", Operation::slip, kBillReaders},
+      {"GET", "/v1/patients/{patient_id}/ledger", Operation::patient_ledger, kAuditor},
+      {"POST", "/v1/admissions/check", Operation::admission_check, kHospital},
+      {"GET", "/v1/reconciliation/totals", Operation::reconciliation_totals, kReconciliation},
+      {"GET", "/v1/reconciliation/details", Operation::reconciliation_details, kReconciliation},
+      {"GET", "/v1/audit/patients/{patient_id}", Operation::audit_patient, kAuditor},
+      {"PUT", "/v1/roster", Operation::roster_import, kAdmin},
+      {"GET", "/healthz", Operation::healthz, Roles{}, /*open=*/true},
+      {"GET", "/metrics", Operation::metrics, Roles::all()},
+      {"POST", "/v1/echo", Operation::echo, Roles::all()},
   };
   return routes;
 }

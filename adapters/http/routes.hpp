@@ -2,9 +2,13 @@
 // compares with adapters/http/openapi.json.
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "adapters/sqlite/clients.hpp"
 
 namespace onestop::http {
 
@@ -19,17 +23,41 @@ enum class Operation {
   reconciliation_totals,
   reconciliation_details,
   audit_patient,
+  roster_import,
   healthz,
   metrics,
   echo,
 };
 
+// The roles allowed on a route, as a set of bits.
+class Roles {
+ public:
+  constexpr Roles(std::initializer_list<sqlite::Role> roles) {
+    for (sqlite::Role r : roles) bits_ |= bit(r);
+  }
+  // Every role: any authenticated client.
+  static constexpr Roles all() {
+    return {sqlite::Role::hospital, sqlite::Role::reconciler, sqlite::Role::auditor,
+            sqlite::Role::admin};
+  }
+  constexpr bool allows(sqlite::Role r) const { return (bits_ & bit(r)) != 0; }
+
+ private:
+  static constexpr std::uint8_t bit(sqlite::Role r) {
+    return static_cast<std::uint8_t>(1u << static_cast<unsigned>(r));
+  }
+  std::uint8_t bits_ = 0;
+};
+
 // A path template: literal segments and "{name}" parameters, each matching one non-empty
-// segment.
+// segment. An open route is served without credentials (liveness only); every other route
+// needs a key of one of `roles`.
 struct Route {
   std::string_view method;
   std::string_view path;
   Operation op;
+  Roles roles;
+  bool open = false;
 };
 
 // Every route served, literal paths before templates that would also match them.

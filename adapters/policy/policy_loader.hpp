@@ -62,6 +62,8 @@ class PolicySet {
   const Policy* by_id(std::string_view id) const;
   // Ordered by effective_from.
   const std::vector<Policy>& all() const { return policies_; }
+  // Every category some policy knows, sorted, each once: what a roster may name.
+  std::vector<std::string> categories() const;
 
  private:
   std::vector<Policy> policies_;

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include "adapters/policy/policy_loader.hpp"
@@ -93,6 +94,12 @@ const Policy* PolicySet::by_id(std::string_view id) const {
     if (p.id == id) return &p;
   }
   return nullptr;
+}
+
+std::vector<std::string> PolicySet::categories() const {
+  std::set<std::string> all;
+  for (const Policy& p : policies_) all.insert(p.categories.begin(), p.categories.end());
+  return {all.begin(), all.end()};
 }
 
 }  // namespace onestop::policy

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <set>
 #include <tuple>
 #include <utility>
 
@@ -107,6 +108,13 @@ Claim probe_claim(const AdmissionQuery& q, const Hospital& hospital, const std::
   return c;
 }
 
+// hospital_forbidden when a request of a hospital's client names another hospital.
+std::optional<Error> check_scope(const HospitalScope& scope, const std::string& hospital_id) {
+  if (!scope || *scope == hospital_id) return std::nullopt;
+  return Error{"hospital_forbidden", "hospital_id",
+               "this client acts for hospital " + *scope + " only, not " + hospital_id};
+}
+
 }  // namespace
 
 std::string mask_id_number(std::string_view id_number) {
@@ -190,9 +198,11 @@ Result<SettlementService::Resolved> SettlementService::resolve(Claim request) co
   return Resolved{std::move(request), policy};
 }
 
-Result<TrialOutcome> SettlementService::trial(std::string_view body) const {
+Result<TrialOutcome> SettlementService::trial(std::string_view body,
+                                              const HospitalScope& scope) const {
   auto request = decode_settle_request(body);
   if (!request) return request.error();
+  if (auto e = check_scope(scope, request->hospital_id)) return *e;
   auto resolved = resolve(std::move(request).value());
   if (!resolved) return resolved.error();
   const Claim& claim = resolved->claim;
@@ -206,9 +216,12 @@ Result<TrialOutcome> SettlementService::trial(std::string_view body) const {
   return out;
 }
 
-Result<WriteOutcome> SettlementService::settle(std::string_view body) const {
+Result<WriteOutcome> SettlementService::settle(std::string_view body,
+                                               const HospitalScope& scope) const {
   auto request = decode_settle_request(body);
   if (!request) return request.error();
+  // Before the replay below, which would otherwise show another hospital's record.
+  if (auto e = check_scope(scope, request->hospital_id)) return *e;
   const std::string sha = request_sha256(*request);
   // A fast path for retries only: the UNIQUE key inside the writer's transaction still decides
   // every race, so this read never replaces it. It lets a retry replay even when the hospital
@@ -246,9 +259,14 @@ Result<WriteOutcome> SettlementService::settle_outcome(const Claim& request,
   }
 }
 
-Result<WriteOutcome> SettlementService::cancel(std::int64_t id, std::string_view body) const {
+Result<WriteOutcome> SettlementService::cancel(std::int64_t id, std::string_view body,
+                                               const HospitalScope& scope) const {
   auto reason = decode_cancel_reason(body);
   if (!reason) return reason.error();
+  if (scope) {
+    auto record = get(id, scope);
+    if (!record) return record.error();
+  }
   sqlite::CancelJob job;
   job.settlement_id = id;
   job.reason = *reason;
@@ -282,8 +300,27 @@ Result<WriteOutcome> SettlementService::cancel_outcome(std::int64_t id, WriteRes
   }
 }
 
-Result<StoredRecord> SettlementService::get(std::int64_t id) const {
-  if (auto record = ledger_.get(id)) return std::move(*record);
+Result<RosterImport> SettlementService::import_roster(std::string_view csv) const {
+  sqlite::RosterParse parsed = sqlite::parse_roster_csv(csv, policies_.categories());
+  RosterImport out;
+  if (!parsed.errors.empty()) {
+    out.errors = std::move(parsed.errors);
+    return out;
+  }
+  std::set<std::string> persons;
+  for (const auto& e : parsed.entries) persons.insert(e.patient_id);
+  {
+    std::lock_guard lock(roster_mutex_);
+    if (auto e = roster_.replace_all(parsed.entries)) return *e;
+  }
+  out.rows = parsed.entries.size();
+  out.persons = persons.size();
+  return out;
+}
+
+Result<StoredRecord> SettlementService::get(std::int64_t id, const HospitalScope& scope) const {
+  auto record = ledger_.get(id);
+  if (record && (!scope || record->hospital_id == *scope)) return std::move(*record);
   return Error{"not_found", "id", "no settlement " + std::to_string(id)};
 }
 
@@ -347,9 +384,11 @@ void SettlementService::decide_deposit(AdmissionCheck& check) const {
   }
 }
 
-Result<AdmissionCheck> SettlementService::check_admission(std::string_view body) const {
+Result<AdmissionCheck> SettlementService::check_admission(std::string_view body,
+                                                          const HospitalScope& scope) const {
   auto q = decode_admission_query(body);
   if (!q) return q.error();
+  if (auto e = check_scope(scope, q->hospital_id)) return *e;
   auto hospital = resolve_hospital(q->hospital_id, /*require_designated=*/false);
   if (!hospital) return hospital.error();
   auto category = resolve_category(q->patient_id, q->admitted_on);
@@ -378,8 +417,8 @@ Result<AdmissionCheck> SettlementService::check_admission(std::string_view body)
   return check;
 }
 
-Result<SlipData> SettlementService::slip(std::int64_t id) const {
-  auto record = get(id);
+Result<SlipData> SettlementService::slip(std::int64_t id, const HospitalScope& scope) const {
+  auto record = get(id, scope);
   if (!record) return record.error();
   SlipData out;
   if (record->kind == sqlite::RecordKind::cancellation) {

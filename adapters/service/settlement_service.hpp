@@ -115,6 +115,21 @@ struct SlipData {
 // is not plain ASCII is masked whole. Never returns more than it was given.
 std::string mask_id_number(std::string_view id_number);
 
+// A roster import (admin): how many rows and persons it brought, or every defective row (then
+// nothing changed).
+struct RosterImport {
+  std::size_t rows = 0;
+  std::size_t persons = 0;
+  std::vector<sqlite::RosterRowError> errors;
+};
+
+// The hospital a request acts for: a hospital's client may only settle, try, check and cancel
+// its own hospital's bills, and read only those; nullopt: no such limit (auditors, the
+// command line). Bills of another hospital are not_found to it, exactly as bills that do not
+// exist (no existence leak); a request body naming another hospital is hospital_forbidden
+// (field hospital_id).
+using HospitalScope = std::optional<std::string>;
+
 class SettlementService {
  public:
   // The registries and the ledger must outlive the service.
@@ -122,30 +137,37 @@ class SettlementService {
                     sqlite::Ledger& ledger, sqlite::Roster& roster, ServiceOptions options);
 
   // The full computation on the person's committed accumulators; nothing is written.
-  Result<TrialOutcome> trial(std::string_view body) const;
+  Result<TrialOutcome> trial(std::string_view body, const HospitalScope& scope = {}) const;
 
   // Settles through the ledger's writer; returns once the record is committed. The same
   // request again (same canonical request) replays the original; another request under the
   // same (hospital_id, bill_no) is an idempotency_conflict outcome.
-  Result<WriteOutcome> settle(std::string_view body) const;
+  Result<WriteOutcome> settle(std::string_view body, const HospitalScope& scope = {}) const;
 
   // Cancels settlement `id` with the body's reason by a new, negated, linked record. Only the
   // person's latest live settlement of its year may be cancelled (not_latest otherwise).
   // The same cancel again replays.
-  Result<WriteOutcome> cancel(std::int64_t id, std::string_view body) const;
+  Result<WriteOutcome> cancel(std::int64_t id, std::string_view body,
+                              const HospitalScope& scope = {}) const;
 
   // A record by id; not_found when there is none.
-  Result<sqlite::StoredRecord> get(std::int64_t id) const;
+  Result<sqlite::StoredRecord> get(std::int64_t id, const HospitalScope& scope = {}) const;
 
   // The person's records and accumulators for a policy year; not_found when neither the
   // roster nor the ledger knows the person; bad_year outside 1900..2999.
   Result<PatientLedger> patient_ledger(const std::string& patient_id, int year) const;
 
   // The admission check (先诊疗后付费); nothing is written.
-  Result<AdmissionCheck> check_admission(std::string_view body) const;
+  Result<AdmissionCheck> check_admission(std::string_view body,
+                                         const HospitalScope& scope = {}) const;
 
   // The data of the printable slip of record `id` (a cancellation shows its settlement).
-  Result<SlipData> slip(std::int64_t id) const;
+  Result<SlipData> slip(std::int64_t id, const HospitalScope& scope = {}) const;
+
+  // Replaces the roster with a CSV (sqlite::parse_roster_csv; categories: those of the loaded
+  // policies) when every row is sound; otherwise its `errors` list them and nothing changes.
+  // Errors as Roster::replace_all (roster_overlap, ledger_unavailable).
+  Result<RosterImport> import_roster(std::string_view csv) const;
 
   // Committed ledger records (for /metrics and /healthz).
   std::int64_t record_count() const;

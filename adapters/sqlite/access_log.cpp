@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "adapters/sqlite/db.hpp"
+#include "adapters/sqlite/record_store.hpp"
 #include "adapters/sqlite/schema.hpp"
 
 namespace onestop::sqlite {
@@ -42,6 +43,7 @@ class SqliteAccessLog final : public AccessLog {
   }
 
   void append(AccessEntry entry) override {
+    if (entry.at.empty()) entry.at = detail::utc_now();
     {
       std::lock_guard lock(mutex_);
       if (queue_.size() >= options_.max_queued) {

@@ -22,7 +22,8 @@ namespace onestop::sqlite {
 
 struct AccessEntry {
   std::int64_t id = 0;       // assigned by the database; 0 before it is written
-  std::string at;            // UTC, ISO 8601 with milliseconds: 2020-03-02T08:15:00.123Z
+  std::string at;            // UTC, ISO 8601 with milliseconds: 2020-03-02T08:15:00.123Z;
+                             // append() stamps the current time when it is empty
   std::string client;        // the client's name; "" when the request did not authenticate
   std::string role;          // its role; "" likewise
   std::string method;        // GET, POST, PUT

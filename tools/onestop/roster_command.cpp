@@ -36,9 +36,7 @@ Poco::Util::OptionSet roster_options() {
 Result<std::vector<std::string>> known_categories(const std::string& dir) {
   Result<policy::PolicySet> policies = policy::PolicySet::load_dir(dir);
   if (!policies) return policies.error();
-  std::set<std::string> categories;
-  for (const auto& p : policies->all()) categories.insert(p.categories.begin(), p.categories.end());
-  return std::vector<std::string>(categories.begin(), categories.end());
+  return policies->categories();
 }
 
 // Creates the directory the database goes in; false (reported) when it cannot.

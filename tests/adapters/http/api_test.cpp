@@ -18,14 +18,14 @@ std::int64_t id_of(const Reply& r) {
   return parse_json(r.body)->getValue<Poco::Int64>("settlement_id");
 }
 
-std::string ledger_text(const TestServer& server, const std::string& patient) {
+std::string ledger_text(TestServer& server, const std::string& patient) {
   const Reply r = server.get("/v1/patients/" + patient + "/ledger?year=2020");
   EXPECT_EQ(r.status, 200) << r.body;
   return r.body;
 }
 
 // The "accumulators" member of a patient ledger, as the server wrote it.
-std::string accumulators_text(const TestServer& server, const std::string& patient) {
+std::string accumulators_text(TestServer& server, const std::string& patient) {
   const std::string body = ledger_text(server, patient);
   const auto from = body.find("\"accumulators\":");
   const auto to = body.find(",\"records\":");
@@ -137,7 +137,7 @@ struct Refused {
   std::string field;
 };
 
-void expect_refused(const TestServer& server, const std::string& path, const Refused& c) {
+void expect_refused(TestServer& server, const std::string& path, const Refused& c) {
   const Reply r = server.post(path, c.body);
   EXPECT_EQ(r.status, c.status) << c.body << "\n" << r.body;
   EXPECT_EQ(r.content_type, "application/problem+json") << c.body;

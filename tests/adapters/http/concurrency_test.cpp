@@ -40,14 +40,15 @@ struct Acknowledged {
   int replayed = 0;
 };
 
-void client(const TestServer& server, int thread, int requests, Acknowledged& acked) {
+void client(TestServer& server, int thread, int requests, Acknowledged& acked) {
   auto session = server.session();
   for (int k = 0; k < requests; ++k) {
     const int bill = (thread * requests + k) / 2;  // every bill is sent twice
     const std::string patient = "P" + std::to_string(6 + bill % 4);
-    const Reply r =
-        send_request(*session, "POST", "/v1/settlements",
-                     RequestBuilder().patient(patient).bill("C" + std::to_string(bill)).json());
+    const std::string body =
+        RequestBuilder().patient(patient).bill("C" + std::to_string(bill)).json();
+    const Reply r = send_request(*session, "POST", "/v1/settlements", body, "application/json",
+                                 server.key_for("POST", "/v1/settlements", body));
     ASSERT_TRUE(r.status == 201 || r.status == 200) << r.status << " " << r.body;
     const auto doc = parse_json(r.body);
     std::lock_guard lock(acked.mutex);

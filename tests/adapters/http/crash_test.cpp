@@ -135,6 +135,7 @@ struct Bill {
   std::string no;
   std::string patient;
   std::string body;  // built once: a retry must resend the very same request
+  std::string key;   // the credential it is sent with
   int attempts = 0;
   bool acked = false;
   bool refused = false;  // an answer other than 201/200/503 (already a failure)
@@ -155,6 +156,7 @@ struct Shared {
   std::atomic<std::uint16_t> port{0};  // 0 while the server is down; re-read at every attempt
   std::atomic<bool> stop{false};
   Tally tally;
+  std::string key;  // the hospital client's credential
 };
 
 enum class Outcome { acknowledged, not_yet, refused };
@@ -193,7 +195,8 @@ Outcome attempt(std::uint16_t port, Bill& bill, Tally& tally) {
   try {
     Poco::Net::HTTPClientSession session("127.0.0.1", port);
     session.setTimeout(Poco::Timespan(5, 0));
-    reply = send_request(session, "POST", "/v1/settlements", bill.body);
+    reply = send_request(session, "POST", "/v1/settlements", bill.body, "application/json",
+                         bill.key);
   } catch (const Poco::Net::ConnectionRefusedException&) {
     ++tally.refused_connections;
     return Outcome::not_yet;
@@ -204,8 +207,9 @@ Outcome attempt(std::uint16_t port, Bill& bill, Tally& tally) {
   return judge(reply, bill, tally);
 }
 
-Bill make_bill(int client, int n) {
+Bill make_bill(int client, int n, const std::string& key) {
   Bill bill;
+  bill.key = key;
   bill.no = "CRASH-" + std::to_string(client) + "-" + std::to_string(n);
   bill.patient = kPatients[static_cast<std::size_t>(client + n) % kPatients.size()];
   bill.body = RequestBuilder().patient(bill.patient).bill(bill.no).json();
@@ -216,7 +220,7 @@ Bill make_bill(int client, int n) {
 // current bill is left as it is (the final phase acknowledges it).
 void client(int id, Shared& shared, std::vector<Bill>& bills) {
   for (int n = 0; n < kMaxBillsPerClient && !shared.stop; ++n) {
-    Bill bill = make_bill(id, n);
+    Bill bill = make_bill(id, n, shared.key);
     while (!shared.stop && !bill.acked && !bill.refused) {
       const std::uint16_t port = shared.port.load();
       // Backing off while the server is down keeps the 2 cores for its restart.
@@ -439,8 +443,14 @@ TEST(Crash, EveryBillSentSurvivesRepeatedSigkillExactlyOnce) {
   ASSERT_EQ(run_onestop({"roster", "import", source_path("config/roster.sample.csv"), "--db", db,
                          "--policy-dir", source_path("config/policies")}),
             0);
+  auto clients = sqlite::Clients::open(db);
+  ASSERT_TRUE(clients) << clients.error().message;
+  auto key = (*clients)->add("crash-h2", sqlite::Role::hospital, "H2");  // RequestBuilder's
+  ASSERT_TRUE(key) << key.error().message;
+  clients->reset();
   ServeProcess server(write_settings(dir, db));
   Shared shared;
+  shared.key = key->key;
   shared.port = server.start();
   ASSERT_NE(shared.port.load(), 0);
   std::vector<std::vector<Bill>> bills(kClients);

@@ -16,9 +16,13 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <charconv>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -43,12 +47,15 @@ inline Poco::JSON::Object::Ptr parse_json(const std::string& text) {
   return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
 }
 
-// One request on an open session (kept alive between calls).
+// One request on an open session (kept alive between calls), with `key` as its bearer
+// credential when it is not empty.
 inline Reply send_request(Poco::Net::HTTPClientSession& session, const std::string& method,
                           const std::string& path, const std::string& body = "",
-                          const std::string& content_type = "application/json") {
+                          const std::string& content_type = "application/json",
+                          const std::string& key = "") {
   Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
   request.setKeepAlive(true);
+  if (!key.empty()) request.set("Authorization", "Bearer " + key);
   if (!body.empty() || method == "POST") {
     if (!content_type.empty()) request.setContentType(content_type);
     request.setContentLength(static_cast<std::streamsize>(body.size()));
@@ -104,21 +111,82 @@ class TestServer {
   }
 
   // One request on a fresh connection.
+  // One request on a fresh connection, with the credential key_for() picks for it.
   Reply request(const std::string& method, const std::string& path, const std::string& body = "",
-                const std::string& content_type = "application/json") const {
-    auto s = session();
-    return send_request(*s, method, path, body, content_type);
+                const std::string& content_type = "application/json") {
+    return request_as(key_for(method, path, body), method, path, body, content_type);
   }
 
-  Reply post(const std::string& path, const std::string& body) const {
+  // The same with `key` ("" sends no Authorization header).
+  Reply request_as(const std::string& key, const std::string& method, const std::string& path,
+                   const std::string& body = "",
+                   const std::string& content_type = "application/json") const {
+    auto s = session();
+    return send_request(*s, method, path, body, content_type, key);
+  }
+
+  // The key of a client of `role` (for role hospital: of `hospital_id`), created on first use.
+  std::string key(sqlite::Role role, const std::string& hospital_id = "") {
+    std::lock_guard lock(keys_mutex_);
+    std::string name = std::string(sqlite::role_name(role));
+    for (char c : hospital_id) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto it = keys_.find(name);
+    if (it != keys_.end()) return it->second;
+    auto issued = app_->clients().add(name, role, hospital_id);
+    if (!issued) throw std::runtime_error("cannot add client " + name + ": " + issued.error().message);
+    return keys_.emplace(name, issued->key).first->second;
+  }
+  std::string hospital_key(const std::string& hospital_id) {
+    return key(sqlite::Role::hospital, hospital_id);
+  }
+
+  // The credential a test's request needs to be allowed, so that tests of other things need
+  // not name one: a hospital's writes go with the key of the hospital of the body (or of the
+  // settlement cancelled; H1 when there is none, as for a malformed body), reconciliation with
+  // a reconciler's, the roster with an admin's, every other read with an auditor's.
+  std::string key_for(const std::string& method, const std::string& path,
+                      const std::string& body) {
+    using sqlite::Role;
+    if (method == "PUT" && path.starts_with("/v1/roster")) return key(Role::admin);
+    if (path.starts_with("/v1/reconciliation/")) return key(Role::reconciler);
+    if (method != "POST" || path.starts_with("/v1/echo")) return key(Role::auditor);
+    std::string hospital = "H1";
+    const std::string prefix = "/v1/settlements/";
+    if (path.starts_with(prefix) && path.ends_with("/cancel")) {
+      std::int64_t id = 0;
+      const std::string digits = path.substr(prefix.size(), path.size() - prefix.size() - 7);
+      std::from_chars(digits.data(), digits.data() + digits.size(), id);
+      if (auto record = app_->ledger().get(id)) hospital = record->hospital_id;
+    } else {
+      try {
+        const auto object = parse_json(body);
+        if (object->has("hospital_id") && object->get("hospital_id").isString()) {
+          hospital = object->getValue<std::string>("hospital_id");
+        }
+      } catch (const std::exception&) {
+        // not a JSON object: the request is refused for its body whatever the key
+      }
+    }
+    if (hospital.empty() || hospital.size() > 32 ||
+        hospital.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") !=
+            std::string::npos) {
+      hospital = "H1";
+    }
+    return hospital_key(hospital);
+  }
+
+  Reply post(const std::string& path, const std::string& body) {
     return request("POST", path, body);
   }
-  Reply get(const std::string& path) const { return request("GET", path); }
+  Reply get(const std::string& path) { return request("GET", path); }
+
 
  private:
   std::string dir_;
   http::ServerConfig config_;
   std::unique_ptr<http::Application> app_;
+  std::mutex keys_mutex_;
+  std::map<std::string, std::string> keys_;  // client name → key
 };
 
 // A raw TCP connection for what Poco's client will not do: half requests, lying lengths.
