@@ -10,6 +10,7 @@
 
 #include "adapters/codec/csv.hpp"
 #include "adapters/codec/json_util.hpp"
+#include "adapters/reports/text_table.hpp"
 #include "adapters/reports/utc_offset.hpp"
 
 namespace onestop::reports {
@@ -17,70 +18,6 @@ namespace {
 
 using codec::CsvWriter;
 using codec::JsonWriter;
-
-// True for a code point a terminal shows two columns wide (East Asian Wide and Fullwidth).
-bool is_wide(unsigned cp) {
-  return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-         (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-         (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-         (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
-}
-
-// The columns `text` (UTF-8) takes on a terminal; a byte that is not UTF-8 counts as one.
-std::size_t display_width(std::string_view text) {
-  std::size_t width = 0;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t len = lead < 0x80           ? 1
-                      : (lead >> 5) == 0x6  ? 2
-                      : (lead >> 4) == 0xE  ? 3
-                      : (lead >> 3) == 0x1E ? 4
-                                            : 1;
-    if (i + len > text.size()) len = 1;
-    unsigned cp = len == 1 ? lead : lead & (0x7Fu >> len);
-    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (text[i + k] & 0x3Fu);
-    width += is_wide(cp) ? 2 : 1;
-    i += len;
-  }
-  return width;
-}
-
-// A table of text cells for a terminal: columns padded to their widest cell, two spaces apart;
-// numeric columns right-aligned.
-class Table {
- public:
-  Table(std::vector<std::string> header, std::vector<bool> right) : right_(std::move(right)) {
-    rows_.push_back(std::move(header));
-  }
-  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-
-  void write(std::ostream& out) const {
-    std::vector<std::size_t> widths(rows_.front().size(), 0);
-    for (const auto& row : rows_) {
-      for (std::size_t c = 0; c < row.size(); ++c) {
-        widths[c] = std::max(widths[c], display_width(row[c]));
-      }
-    }
-    for (const auto& row : rows_) write_row(out, row, widths);
-  }
-
- private:
-  void write_row(std::ostream& out, const std::vector<std::string>& row,
-                 const std::vector<std::size_t>& widths) const {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      const std::string pad(widths[c] - display_width(row[c]), ' ');
-      if (c > 0) line += "  ";
-      line += right_[c] ? pad + row[c] : row[c] + pad;
-    }
-    line.erase(line.find_last_not_of(' ') + 1);  // no trailing blanks after an empty last cell
-    out << line << "\n";
-  }
-
-  std::vector<bool> right_;
-  std::vector<std::vector<std::string>> rows_;
-};
 
 const char* kind_text(sqlite::RecordKind kind) {
   return kind == sqlite::RecordKind::settlement ? "settlement" : "cancellation";
@@ -115,9 +52,9 @@ std::vector<FundTotal> totals_by_fund(const std::vector<sqlite::TotalRow>& rows)
 }
 
 void write_totals_table(std::ostream& out, const std::vector<sqlite::TotalRow>& rows) {
-  Table table({"day", "hospital", "fund", "settlements", "cancellations", "medical_total",
-               "fund_paid", "patient_pays"},
-              {false, false, false, true, true, true, true, true});
+  TextTable table({"day", "hospital", "fund", "settlements", "cancellations", "medical_total",
+                   "fund_paid", "patient_pays"},
+                  {false, false, false, true, true, true, true, true});
   for (const auto& r : rows) {
     table.add({r.day, r.hospital_id, r.fund, std::to_string(r.settlements),
                std::to_string(r.cancellations), r.medical_total.to_string(),
@@ -328,7 +265,7 @@ void write_match_table(std::ostream& out, const MatchReport& report) {
     separator = ", ";
   }
   out << ")\n\n";
-  Table table(
+  TextTable table(
       {"kind", "hospital_id", "bill_no", "record", "ledger_day", "ledger_amount", "ledger_status",
        "line", "statement_day", "statement_amount", "statement_status", "note"},
       {false, false, false, true, false, true, false, true, false, true, false, false});

@@ -82,17 +82,6 @@ std::optional<std::pair<std::string_view, std::string_view>> split_key(std::stri
   return std::pair{id, secret};
 }
 
-std::optional<Error> check_name(const std::string& name) {
-  const bool ok = !name.empty() && name.size() <= kNameMax &&
-                  name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") ==
-                      std::string::npos &&
-                  std::isalnum(static_cast<unsigned char>(name.front())) != 0;
-  if (ok) return std::nullopt;
-  return Error{"bad_client_name", "name",
-               "a client name is 1 to 32 of a-z, 0-9, '.', '_', '-', starting with a letter or "
-               "digit"};
-}
-
 Error database_failed(const DbError& e) {
   return detail::unavailable("the ledger database failed: " + std::string(e.what()));
 }
@@ -103,7 +92,7 @@ class SqliteClients final : public Clients {
 
   Result<IssuedKey> add(const std::string& name, Role role,
                         const std::string& hospital_id) override {
-    if (auto e = check_name(name)) return *e;
+    if (auto e = check_client_name(name)) return *e;
     if (role == Role::hospital && hospital_id.empty()) {
       return Error{"hospital_required", "hospital", "a hospital client names its hospital"};
     }
@@ -276,6 +265,17 @@ std::optional<Role> parse_role(std::string_view text) {
     if (kRoleNames[i] == text) return static_cast<Role>(i);
   }
   return std::nullopt;
+}
+
+std::optional<Error> check_client_name(std::string_view name) {
+  const bool ok =
+      !name.empty() && name.size() <= kNameMax &&
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") == std::string::npos &&
+      std::isalnum(static_cast<unsigned char>(name.front())) != 0;
+  if (ok) return std::nullopt;
+  return Error{"bad_client_name", "name",
+               "a client name is 1 to 32 of a-z, 0-9, '.', '_', '-', starting with a letter or "
+               "digit"};
 }
 
 Result<std::unique_ptr<Clients>> Clients::open(const std::string& path) {

@@ -33,6 +33,11 @@ enum class Role { hospital, reconciler, auditor, admin };
 std::string_view role_name(Role role);
 std::optional<Role> parse_role(std::string_view text);
 
+// Whether `name` is a well-formed client name (1 to 32 of [a-z0-9._-], starting with a letter
+// or digit): nullopt, or the bad_client_name error (field name) add() would return. Lets a
+// caller refuse a name before it opens or creates a database.
+std::optional<Error> check_client_name(std::string_view name);
+
 // An authenticated caller: the client's name, role and, for role hospital, its hospital.
 struct Principal {
   std::string client;

@@ -82,6 +82,10 @@ std::optional<std::string> local_day(std::string_view recorded_at, int utc_offse
   return detail::day_text(std::chrono::floor<days>(local));
 }
 
+std::string local_day_start_utc(const Date& day, int utc_offset_minutes) {
+  return detail::day_start_utc(day, utc_offset_minutes);
+}
+
 namespace detail {
 
 void walk_details(Connection& db, const ReconciliationQuery& query,

@@ -69,6 +69,11 @@ struct TotalRow {
 // `utc_offset_minutes`; nullopt when the text is not such a timestamp.
 std::optional<std::string> local_day(std::string_view recorded_at, int utc_offset_minutes);
 
+// The UTC timestamp, in the ledger's format ("2020-03-01T16:00:00.000Z"), at which local day
+// `day` begins at `utc_offset_minutes`: the inclusive lower bound of that day's `recorded_at`
+// (or access log `at`) texts, and the exclusive upper bound of the day before.
+std::string local_day_start_utc(const Date& day, int utc_offset_minutes);
+
 // Which documents a record scan loads besides keys, amounts and layers: claim_json and
 // result_json are the bulk of a record, and most reports need neither.
 enum class Documents { none, claim, all };

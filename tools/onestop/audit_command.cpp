@@ -1,4 +1,5 @@
-// onestop audit patient|report: what a person received in a year and why; the office report.
+// onestop audit patient|report|access: what a person received in a year and why; the office
+// report; the API's access log (audit_access.cpp).
 #include <Poco/Util/OptionSet.h>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "adapters/reports/audit_report.hpp"
 #include "adapters/reports/utc_offset.hpp"
 #include "adapters/sqlite/ledger.hpp"
+#include "tools/onestop/audit_access.hpp"
 #include "tools/onestop/commands.hpp"
 
 namespace onestop::cli {
@@ -22,22 +24,38 @@ using Poco::Util::Option;
 constexpr const char* kUsageLine =
     "patient ID --year YYYY [--format text|json] [--db FILE] [--policy-dir DIR]\n"
     "       onestop audit report --year YYYY [--category CAT] --out DIR [--utc-offset +08:00] "
-    "[--db FILE] [--policy-dir DIR]";
+    "[--db FILE] [--policy-dir DIR]\n"
+    "       onestop audit access [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--client NAME] "
+    "[--target T] [--limit N] [--format table|csv|json] [--utc-offset +08:00] [--db FILE]";
 
 Poco::Util::OptionSet audit_options() {
   Poco::Util::OptionSet options;
-  options.addOption(Option("year", "y", "the policy year (required)").argument("YYYY"));
+  options.addOption(
+      Option("year", "y", "patient, report: the policy year (required)").argument("YYYY"));
   options.addOption(
       Option("db", "d", "the ledger database (default var/onestop.db)").argument("FILE"));
   options.addOption(
       Option("policy-dir", "p", "the policies the records name (default config/policies)")
           .argument("DIR"));
-  options.addOption(
-      Option("format", "f", "patient: text (default) or json").argument("FORMAT"));
+  options.addOption(Option("format", "f",
+                           "patient: text (default) or json; access: table (default), csv or "
+                           "json")
+                        .argument("FORMAT"));
   options.addOption(
       Option("category", "c", "report: only settlements settled under this category")
           .argument("CAT"));
   options.addOption(Option("out", "o", "report: the directory to write into").argument("DIR"));
+  options.addOption(Option("from", "", "access: first local day, YYYY-MM-DD").argument("DATE"));
+  options.addOption(Option("to", "", "access: last local day, YYYY-MM-DD").argument("DATE"));
+  options.addOption(Option("client", "", "access: only this client's requests").argument("NAME"));
+  options.addOption(Option("target", "",
+                           "access: only requests touching this record or person "
+                           "(settlement:12, patient:P001, bill:H01/B9)")
+                        .argument("T"));
+  options.addOption(Option("limit", "",
+                           "access: at most N entries, oldest first (default 1000, at most "
+                           "100000)")
+                        .argument("N"));
   add_region_options(options);
   return options;
 }
@@ -161,11 +179,17 @@ int audit_command(const std::vector<std::string>& args, std::ostream& out, std::
       "person has no records that year. audit report: the office report over the year's "
       "settlements (one category with --category): DIR/report.html (self-contained, inline SVG "
       "charts) and summary.csv, layers.csv, monthly.csv, ratio_histogram.csv, flags.csv; states "
-      "the hash-chain check; exit 1 when the chain does not verify.",
+      "the hash-chain check; exit 1 when the chain does not verify. audit access: the API's "
+      "access log (every request to /v1, refused ones included), oldest first, filtered by "
+      "local days FROM..TO (both included; an entry belongs to the local day of its UTC time "
+      "shifted by --utc-offset), client and target; the time 'at' is shown as stored, in UTC. "
+      "Entries of the last moments may still be queued by a running server (it writes the log "
+      "in batches).",
       audit_options(), args, out, err);
   if (!parsed) return kUsage;
   if (parsed->help) return kOk;
   const std::string sub = parsed->positional.empty() ? "" : parsed->positional[0];
+  if (sub == "access") return audit_access(*parsed, out, err);
   if (sub != "patient" && sub != "report") {
     err << "onestop audit: usage: onestop audit " << kUsageLine << "\n";
     return kUsage;

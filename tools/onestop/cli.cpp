@@ -88,6 +88,23 @@ std::optional<std::string> read_file(const std::string& command, const std::stri
   return text.str();
 }
 
+std::optional<http::ServerConfig> server_settings(const Parsed& parsed, const std::string& command,
+                                                  std::ostream& err) {
+  constexpr const char* kDefault = "config/onestop.properties";
+  std::string file = option_or(parsed, "config", "");
+  if (file.empty()) {
+    std::error_code ec;
+    if (std::filesystem::exists(kDefault, ec)) file = kDefault;
+  }
+  auto config =
+      file.empty() ? http::parse_server_config("", {}) : http::load_server_config(file, {});
+  if (!config) {
+    err << "onestop " << command << ": " << config.error().message << "\n";  // names the file
+    return std::nullopt;
+  }
+  return std::move(config).value();
+}
+
 void add_region_options(Poco::Util::OptionSet& options) {
   using Poco::Util::Option;
   options.addOption(Option("utc-offset", "",

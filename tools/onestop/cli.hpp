@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "adapters/http/server_config.hpp"
+
 namespace onestop::cli {
 
 // Exit codes shared by every subcommand.
@@ -38,6 +40,12 @@ std::string option_or(const Parsed& parsed, const std::string& name, const std::
 // PATH: ...") when it cannot be read or holds more than `max_bytes`.
 std::optional<std::string> read_file(const std::string& command, const std::string& path,
                                      std::uintmax_t max_bytes, std::ostream& err);
+
+// The settings `onestop serve` reads: --config FILE when given, else config/onestop.properties
+// when it exists, else the built-in defaults (so a command finds the ledger and registries the
+// server uses). nullopt, with the reason written to `err`, when the file is unusable.
+std::optional<http::ServerConfig> server_settings(const Parsed& parsed, const std::string& command,
+                                                  std::ostream& err);
 
 // Adds --utc-offset and --config, read by utc_offset().
 void add_region_options(Poco::Util::OptionSet& options);

@@ -26,8 +26,12 @@ int roster_command(const std::vector<std::string>& args, std::ostream& out, std:
 // onestop reconcile totals|details|match ...: the funds' and hospitals' reconciliation.
 int reconcile_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-// onestop audit patient|report ...: what a person received and why; the office's report.
+// onestop audit patient|report|access ...: what a person received and why; the office's
+// report; who accessed what.
 int audit_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// onestop clients add|rotate|revoke|list ...: the HTTP API's clients and their keys.
+int clients_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // onestop simulate --policy FILE --year YYYY: the year re-settled under another policy.
 int simulate_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

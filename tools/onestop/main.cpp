@@ -15,7 +15,9 @@ void usage(std::ostream& out) {
          "  verify   check the ledger's hash chain and replay every settlement\n"
          "  roster   import the roster of insured persons (roster import FILE.csv)\n"
          "  reconcile  totals, details and statement matching per fund, hospital and day\n"
-         "  audit    a person's year explained (audit patient), the office report (audit report)\n"
+         "  audit    a person's year explained (audit patient), the office report (audit report),\n"
+         "           the access log of the API (audit access)\n"
+         "  clients  the API's clients and their keys (clients add|rotate|revoke|list)\n"
          "  simulate re-settle a year under another policy, writing nothing (what-if)\n"
          "  demo-data  generate a synthetic roster and year of settlements into a ledger\n\n"
          "Run 'onestop COMMAND --help' for a command's options.\n";
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
   if (command == "roster") return onestop::cli::roster_command(args, std::cout, std::cerr);
   if (command == "reconcile") return onestop::cli::reconcile_command(args, std::cout, std::cerr);
   if (command == "audit") return onestop::cli::audit_command(args, std::cout, std::cerr);
+  if (command == "clients") return onestop::cli::clients_command(args, std::cout, std::cerr);
   if (command == "simulate") return onestop::cli::simulate_command(args, std::cout, std::cerr);
   if (command == "demo-data") return onestop::cli::demo_data_command(args, std::cout, std::cerr);
   if (command == "--help" || command == "-h" || command == "help") {
