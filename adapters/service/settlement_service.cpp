@@ -191,7 +191,7 @@ Result<SettlementService::Resolved> SettlementService::resolve(Claim request) co
 }
 
 Result<TrialOutcome> SettlementService::trial(std::string_view body) const {
-  auto request = decode_settle_request(body);
+  auto request = decode_settle_request(body, options_.claim_limits);
   if (!request) return request.error();
   auto resolved = resolve(std::move(request).value());
   if (!resolved) return resolved.error();
@@ -207,7 +207,7 @@ Result<TrialOutcome> SettlementService::trial(std::string_view body) const {
 }
 
 Result<WriteOutcome> SettlementService::settle(std::string_view body) const {
-  auto request = decode_settle_request(body);
+  auto request = decode_settle_request(body, options_.claim_limits);
   if (!request) return request.error();
   const std::string sha = request_sha256(*request);
   // A fast path for retries only: the UNIQUE key inside the writer's transaction still decides
@@ -348,7 +348,7 @@ void SettlementService::decide_deposit(AdmissionCheck& check) const {
 }
 
 Result<AdmissionCheck> SettlementService::check_admission(std::string_view body) const {
-  auto q = decode_admission_query(body);
+  auto q = decode_admission_query(body, options_.claim_limits);
   if (!q) return q.error();
   auto hospital = resolve_hospital(q->hospital_id, /*require_designated=*/false);
   if (!hospital) return hospital.error();
