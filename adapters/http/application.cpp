@@ -95,7 +95,7 @@ Result<std::unique_ptr<Application>> Application::build(const ServerConfig& conf
   app->roster_ = std::move(roster).value();
   app->service_ = std::make_unique<service::SettlementService>(
       app->hospitals_, *app->policies_, *app->ledger_, *app->roster_,
-      service::ServiceOptions{config.no_deposit_categories});
+      service::ServiceOptions{config.no_deposit_categories, config.claim_limits});
   app->api_ = std::make_unique<Api>(*app->service_, app->metrics_, config.utc_offset_minutes);
   const service::SettlementService* service = app->service_.get();
   app->metrics_.add_gauge({"onestop_ledger_records", "Records in the ledger.",
