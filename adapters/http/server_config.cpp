@@ -62,7 +62,7 @@ Apply int_setting(T ServerConfig::*field, long long min, long long max) {
 Apply claim_limit(std::size_t codec::ClaimLimits::*field, std::size_t ceiling) {
   return int_setting_of([field](ServerConfig& c) -> std::size_t& { return c.claim_limits.*field; },
                         1, static_cast<long long>(ceiling),
-                        " (the ceiling is engine/limits.hpp's)");
+                        " (its ceiling in engine/limits.hpp)");
 }
 
 // onestop.limits.item_amount_max: yuan with exactly two decimals ("10000000.00"), read with
@@ -72,7 +72,7 @@ std::optional<std::string> apply_item_amount_max(ServerConfig& c, std::string_vi
   const auto amount = Money::parse(text);
   if (!amount || *amount < Money::from_fen(1) || *amount > ceiling) {
     return "expected an amount in yuan with two decimals from 0.01 to " + ceiling.to_string() +
-           " (the ceiling is engine/limits.hpp's)";
+           " (its ceiling in engine/limits.hpp)";
   }
   c.claim_limits.item_amount_max = *amount;
   return std::nullopt;
@@ -197,7 +197,7 @@ const std::vector<Entry>& entries() {
         "sustained requests per client per second (0: no limit)"},
        int_setting(&ServerConfig::requests_per_second, 0, RateLimiter::kMaxRate)},
       {{"onestop.limits.burst", "limit-burst", "N",
-        "requests a client may send at once above the sustained rate"},
+        "requests a client may send at once (the bucket's size)"},
        int_setting(&ServerConfig::burst, 1, RateLimiter::kMaxBurst)},
       {{"onestop.ledger.path", "db", "FILE", "the SQLite ledger database"},
        text_setting(&ServerConfig::db_path)},

@@ -34,8 +34,8 @@ struct ServerConfig {
   std::size_t body_limit_bytes = 1 << 20;  // onestop.limits.body_bytes: larger bodies get 413
   // What a claim may hold; each at most its ceiling in engine/limits.hpp (checked at load).
   codec::ClaimLimits claim_limits;
-  // Per client (token bucket, see rate_limiter.hpp): a sustained rate and the burst allowed
-  // above it; requests_per_second = 0 turns the limit off.
+  // Per client (token bucket, see rate_limiter.hpp): the sustained rate and the bucket's size
+  // (requests a client may send at once); requests_per_second = 0 turns the limit off.
   int requests_per_second = 50;
   int burst = 100;
   // Ledger and registries. Relative paths are resolved against the working directory.

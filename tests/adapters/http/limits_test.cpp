@@ -132,7 +132,8 @@ TEST(Limits, AClientSilentMidHeadersPastTheReceiveTimeoutIsDropped) {
     const std::string answer = read_until_closed(socket, 10000);
     EXPECT_EQ(status_of(answer), 200) << answer.substr(0, 200);
   }
-  // Past it: dropped, not before most of the timeout and well before several times it.
+  // Past it: dropped without an answer (a slow body gets 408: starvation_test.cpp), not before
+  // most of the timeout and well before several times it.
   Poco::Net::StreamSocket socket = raw_connection(server.port());
   const auto start = Clock::now();
   send_text(socket, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
@@ -140,7 +141,7 @@ TEST(Limits, AClientSilentMidHeadersPastTheReceiveTimeoutIsDropped) {
   const std::string answer = read_until_closed(socket, 15000, &closed);
   const double waited = seconds_since(start);
   EXPECT_TRUE(closed);
-  EXPECT_EQ(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
+  EXPECT_EQ(answer, "") << "before the headers are in there is no request to answer";
   EXPECT_GE(waited, 0.8 * timeout_ms / 1000.0);
   EXPECT_LT(waited, 4.0 * timeout_ms / 1000.0 + 2.0);
 }
