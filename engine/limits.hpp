@@ -1,5 +1,7 @@
-// Every input limit of OneStop in one place. The codec and the policy loader enforce them;
-// the engine relies on them (amounts this small cannot overflow any intermediate).
+// The hard ceilings of every input of OneStop. The codec and the policy loader enforce them;
+// the engine relies on them (amounts this small cannot overflow any intermediate). The claim
+// limits an operator configures (onestop.limits.* in config/onestop.properties, read into
+// codec::ClaimLimits) may be lower, never higher: the settings refuse a larger value.
 #pragma once
 
 #include <cstddef>

@@ -23,8 +23,6 @@ std::optional<Error> assign(Result<T> read, T& out) {
   return std::nullopt;
 }
 
-Money max_item_amount() { return Money::from_fen(limits::kItemAmountFen); }
-
 // A string member naming one of a fixed set of values (level, class). Any string gets to the
 // set lookup, so "" and over-long text are reported as the unknown value they are.
 Result<std::string> read_enum_text(const Object& obj, std::string_view prefix,
@@ -50,13 +48,13 @@ Result<ItemClass> read_item_class(const Object& item, std::string_view path) {
                "expected the catalogue class A, B or C, got " + shown_value(*text)};
 }
 
-std::optional<Error> read_patient(const Object& doc, Claim& claim) {
+std::optional<Error> read_patient(const Object& doc, Claim& claim, const ClaimLimits& limits) {
   Object::Ptr patient;
   if (auto e = assign(read_object(doc, "", "patient"), patient)) return e;
   if (auto e = check_known_keys(*patient, "patient", {"id", "category"})) return e;
-  if (auto e = assign(read_id(*patient, "patient", "id"), claim.patient_id)) return e;
+  if (auto e = assign(read_id(*patient, "patient", "id", limits), claim.patient_id)) return e;
   // The policy knows the categories; settle() refuses one it does not know.
-  return assign(read_id(*patient, "patient", "category"), claim.category);
+  return assign(read_id(*patient, "patient", "category", limits), claim.category);
 }
 
 std::optional<Error> read_hospital(const Object& doc, Claim& claim) {
@@ -98,24 +96,24 @@ std::optional<std::string> string_token_value(std::string_view token) {
 
 }  // namespace
 
-Result<Claim> decode_claim(std::string_view json_text) {
+Result<Claim> decode_claim(std::string_view json_text, const ClaimLimits& limits) {
   auto doc = parse_object(json_text);
   if (!doc) return doc.error();
-  return decode_claim(**doc);
+  return decode_claim(**doc, limits);
 }
 
-Result<Claim> decode_claim(const Object& doc) {
+Result<Claim> decode_claim(const Object& doc, const ClaimLimits& limits) {
   if (auto e = check_known_keys(doc, "",
                                 {"hospital_id", "bill_no", "patient", "hospital", "referral",
                                  "admitted_on", "discharged_on", "diagnoses", "items"})) {
     return *e;
   }
   Claim claim;
-  if (auto e = assign(read_id(doc, "", "hospital_id"), claim.hospital_id)) return *e;
-  if (auto e = assign(read_id(doc, "", "bill_no"), claim.bill_no)) return *e;
-  if (auto e = read_patient(doc, claim)) return *e;
+  if (auto e = assign(read_id(doc, "", "hospital_id", limits), claim.hospital_id)) return *e;
+  if (auto e = assign(read_id(doc, "", "bill_no", limits), claim.bill_no)) return *e;
+  if (auto e = read_patient(doc, claim, limits)) return *e;
   if (auto e = read_hospital(doc, claim)) return *e;
-  if (auto e = read_admission(doc, "", claim)) return *e;
+  if (auto e = read_admission(doc, "", claim, limits)) return *e;
   if (auto e = validate(claim)) return *e;
   return claim;
 }
@@ -194,37 +192,40 @@ std::string encode_hospital_request(const Claim& c) {
   return w.take();
 }
 
-Result<std::string> read_id(const Object& obj, std::string_view prefix, std::string_view key) {
-  return read_string(obj, prefix, key, StringRule{limits::kIdLength, /*allow_empty=*/false});
+Result<std::string> read_id(const Object& obj, std::string_view prefix, std::string_view key,
+                            const ClaimLimits& limits) {
+  return read_string(obj, prefix, key, StringRule{limits.id_bytes, /*allow_empty=*/false});
 }
 
-Result<Item> read_item(const Object& obj, std::string_view path) {
+Result<Item> read_item(const Object& obj, std::string_view path, const ClaimLimits& limits) {
   if (auto e = check_known_keys(obj, path, {"code", "name", "class", "amount", "over_limit"})) {
     return *e;
   }
   Item item;
-  if (auto e = assign(read_string(obj, path, "code", StringRule{limits::kItemCodeLength, false}),
+  if (auto e = assign(read_string(obj, path, "code", StringRule{limits.item_code_bytes, false}),
                       item.code)) {
     return *e;
   }
-  if (auto e = assign(read_string(obj, path, "name", StringRule{limits::kItemNameLength, true}),
+  if (auto e = assign(read_string(obj, path, "name", StringRule{limits.item_name_bytes, true}),
                       item.name)) {
     return *e;
   }
   if (auto e = assign(read_item_class(obj, path), item.item_class)) return *e;
-  if (auto e = assign(read_amount(obj, path, "amount", max_item_amount()), item.amount)) {
+  if (auto e = assign(read_amount(obj, path, "amount", limits.item_amount_max), item.amount)) {
     return *e;
   }
-  if (auto e = assign(read_amount(obj, path, "over_limit", max_item_amount(), /*optional=*/true),
-                      item.over_limit)) {
+  if (auto e = assign(
+          read_amount(obj, path, "over_limit", limits.item_amount_max, /*optional=*/true),
+          item.over_limit)) {
     return *e;
   }
   return item;
 }
 
-Result<std::vector<Item>> read_items(const Object& obj, std::string_view prefix) {
+Result<std::vector<Item>> read_items(const Object& obj, std::string_view prefix,
+                                     const ClaimLimits& limits) {
   Array::Ptr array;
-  if (auto e = assign(read_array(obj, prefix, "items", 1, limits::kItemsPerClaim), array)) {
+  if (auto e = assign(read_array(obj, prefix, "items", 1, limits.items_per_claim), array)) {
     return *e;
   }
   std::vector<Item> items;
@@ -233,36 +234,46 @@ Result<std::vector<Item>> read_items(const Object& obj, std::string_view prefix)
     const std::string path = element_path(prefix, "items", i);
     Object::Ptr element;
     if (auto e = assign(element_object(*array, i, path), element)) return *e;
-    auto item = read_item(*element, path);
+    auto item = read_item(*element, path, limits);
     if (!item) return item.error();
     items.push_back(std::move(item).value());
   }
   return items;
 }
 
-Result<std::vector<std::string>> read_diagnoses(const Object& obj, std::string_view prefix) {
+Result<std::vector<std::string>> read_diagnoses(const Object& obj, std::string_view prefix,
+                                                const ClaimLimits& limits) {
   Array::Ptr array;
-  if (auto e = assign(read_array(obj, prefix, "diagnoses", 0, limits::kDiagnosesPerClaim), array)) {
+  if (auto e = assign(read_array(obj, prefix, "diagnoses", 0, limits.diagnoses_per_claim),
+                      array)) {
     return *e;
   }
   std::vector<std::string> diagnoses;
   diagnoses.reserve(array->size());
   for (const auto& element : *array) {
+    const std::string path = element_path(prefix, "diagnoses", diagnoses.size());
     if (!element.isString()) {
-      return Error{"wrong_type", element_path(prefix, "diagnoses", diagnoses.size()),
+      return Error{"wrong_type", path,
                    "expected an ICD-10 code string, got " + std::string(json_type_name(element))};
     }
-    diagnoses.push_back(element.extract<std::string>());
+    std::string code = element.extract<std::string>();
+    if (code.empty() || code.size() > limits.diagnosis_bytes) {
+      return Error{"bad_diagnosis", path,
+                   "must be an ICD-10 code of 1 to " + std::to_string(limits.diagnosis_bytes) +
+                       " characters"};
+    }
+    diagnoses.push_back(std::move(code));
   }
   return diagnoses;
 }
 
-std::optional<Error> read_admission(const Object& obj, std::string_view prefix, Claim& claim) {
+std::optional<Error> read_admission(const Object& obj, std::string_view prefix, Claim& claim,
+                                    const ClaimLimits& limits) {
   if (auto e = assign(read_bool(obj, prefix, "referral"), claim.referral)) return e;
   if (auto e = assign(read_date(obj, prefix, "admitted_on"), claim.admitted_on)) return e;
   if (auto e = assign(read_date(obj, prefix, "discharged_on"), claim.discharged_on)) return e;
-  if (auto e = assign(read_diagnoses(obj, prefix), claim.diagnoses)) return e;
-  return assign(read_items(obj, prefix), claim.items);
+  if (auto e = assign(read_diagnoses(obj, prefix, limits), claim.diagnoses)) return e;
+  return assign(read_items(obj, prefix, limits), claim.items);
 }
 
 }  // namespace onestop::codec

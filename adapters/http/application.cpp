@@ -98,7 +98,7 @@ Result<std::unique_ptr<Application>> Application::build(const ServerConfig& conf
   app->roster_ = std::move(roster).value();
   app->service_ = std::make_unique<service::SettlementService>(
       app->hospitals_, *app->policies_, *app->ledger_, *app->roster_,
-      service::ServiceOptions{config.no_deposit_categories});
+      service::ServiceOptions{config.no_deposit_categories, config.claim_limits});
   auto clients = sqlite::Clients::open(config.db_path);
   if (!clients) return clients.error();
   app->clients_ = std::move(clients).value();

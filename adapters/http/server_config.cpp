@@ -10,8 +10,12 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <type_traits>
 
+#include "adapters/http/rate_limiter.hpp"
 #include "adapters/reports/utc_offset.hpp"
+#include "engine/limits.hpp"
+#include "engine/money.hpp"
 
 namespace onestop::http {
 namespace {
@@ -31,17 +35,47 @@ std::optional<long long> parse_int(std::string_view text, long long min, long lo
   return v;
 }
 
-// A setting for an integer field, checked against [min, max].
-template <typename T>
-Apply int_setting(T ServerConfig::*field, long long min, long long max) {
+// A setting for the integer field that `field_of` selects, checked against [min, max];
+// `why_max` (may be empty) says where the maximum comes from.
+template <typename FieldOf>
+Apply int_setting_of(FieldOf field_of, long long min, long long max, std::string why_max = "") {
   return [=](ServerConfig& c, std::string_view text) -> std::optional<std::string> {
     const auto v = parse_int(text, min, max);
     if (!v) {
-      return "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+      return "expected a whole number from " + std::to_string(min) + " to " +
+             std::to_string(max) + why_max;
     }
-    c.*field = static_cast<T>(*v);
+    auto& field = field_of(c);
+    field = static_cast<std::remove_reference_t<decltype(field)>>(*v);
     return std::nullopt;
   };
+}
+
+// A setting for an integer member of ServerConfig, checked against [min, max].
+template <typename T>
+Apply int_setting(T ServerConfig::*field, long long min, long long max) {
+  return int_setting_of([field](ServerConfig& c) -> T& { return c.*field; }, min, max);
+}
+
+// A claim limit (a member of codec::ClaimLimits): 1 up to its ceiling in engine/limits.hpp,
+// which the engine's overflow safety relies on, so it may be lowered but never raised.
+Apply claim_limit(std::size_t codec::ClaimLimits::*field, std::size_t ceiling) {
+  return int_setting_of([field](ServerConfig& c) -> std::size_t& { return c.claim_limits.*field; },
+                        1, static_cast<long long>(ceiling),
+                        " (its ceiling in engine/limits.hpp)");
+}
+
+// onestop.limits.item_amount_max: yuan with exactly two decimals ("10000000.00"), read with
+// Money::parse (never through a double), from 0.01 up to the engine's ceiling.
+std::optional<std::string> apply_item_amount_max(ServerConfig& c, std::string_view text) {
+  const Money ceiling = Money::from_fen(limits::kItemAmountFen);
+  const auto amount = Money::parse(text);
+  if (!amount || *amount < Money::from_fen(1) || *amount > ceiling) {
+    return "expected an amount in yuan with two decimals from 0.01 to " + ceiling.to_string() +
+           " (its ceiling in engine/limits.hpp)";
+  }
+  c.claim_limits.item_amount_max = *amount;
+  return std::nullopt;
 }
 
 // A setting for a non-empty text field (paths).
@@ -119,12 +153,12 @@ const std::vector<Entry>& entries() {
       {{"onestop.http.bind_address", "bind", "ADDRESS", "address to listen on"}, apply_bind},
       {{"onestop.http.port", "port", "PORT", "TCP port; 0 picks a free one"},
        int_setting(&ServerConfig::port, 0, 65535)},
+      {{"onestop.http.keep_alive", "keep-alive", "BOOL", "HTTP keep-alive (true or false)"},
+       apply_bool},
       {{"onestop.http.threads", "threads", "N", "connection threads (the pool size)"},
        int_setting(&ServerConfig::threads, 2, 4096)},
       {{"onestop.http.max_queued", "max-queued", "N", "connections waiting for a thread"},
        int_setting(&ServerConfig::max_queued, 1, 100000)},
-      {{"onestop.http.keep_alive", "keep-alive", "BOOL", "HTTP keep-alive (true or false)"},
-       apply_bool},
       {{"onestop.http.keep_alive_max_requests", "keep-alive-max-requests", "N",
         "requests per kept-alive connection"},
        int_setting(&ServerConfig::keep_alive_max_requests, 1, 1000000)},
@@ -137,8 +171,34 @@ const std::vector<Entry>& entries() {
       {{"onestop.http.send_timeout_ms", "send-timeout-ms", "MS",
         "time allowed for a blocked send of a response"},
        int_setting(&ServerConfig::send_timeout_ms, 100, 3600000)},
-      {{"onestop.http.body_limit_bytes", "body-limit-bytes", "BYTES", "largest request body"},
+      {{"onestop.limits.body_bytes", "limit-body-bytes", "BYTES",
+        "largest request body (413 beyond)"},
        int_setting(&ServerConfig::body_limit_bytes, 1024, 64LL << 20)},
+      {{"onestop.limits.items_per_claim", "limit-items-per-claim", "N", "items in one claim"},
+       claim_limit(&codec::ClaimLimits::items_per_claim, limits::kItemsPerClaim)},
+      {{"onestop.limits.diagnoses_per_claim", "limit-diagnoses-per-claim", "N",
+        "diagnoses in one claim"},
+       claim_limit(&codec::ClaimLimits::diagnoses_per_claim, limits::kDiagnosesPerClaim)},
+      {{"onestop.limits.id_bytes", "limit-id-bytes", "BYTES",
+        "hospital id, bill number and patient id"},
+       claim_limit(&codec::ClaimLimits::id_bytes, limits::kIdLength)},
+      {{"onestop.limits.item_code_bytes", "limit-item-code-bytes", "BYTES", "an item's code"},
+       claim_limit(&codec::ClaimLimits::item_code_bytes, limits::kItemCodeLength)},
+      {{"onestop.limits.item_name_bytes", "limit-item-name-bytes", "BYTES",
+        "an item's name (UTF-8 bytes)"},
+       claim_limit(&codec::ClaimLimits::item_name_bytes, limits::kItemNameLength)},
+      {{"onestop.limits.diagnosis_bytes", "limit-diagnosis-bytes", "BYTES",
+        "one diagnosis code"},
+       claim_limit(&codec::ClaimLimits::diagnosis_bytes, limits::kDiagnosisLength)},
+      {{"onestop.limits.item_amount_max", "limit-item-amount-max", "YUAN",
+        "largest amount (and over_limit) of one item, e.g. 10000000.00"},
+       apply_item_amount_max},
+      {{"onestop.limits.requests_per_second", "limit-requests-per-second", "N",
+        "sustained requests per client per second (0: no limit)"},
+       int_setting(&ServerConfig::requests_per_second, 0, RateLimiter::kMaxRate)},
+      {{"onestop.limits.burst", "limit-burst", "N",
+        "requests a client may send at once (the bucket's size)"},
+       int_setting(&ServerConfig::burst, 1, RateLimiter::kMaxBurst)},
       {{"onestop.ledger.path", "db", "FILE", "the SQLite ledger database"},
        text_setting(&ServerConfig::db_path)},
       {{"onestop.ledger.max_batch", "max-batch", "N", "settlements committed together at most"},

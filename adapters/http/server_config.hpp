@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/codec/claim_codec.hpp"
 #include "engine/error.hpp"
 
 namespace onestop::http {
@@ -28,7 +29,15 @@ struct ServerConfig {
   int keep_alive_timeout_ms = 5000;  // an idle kept-alive connection frees its thread after this
   int receive_timeout_ms = 10000;    // a client that stops sending mid-request is dropped
   int send_timeout_ms = 10000;       // a client that stops reading is dropped
-  std::size_t body_limit_bytes = 1 << 20;
+  // Limits (onestop.limits.*, the "limits" section of config/onestop.properties, which also
+  // lists the network limits above and Poco's fixed request-header limits).
+  std::size_t body_limit_bytes = 1 << 20;  // onestop.limits.body_bytes: larger bodies get 413
+  // What a claim may hold; each at most its ceiling in engine/limits.hpp (checked at load).
+  codec::ClaimLimits claim_limits;
+  // Per client (token bucket, see rate_limiter.hpp): the sustained rate and the bucket's size
+  // (requests a client may send at once); requests_per_second = 0 turns the limit off.
+  int requests_per_second = 50;
+  int burst = 100;
   // Ledger and registries. Relative paths are resolved against the working directory.
   std::string db_path = "var/onestop.db";
   std::size_t ledger_max_batch = 64;

@@ -5,7 +5,6 @@
 #include "adapters/codec/claim_codec.hpp"
 #include "adapters/codec/json_util.hpp"
 #include "adapters/policy/policy_loader.hpp"
-#include "engine/limits.hpp"
 
 namespace onestop::service {
 namespace {
@@ -42,16 +41,18 @@ std::optional<Error> check_request_keys(const Object& obj, std::string_view pref
 }
 
 // "patient": {"id": ...} into `patient_id`.
-std::optional<Error> read_patient_id(const Object& doc, std::string& patient_id) {
+std::optional<Error> read_patient_id(const Object& doc, std::string& patient_id,
+                                     const codec::ClaimLimits& limits) {
   Object::Ptr patient;
   if (auto e = assign(codec::read_object(doc, "", "patient"), patient)) return e;
   if (auto e = check_request_keys(*patient, "patient", {"id"})) return e;
-  return assign(codec::read_id(*patient, "patient", "id"), patient_id);
+  return assign(codec::read_id(*patient, "patient", "id", limits), patient_id);
 }
 
 }  // namespace
 
-Result<Claim> decode_settle_request(std::string_view json_text) {
+Result<Claim> decode_settle_request(std::string_view json_text,
+                                    const codec::ClaimLimits& limits) {
   auto doc = codec::parse_object(json_text);
   if (!doc) return doc.error();
   const Object& root = **doc;
@@ -61,10 +62,12 @@ Result<Claim> decode_settle_request(std::string_view json_text) {
     return *e;
   }
   Claim claim;
-  if (auto e = assign(codec::read_id(root, "", "hospital_id"), claim.hospital_id)) return *e;
-  if (auto e = assign(codec::read_id(root, "", "bill_no"), claim.bill_no)) return *e;
-  if (auto e = read_patient_id(root, claim.patient_id)) return *e;
-  if (auto e = codec::read_admission(root, "", claim)) return *e;
+  if (auto e = assign(codec::read_id(root, "", "hospital_id", limits), claim.hospital_id)) {
+    return *e;
+  }
+  if (auto e = assign(codec::read_id(root, "", "bill_no", limits), claim.bill_no)) return *e;
+  if (auto e = read_patient_id(root, claim.patient_id, limits)) return *e;
+  if (auto e = codec::read_admission(root, "", claim, limits)) return *e;
   claim.category = kUnresolvedCategory;
   if (auto e = validate(claim)) return *e;
   claim.category.clear();
@@ -77,7 +80,8 @@ std::string request_sha256(const Claim& request) {
   return policy::sha256_hex(canonical_request(request));
 }
 
-Result<AdmissionQuery> decode_admission_query(std::string_view json_text) {
+Result<AdmissionQuery> decode_admission_query(std::string_view json_text,
+                                              const codec::ClaimLimits& limits) {
   auto doc = codec::parse_object(json_text);
   if (!doc) return doc.error();
   const Object& root = **doc;
@@ -86,20 +90,13 @@ Result<AdmissionQuery> decode_admission_query(std::string_view json_text) {
     return *e;
   }
   AdmissionQuery q;
-  if (auto e = assign(codec::read_id(root, "", "hospital_id"), q.hospital_id)) return *e;
-  if (auto e = read_patient_id(root, q.patient_id)) return *e;
+  if (auto e = assign(codec::read_id(root, "", "hospital_id", limits), q.hospital_id)) return *e;
+  if (auto e = read_patient_id(root, q.patient_id, limits)) return *e;
   if (auto e = assign(codec::read_date(root, "", "admitted_on"), q.admitted_on)) return *e;
   if (auto e = assign(codec::read_bool(root, "", "referral"), q.referral)) return *e;
   if (codec::find_member(root, "diagnoses") != nullptr) {
     std::vector<std::string> diagnoses;
-    if (auto e = assign(codec::read_diagnoses(root, ""), diagnoses)) return *e;
-    for (std::size_t i = 0; i < diagnoses.size(); ++i) {
-      if (diagnoses[i].empty() || diagnoses[i].size() > limits::kDiagnosisLength) {
-        return Error{"bad_diagnosis", codec::element_path("", "diagnoses", i),
-                     "must be an ICD-10 code of 1 to " + std::to_string(limits::kDiagnosisLength) +
-                         " characters"};
-      }
-    }
+    if (auto e = assign(codec::read_diagnoses(root, "", limits), diagnoses)) return *e;
     q.diagnoses = std::move(diagnoses);
   }
   return q;

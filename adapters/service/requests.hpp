@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/codec/claim_codec.hpp"
 #include "engine/claim.hpp"
 #include "engine/date.hpp"
 #include "engine/error.hpp"
@@ -29,8 +30,9 @@ inline constexpr std::size_t kCancelReasonBytes = 500;
 // (malformed_json, duplicate_field, wrong_type), unknown keys in document order, hospital_id,
 // bill_no, patient{id}, then codec::read_admission's order (referral, admitted_on,
 // discharged_on, diagnoses, items), then the engine's validate() (discharge before admission,
-// diagnosis length, item rules).
-Result<Claim> decode_settle_request(std::string_view json_text);
+// item rules). Sizes and the largest amount are those of `limits` (the configured ones).
+Result<Claim> decode_settle_request(std::string_view json_text,
+                                    const codec::ClaimLimits& limits = {});
 
 // The canonical text of a request: one line, no spaces, members in the order above,
 // "over_limit" only when not zero. Two bodies that differ only in whitespace, member order,
@@ -53,9 +55,12 @@ struct AdmissionQuery {
   bool referral = false;
   std::optional<std::vector<std::string>> diagnoses;
 };
-Result<AdmissionQuery> decode_admission_query(std::string_view json_text);
+// Ids and diagnoses are checked against `limits` as in a settle request.
+Result<AdmissionQuery> decode_admission_query(std::string_view json_text,
+                                              const codec::ClaimLimits& limits = {});
 
-// POST /v1/settlements/{id}/cancel: {"reason": "..."}, 1..kCancelReasonBytes bytes.
+// POST /v1/settlements/{id}/cancel: {"reason": "..."}, 1..kCancelReasonBytes bytes (a fixed
+// limit: the reason is free text for the audit, not part of the claim).
 Result<std::string> decode_cancel_reason(std::string_view json_text);
 
 }  // namespace onestop::service

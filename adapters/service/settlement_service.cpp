@@ -200,7 +200,7 @@ Result<SettlementService::Resolved> SettlementService::resolve(Claim request) co
 
 Result<TrialOutcome> SettlementService::trial(std::string_view body,
                                               const HospitalScope& scope) const {
-  auto request = decode_settle_request(body);
+  auto request = decode_settle_request(body, options_.claim_limits);
   if (!request) return request.error();
   if (auto e = check_scope(scope, request->hospital_id)) return *e;
   auto resolved = resolve(std::move(request).value());
@@ -218,7 +218,7 @@ Result<TrialOutcome> SettlementService::trial(std::string_view body,
 
 Result<WriteOutcome> SettlementService::settle(std::string_view body,
                                                const HospitalScope& scope) const {
-  auto request = decode_settle_request(body);
+  auto request = decode_settle_request(body, options_.claim_limits);
   if (!request) return request.error();
   // Before the replay below, which would otherwise show another hospital's record.
   if (auto e = check_scope(scope, request->hospital_id)) return *e;
@@ -386,7 +386,7 @@ void SettlementService::decide_deposit(AdmissionCheck& check) const {
 
 Result<AdmissionCheck> SettlementService::check_admission(std::string_view body,
                                                           const HospitalScope& scope) const {
-  auto q = decode_admission_query(body);
+  auto q = decode_admission_query(body, options_.claim_limits);
   if (!q) return q.error();
   if (auto e = check_scope(scope, q->hospital_id)) return *e;
   auto hospital = resolve_hospital(q->hospital_id, /*require_designated=*/false);

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/codec/claim_codec.hpp"
 #include "adapters/policy/policy_loader.hpp"
 #include "adapters/service/hospital_registry.hpp"
 #include "adapters/service/requests.hpp"
@@ -36,6 +37,9 @@ struct ServiceOptions {
   // Categories admitted without a deposit (先诊疗后付费) at a designated hospital in region or
   // with a referral. Regional policy, set in config/onestop.properties.
   std::vector<std::string> no_deposit_categories = {"poor", "low_income", "extreme_poor"};
+  // The limits a request's claim is decoded with (settle, trial, admission check); the
+  // onestop.limits.* settings. Stored claims are read with the defaults (the ceilings).
+  codec::ClaimLimits claim_limits;
 };
 
 // What a settle or cancel came to. Idempotency is visible: a new record, the original record

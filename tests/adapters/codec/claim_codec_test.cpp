@@ -256,6 +256,79 @@ TEST(DecodeClaim, BoundariesAreAccepted) {
   c = decode_claim(with_items(items_json(limits::kItemsPerClaim)));
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->items.size(), limits::kItemsPerClaim);
+  c = decode_claim(edited(R"("code": "X002")", R"("code": ")" + std::string(64, 'c') + "\""));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  c = decode_claim(edited(R"("id": "P0001")", R"("id": ")" + std::string(64, 'P') + "\""));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  c = decode_claim(edited(R"(["J62.8"])", R"(["J62.8", "J62.8J62.8J62.8J"])"));  // 16 bytes
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  c = decode_claim(edited(R"(["J62.8"])", R"(["J62.8")" +
+                                              repeat(R"(, "J62.8")", limits::kDiagnosesPerClaim - 1) +
+                                              "]"));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->diagnoses.size(), limits::kDiagnosesPerClaim);
+}
+
+// Limits as an operator may configure them (onestop.limits.*), set so that kClaim sits exactly
+// at every one: bill_no has 13 bytes, "X001" 4, "青霉素" 9, "J62.8" 5, one diagnosis, and
+// items[0] costs 1200.00.
+ClaimLimits tight_limits() {
+  ClaimLimits l;
+  l.items_per_claim = 5;
+  l.diagnoses_per_claim = 1;
+  l.id_bytes = 13;
+  l.item_code_bytes = 4;
+  l.item_name_bytes = 9;
+  l.diagnosis_bytes = 5;
+  l.item_amount_max = Money::from_fen(120000);
+  return l;
+}
+
+TEST(DecodeClaim, ConfiguredLimitsAcceptTheirValue) {
+  const ClaimLimits l = tight_limits();
+  auto c = decode_claim(kClaim, l);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->bill_no.size(), 13u);
+  c = decode_claim(with_items(items_json(5)), l);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->items.size(), 5u);
+}
+
+TEST(DecodeClaim, ConfiguredLimitsRefuseOnePastTheirValueNamingTheField) {
+  struct Past {
+    std::string text;
+    const char* code;
+    const char* field;
+    const char* says;  // the configured value, in the message
+  };
+  const std::string long_id = "ZY2020-0001234";  // 14 bytes
+  const std::vector<Past> cases = {
+      {with_items(items_json(6)), "too_many", "items", "more than 5"},
+      {edited(R"(["J62.8"])", R"(["J62.8", "J62.8"])"), "too_many", "diagnoses", "more than 1"},
+      {edited(R"("hospital_id": "H430300001")", R"("hospital_id": ")" + long_id + "\""),
+       "too_long", "hospital_id", "13 bytes"},
+      {edited(R"("bill_no": "ZY2020-000123")", R"("bill_no": ")" + long_id + "\""), "too_long",
+       "bill_no", "13 bytes"},
+      {edited(R"("id": "P0001")", R"("id": ")" + long_id + "\""), "too_long", "patient.id",
+       "13 bytes"},
+      {edited(R"("category": "poor")", R"("category": ")" + long_id + "\""), "too_long",
+       "patient.category", "13 bytes"},
+      {edited(R"("code": "X001")", R"("code": "X0012")"), "too_long", "items[0].code", "4 bytes"},
+      {edited(R"("name": "青霉素")", R"("name": "青霉素a")"), "too_long", "items[0].name",
+       "9 bytes"},
+      {edited(R"(["J62.8"])", R"(["J62.81"])"), "bad_diagnosis", "diagnoses[0]", "1 to 5"},
+      {edited(R"("amount": "1200.00")", R"("amount": "1200.01")"), "amount_too_large",
+       "items[0].amount", "exceeds 1200.00"},
+  };
+  for (const Past& p : cases) {
+    auto c = decode_claim(p.text, tight_limits());
+    ASSERT_FALSE(c.ok()) << p.field;
+    EXPECT_EQ(c.error().code, p.code) << p.field << ": " << c.error().message;
+    EXPECT_EQ(c.error().field, p.field) << c.error().message;
+    EXPECT_NE(c.error().message.find(p.says), std::string::npos) << c.error().message;
+    // Under the default limits (the ceilings) the same document is a valid claim.
+    EXPECT_TRUE(decode_claim(p.text).ok()) << p.field;
+  }
 }
 
 TEST(DecodeClaim, DuplicatedItemCodesAreTheEnginesBusiness) {

@@ -10,9 +10,11 @@
 #include "adapters/http/api.hpp"
 #include "adapters/http/metrics.hpp"
 #include "adapters/http/problem.hpp"
+#include "adapters/http/rate_limiter.hpp"
 #include "adapters/http/routes.hpp"
 #include "adapters/http/server_config.hpp"
 #include "adapters/http/slip_html.hpp"
+#include "engine/limits.hpp"
 #include "http_fixture.hpp"
 
 namespace onestop::http {
@@ -42,6 +44,15 @@ TEST(ServerConfig, TheShippedFileStatesTheBuiltInDefaults) {
   EXPECT_EQ(c->receive_timeout_ms, d.receive_timeout_ms);
   EXPECT_EQ(c->send_timeout_ms, d.send_timeout_ms);
   EXPECT_EQ(c->body_limit_bytes, d.body_limit_bytes);
+  EXPECT_EQ(c->claim_limits.items_per_claim, d.claim_limits.items_per_claim);
+  EXPECT_EQ(c->claim_limits.diagnoses_per_claim, d.claim_limits.diagnoses_per_claim);
+  EXPECT_EQ(c->claim_limits.id_bytes, d.claim_limits.id_bytes);
+  EXPECT_EQ(c->claim_limits.item_code_bytes, d.claim_limits.item_code_bytes);
+  EXPECT_EQ(c->claim_limits.item_name_bytes, d.claim_limits.item_name_bytes);
+  EXPECT_EQ(c->claim_limits.diagnosis_bytes, d.claim_limits.diagnosis_bytes);
+  EXPECT_EQ(c->claim_limits.item_amount_max, d.claim_limits.item_amount_max);
+  EXPECT_EQ(c->requests_per_second, d.requests_per_second);
+  EXPECT_EQ(c->burst, d.burst);
   EXPECT_EQ(c->db_path, "var/onestop.db");
   EXPECT_EQ(c->ledger_max_batch, d.ledger_max_batch);
   EXPECT_EQ(c->policy_dir, d.policy_dir);
@@ -99,12 +110,96 @@ INSTANTIATE_TEST_SUITE_P(
         BadSetting{"onestop.http.bind_address = localhost\n", "bad_setting",
                    "onestop.http.bind_address"},
         BadSetting{"onestop.http.keep_alive = 1\n", "bad_setting", "onestop.http.keep_alive"},
-        BadSetting{"onestop.http.body_limit_bytes = 10\n", "bad_setting",
+        BadSetting{"onestop.limits.body_bytes = 1023\n", "bad_setting",
+                   "onestop.limits.body_bytes"},
+        // The key's name before the limits section: a file that still says it stops the start.
+        BadSetting{"onestop.http.body_limit_bytes = 1048576\n", "unknown_setting",
                    "onestop.http.body_limit_bytes"},
+        BadSetting{"onestop.limits.items_per_claim = 0\n", "bad_setting",
+                   "onestop.limits.items_per_claim"},
+        BadSetting{"onestop.limits.requests_per_second = -1\n", "bad_setting",
+                   "onestop.limits.requests_per_second"},
+        BadSetting{"onestop.limits.burst = 0\n", "bad_setting", "onestop.limits.burst"},
         BadSetting{"onestop.ledger.path =\n", "bad_setting", "onestop.ledger.path"},
         BadSetting{"onestop.admission.no_deposit_categories = poor,,x\n", "bad_setting",
                    "onestop.admission.no_deposit_categories"},
         BadSetting{"onestop.log.level = loud\n", "bad_setting", "onestop.log.level"}));
+
+// Each claim limit may be set up to its ceiling in engine/limits.hpp and not one past it; the
+// refusal names the key and the ceiling.
+TEST(ServerConfig, ClaimLimitsStopAtTheEnginesCeilings) {
+  struct Ceiling {
+    std::string key;
+    std::size_t ceiling;
+    std::size_t codec::ClaimLimits::*field;
+  };
+  const std::vector<Ceiling> ceilings = {
+      {"onestop.limits.items_per_claim", limits::kItemsPerClaim,
+       &codec::ClaimLimits::items_per_claim},
+      {"onestop.limits.diagnoses_per_claim", limits::kDiagnosesPerClaim,
+       &codec::ClaimLimits::diagnoses_per_claim},
+      {"onestop.limits.id_bytes", limits::kIdLength, &codec::ClaimLimits::id_bytes},
+      {"onestop.limits.item_code_bytes", limits::kItemCodeLength,
+       &codec::ClaimLimits::item_code_bytes},
+      {"onestop.limits.item_name_bytes", limits::kItemNameLength,
+       &codec::ClaimLimits::item_name_bytes},
+      {"onestop.limits.diagnosis_bytes", limits::kDiagnosisLength,
+       &codec::ClaimLimits::diagnosis_bytes},
+  };
+  for (const Ceiling& c : ceilings) {
+    auto lowered = parse_server_config(c.key + " = 5\n", {});
+    ASSERT_TRUE(lowered) << lowered.error().message;
+    EXPECT_EQ(lowered->claim_limits.*c.field, 5u) << c.key;
+    auto at = parse_server_config(c.key + " = " + std::to_string(c.ceiling) + "\n", {});
+    ASSERT_TRUE(at) << at.error().message;
+    EXPECT_EQ(at->claim_limits.*c.field, c.ceiling) << c.key;
+    auto past = parse_server_config(c.key + " = " + std::to_string(c.ceiling + 1) + "\n", {});
+    ASSERT_FALSE(past) << c.key;
+    EXPECT_EQ(past.error().code, "bad_setting");
+    EXPECT_EQ(past.error().field, c.key);
+    EXPECT_NE(past.error().message.find("from 1 to " + std::to_string(c.ceiling)),
+              std::string::npos)
+        << past.error().message;
+    EXPECT_NE(past.error().message.find("engine/limits.hpp"), std::string::npos);
+  }
+}
+
+TEST(ServerConfig, TheItemAmountMaxIsExactYuanUpToTheCeiling) {
+  const std::string key = "onestop.limits.item_amount_max";
+  auto c = parse_server_config(key + " = 1234.56\n", {});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->claim_limits.item_amount_max, Money::from_fen(123456));
+  c = parse_server_config(key + " = 10000000.00\n", {});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->claim_limits.item_amount_max, Money::from_fen(limits::kItemAmountFen));
+  c = parse_server_config("", {{key, "0.01"}});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->claim_limits.item_amount_max, Money::from_fen(1));
+  // Past the ceiling, zero, and anything but yuan with two decimals (no rounding, no doubles).
+  for (const char* bad : {"10000000.01", "0.00", "-1.00", "1e7", "10000000", "0.015", "1.5",
+                          " 1.00", "9999999999999999999999.00"}) {
+    auto refused = parse_server_config("", {{key, bad}});
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code, "bad_setting") << bad;
+    EXPECT_EQ(refused.error().field, key) << bad;
+    EXPECT_NE(refused.error().message.find("10000000.00"), std::string::npos)
+        << refused.error().message;
+  }
+}
+
+TEST(ServerConfig, TheRateLimitIsConfigurableAndZeroTurnsItOff) {
+  auto c = parse_server_config(
+      "onestop.limits.requests_per_second = 0\nonestop.limits.burst = 1000000\n", {});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->requests_per_second, 0);
+  EXPECT_EQ(c->burst, RateLimiter::kMaxBurst);
+  c = parse_server_config("", {{"onestop.limits.requests_per_second", "1000000"}});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->requests_per_second, RateLimiter::kMaxRate);
+  EXPECT_FALSE(parse_server_config("", {{"onestop.limits.requests_per_second", "1000001"}}));
+  EXPECT_FALSE(parse_server_config("", {{"onestop.limits.burst", "1000001"}}));
+  EXPECT_FALSE(parse_server_config("", {{"onestop.limits.requests_per_second", "2.5"}}));
+}
 
 TEST(Routes, MatchTemplatesAndListTheAllowedMethods) {
   auto m = match_route("GET", "/v1/settlements/42/slip");

@@ -264,13 +264,57 @@ TEST_F(SettlementServiceTest, AdmissionCheckAnswersDepositLayersAndAccumulators)
 }
 
 TEST(SettlementServiceOptions, NoDepositCategoriesAreConfigurable) {
-  ServiceWorld world(ServiceOptions{{"extreme_poor"}});
+  ServiceWorld world(ServiceOptions{{"extreme_poor"}, {}});
   auto poor = world.service().check_admission(admission("H2", "P1", false));
   ASSERT_TRUE(poor);
   EXPECT_FALSE(poor->without_deposit);
   auto extreme = world.service().check_admission(admission("H2", "P3", false));
   ASSERT_TRUE(extreme);
   EXPECT_TRUE(extreme->without_deposit);
+}
+
+// The configured claim limits (ServiceOptions::claim_limits, the onestop.limits.* settings)
+// reach every decoding of a hospital's request: settle, trial and the admission check. The
+// default request has 2 items, an item of 12000.00 and the 5-byte diagnosis "J18.9".
+TEST(SettlementServiceOptions, ClaimLimitsAreConfigurable) {
+  ServiceOptions options;
+  options.claim_limits.items_per_claim = 2;
+  options.claim_limits.item_amount_max = Money::from_fen(1'200'000);
+  options.claim_limits.diagnosis_bytes = 5;
+  ServiceWorld world(options);
+  const SettlementService& svc = world.service();
+  auto at = svc.settle(RequestBuilder().json());
+  ASSERT_TRUE(at) << at.error().field << ": " << at.error().message;
+  EXPECT_EQ(at->status, WriteStatus::created);
+
+  const std::string three_items =
+      R"([{"code":"X1","name":"","class":"A","amount":"1.00"},)"
+      R"({"code":"X2","name":"","class":"A","amount":"1.00"},)"
+      R"({"code":"X3","name":"","class":"A","amount":"1.00"}])";
+  const std::string body = RequestBuilder().bill("B2").with_items(three_items).json();
+  auto settled = svc.settle(body);
+  ASSERT_FALSE(settled);
+  EXPECT_EQ(settled.error().code, "too_many");
+  EXPECT_EQ(settled.error().field, "items");
+  EXPECT_NE(settled.error().message.find("more than 2"), std::string::npos);
+  auto trial = svc.trial(body);
+  ASSERT_FALSE(trial);
+  EXPECT_EQ(trial.error().field, "items");
+  const std::string dearer = R"([{"code":"X1","name":"","class":"A","amount":"12000.01"}])";
+  auto too_large = svc.settle(RequestBuilder().bill("B3").with_items(dearer).json());
+  ASSERT_FALSE(too_large);
+  EXPECT_EQ(too_large.error().code, "amount_too_large");
+  EXPECT_EQ(too_large.error().field, "items[0].amount");
+  EXPECT_EQ(world.ledger().record_count(), 1);
+
+  std::string query = admission("H2", "P1", false);
+  query.insert(query.size() - 1, R"(,"diagnoses":["J18.9"])");
+  EXPECT_TRUE(svc.check_admission(query));
+  query.replace(query.find("J18.9"), 5, "J18.90");
+  auto refused = svc.check_admission(query);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "bad_diagnosis");
+  EXPECT_EQ(refused.error().field, "diagnoses[0]");
 }
 
 TEST_F(SettlementServiceTest, SlipDataJoinsTheRegistriesAndMasksTheIdNumber) {
