@@ -120,11 +120,24 @@ ApiResponse conflict_response(const WriteOutcome& out, const ApiRequest& request
 }  // namespace
 
 Api::Api(const service::SettlementService& service, Metrics& metrics, sqlite::Clients& clients,
-         int utc_offset_minutes)
+         RateLimiter& limiter, int utc_offset_minutes)
     : service_(service),
       metrics_(metrics),
       clients_(clients),
+      limiter_(limiter),
       utc_offset_minutes_(utc_offset_minutes) {}
+
+std::optional<ApiResponse> Api::over_limit(const std::string& key,
+                                           const ApiRequest& request) const {
+  const RateLimiter::Decision d = limiter_.check(key, RateLimiter::Clock::now());
+  if (d.allowed) return std::nullopt;
+  ApiResponse r = problem(Error{"rate_limited", "",
+                                "too many requests; try again in " +
+                                    std::to_string(d.retry_after_s) + " s"},
+                          request);
+  r.headers.emplace_back("Retry-After", std::to_string(d.retry_after_s));
+  return r;
+}
 
 Result<sqlite::Principal> Api::authenticate(const ApiRequest& request) const {
   if (request.authorization.empty()) {
@@ -192,12 +205,18 @@ ApiResponse Api::authorized(const ApiRequest& request, const RouteMatch& match) 
   if (route.open) return dispatch(request, match, std::nullopt);
   auto who = authenticate(request);
   if (!who) {
+    // Unauthenticated requests count against their peer's address: key guessing and log
+    // flooding are slowed like any client.
+    const std::string peer = request.remote.substr(0, request.remote.rfind(':'));
+    if (auto limited = over_limit("peer " + peer, request)) return std::move(*limited);
     ApiResponse r = problem(who.error(), request);
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"onestop\"");
     return r;
   }
   ApiResponse r;
-  if (!route.roles.allows(who->role)) {
+  if (auto limited = over_limit("client " + who->client, request)) {
+    r = std::move(*limited);
+  } else if (!route.roles.allows(who->role)) {
     r = problem(Error{"forbidden", "",
                       "a client of role " + std::string(role_name(who->role)) + " may not " +
                           request.method + " " + std::string(route.path)},

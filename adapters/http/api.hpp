@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "adapters/http/metrics.hpp"
+#include "adapters/http/rate_limiter.hpp"
 #include "adapters/http/routes.hpp"
 #include "adapters/service/settlement_service.hpp"
 #include "adapters/sqlite/clients.hpp"
@@ -50,9 +51,10 @@ class Api {
  public:
   // All must outlive the Api. Reconciliation days are local days at `utc_offset_minutes`.
   // Every route but the open ones (routes.hpp) needs `Authorization: Bearer <key>` of a
-  // client of `clients` whose role the route allows.
+  // client of `clients` whose role the route allows. `limiter` counts each client's requests
+  // (and, for requests without a valid key, each peer address's): past it, 429.
   Api(const service::SettlementService& service, Metrics& metrics, sqlite::Clients& clients,
-      int utc_offset_minutes = 0);
+      RateLimiter& limiter, int utc_offset_minutes = 0);
 
   // Routes, authenticates, authorizes and answers one request: 401 without a valid key,
   // 403 for a role the route does not allow; a hospital's client reading or cancelling another
@@ -89,6 +91,8 @@ class Api {
                               const service::HospitalScope& scope) const;
   ApiResponse roster_import(const ApiRequest& request) const;
   ApiResponse authorized(const ApiRequest& request, const RouteMatch& match) const;
+  // 429 rate_limited with Retry-After when `key` has used up its requests; nullopt otherwise.
+  std::optional<ApiResponse> over_limit(const std::string& key, const ApiRequest& request) const;
   // The client of the request's bearer key: 401 (unauthenticated) when there is none.
   Result<sqlite::Principal> authenticate(const ApiRequest& request) const;
   // report_routes.cpp
@@ -102,6 +106,7 @@ class Api {
   const service::SettlementService& service_;
   Metrics& metrics_;
   sqlite::Clients& clients_;
+  RateLimiter& limiter_;
   int utc_offset_minutes_;
 };
 

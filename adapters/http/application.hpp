@@ -52,6 +52,7 @@ class Application {
   std::unique_ptr<service::SettlementService> service_;
   std::unique_ptr<sqlite::Clients> clients_;
   std::unique_ptr<sqlite::AccessLog> access_log_;
+  std::unique_ptr<RateLimiter> limiter_;
   Metrics metrics_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;

@@ -226,6 +226,43 @@ TEST_F(HttpAccess, AnAdminReplacesTheRosterAllOrNothingAndNoOtherRoleMay) {
   EXPECT_FALSE(server_.app().roster().knows("P1"));
 }
 
+TEST(HttpRateLimit, AClientPastItsBurstGets429WithRetryAfterAndOthersAreStillServed) {
+  TestServer server([](http::ServerConfig& c) {
+    c.requests_per_second = 1;
+    c.burst = 3;
+  });
+  const std::string busy = server.key(Role::auditor);
+  const std::string other = server.key(Role::reconciler);
+  const std::string path = "/v1/settlements/1";  // 404 when served
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(server.request_as(busy, "GET", path).status, 404) << i;
+  Poco::Net::HTTPClientSession session("127.0.0.1", server.port());
+  Poco::Net::HTTPRequest request("GET", path, Poco::Net::HTTPMessage::HTTP_1_1);
+  request.set("Authorization", "Bearer " + busy);
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  std::string text;
+  Poco::StreamCopier::copyToString(session.receiveResponse(response), text);
+  EXPECT_EQ(static_cast<int>(response.getStatus()), 429);
+  EXPECT_EQ(response.get("Retry-After", ""), "1");
+  EXPECT_NE(text.find("\"code\":\"rate_limited\""), std::string::npos) << text;
+  EXPECT_EQ(server.request_as(other, "GET", "/v1/reconciliation/totals?from=2020-01-01&to=2020-01-01")
+                .status,
+            200);
+  // Requests without a valid key count against their address.
+  int unauthenticated = 0;
+  int limited = 0;
+  for (int i = 0; i < 5; ++i) {
+    const int status = server.request_as("osk_bad", "GET", path).status;
+    unauthenticated += status == 401;
+    limited += status == 429;
+  }
+  EXPECT_GE(unauthenticated, 3);
+  EXPECT_GE(limited, 1);
+  // A second later the client has a token again (Retry-After kept).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(server.request_as(busy, "GET", path).status, 404);
+}
+
 // A channel that keeps every message text.
 class CapturingChannel final : public Poco::Channel {
  public:

@@ -88,6 +88,7 @@ class TestServer {
     config_.keep_alive_timeout_ms = 3000;
     config_.body_limit_bytes = 64 * 1024;
     config_.log_level = "warning";
+    config_.requests_per_second = 0;  // tests that are not about the rate limit send in bursts
     if (tweak) tweak(config_);
     auto app = http::Application::build(config_);
     if (!app) throw std::runtime_error("cannot build the server: " + app.error().message);
