@@ -59,7 +59,7 @@ struct State {
   std::atomic<bool> armed{false};
   std::mutex mutex;
   FaultPlan plan;
-  int passed = 0;  // matching operations let through since arm()
+  int passed = 0;              // matching operations let through since arm()
   std::atomic<int> failed{0};  // operations failed since arm()
   sqlite3_vfs* real = nullptr;
   sqlite3_vfs vfs{};
@@ -189,25 +189,11 @@ inline const char* fault_vfs() {
     d::State& s = d::state();
     s.real = sqlite3_vfs_find(nullptr);
     if (s.real == nullptr) return false;
-    s.methods = sqlite3_io_methods{3,
-                                   d::x_close,
-                                   d::x_read,
-                                   d::x_write,
-                                   d::x_truncate,
-                                   d::x_sync,
-                                   d::x_size,
-                                   d::x_lock,
-                                   d::x_unlock,
-                                   d::x_reserved,
-                                   d::x_control,
-                                   d::x_sector,
-                                   d::x_device,
-                                   d::x_shm_map,
-                                   d::x_shm_lock,
-                                   d::x_shm_barrier,
-                                   d::x_shm_unmap,
-                                   d::x_fetch,
-                                   d::x_unfetch};
+    s.methods = sqlite3_io_methods{
+        3,           d::x_close,   d::x_read,     d::x_write,       d::x_truncate,  d::x_sync,
+        d::x_size,   d::x_lock,    d::x_unlock,   d::x_reserved,    d::x_control,   d::x_sector,
+        d::x_device, d::x_shm_map, d::x_shm_lock, d::x_shm_barrier, d::x_shm_unmap, d::x_fetch,
+        d::x_unfetch};
     s.vfs = *s.real;
     s.vfs.zName = kFaultVfsName;
     s.vfs.szOsFile = static_cast<int>(sizeof(d::File)) + s.real->szOsFile;

@@ -227,7 +227,9 @@ TEST(LedgerFaultHttpBatch, ConcurrentSettlesOnAFullDiskAreAllUnavailableThenAllC
   FaultVfsAsDefault vfs;
   TestServer server;
   auto body = [](int i) {
-    return RequestBuilder().patient("P" + std::to_string(6 + i % 4)).bill("F" + std::to_string(i))
+    return RequestBuilder()
+        .patient("P" + std::to_string(6 + i % 4))
+        .bill("F" + std::to_string(i))
         .json();
   };
   std::vector<int> statuses(kClients, 0);

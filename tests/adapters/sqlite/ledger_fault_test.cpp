@@ -74,7 +74,9 @@ TEST(LedgerFaultBatch, ReadsGoOnBesideAFailingWriter) {
 
 // A write I/O error, a full disk, a failed fsync; and a disk that fills half-way through the
 // commit's WAL frames (each frame is two writes: its header, then the page).
-const FaultPlan kPlans[] = {io_error_on_write(), disk_full(), fsync_failure(),
+const FaultPlan kPlans[] = {io_error_on_write(),
+                            disk_full(),
+                            fsync_failure(),
                             {FaultOn::write, SQLITE_FULL, FaultFile::wal, 3}};
 const char* const kPlanNames[] = {"WriteError", "DiskFull", "FsyncFailure", "DiskFullMidCommit"};
 
