@@ -40,6 +40,7 @@ struct Reply {
   std::string location;
   std::string connection;  // the Connection header ("close" when the server ends it)
   std::string allow;
+  std::string retry_after;
 };
 
 inline Poco::JSON::Object::Ptr parse_json(const std::string& text) {
@@ -70,6 +71,7 @@ inline Reply send_request(Poco::Net::HTTPClientSession& session, const std::stri
   reply.location = response.get("Location", "");
   reply.connection = response.get("Connection", "");
   reply.allow = response.get("Allow", "");
+  reply.retry_after = response.get("Retry-After", "");
   return reply;
 }
 

@@ -36,30 +36,35 @@ struct ReadRequest {
   std::string body;
 };
 
-// A reply with its Retry-After header, which Reply does not carry. Sent on the fixture's
-// session() (so it carries whatever the fixture's sessions carry), read here for the header.
+// One request under a fault, with a key chosen without touching the ledger (the fixture's
+// key_for reads it for a cancel, and makes a client on first use): H2's for writes, a
+// reconciler's or an auditor's for reads. (H2's and H3's: the hospitals of the bodies below.) The keys are made before any fault is armed
+// (made_keys()).
 struct Answer {
   Reply reply;
-  std::string retry_after;
+  const std::string& retry_after() const { return reply.retry_after; }
 };
 
-Answer ask(const TestServer& server, const std::string& method, const std::string& path,
+void made_keys(TestServer& server) {
+  server.hospital_key("H2");
+  server.hospital_key("H3");
+  server.key(sqlite::Role::reconciler);
+  server.key(sqlite::Role::auditor);
+}
+
+Answer ask(TestServer& server, const std::string& method, const std::string& path,
            const std::string& body = "") {
-  auto session = server.session();
-  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  std::string key = server.key(sqlite::Role::auditor);
   if (method == "POST") {
-    request.setContentType("application/json");
-    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    const std::string marker = "\"hospital_id\":\"";
+    const auto at = body.find(marker);
+    const auto from = at == std::string::npos ? at : at + marker.size();
+    key = server.hospital_key(from == std::string::npos
+                                  ? "H2"
+                                  : body.substr(from, body.find('"', from) - from));
   }
-  session->sendRequest(request) << body;
-  Poco::Net::HTTPResponse response;
-  std::istream& in = session->receiveResponse(response);
-  Answer a;
-  a.reply.status = static_cast<int>(response.getStatus());
-  Poco::StreamCopier::copyToString(in, a.reply.body);
-  a.reply.content_type = response.getContentType();
-  a.retry_after = response.get("Retry-After", "");
-  return a;
+  if (path.starts_with("/v1/reconciliation/")) key = server.key(sqlite::Role::reconciler);
+  return Answer{server.request_as(key, method, path, body)};
 }
 
 // 503, a problem+json body with code ledger_unavailable, and Retry-After.
@@ -68,7 +73,7 @@ void expect_unavailable(const Answer& a, const std::string& what) {
   ASSERT_EQ(a.reply.status, 503) << a.reply.body;
   EXPECT_EQ(a.reply.content_type, "application/problem+json");
   EXPECT_EQ(parse_json(a.reply.body)->getValue<std::string>("code"), "ledger_unavailable");
-  EXPECT_EQ(a.retry_after, "1");
+  EXPECT_EQ(a.retry_after(), "1");
 }
 
 std::int64_t id_of(const Reply& r) {
@@ -145,6 +150,8 @@ class LedgerFaultHttp : public ::testing::TestWithParam<FaultCase> {
     sqlite3_close(db);
   }
 
+  void SetUp() override { made_keys(server_); }
+
   FaultVfsAsDefault vfs_;
   TestServer server_;
 };
@@ -185,7 +192,8 @@ TEST_P(LedgerFaultHttp, AnswersUnavailableWritesNothingAndRecoversWhenTheFaultCl
         EXPECT_EQ(a.reply.body, read_bodies[i]) << reads[i].path;
       }
     }
-    EXPECT_EQ(server_.post("/v1/echo", "{}").status, 200);  // the server keeps answering
+    // The server keeps answering; when reads fail even the key cannot be checked: 503.
+    EXPECT_EQ(server_.post("/v1/echo", "{}").status, c.reads_fail ? 503 : 200);
     EXPECT_GT(faults_injected(), 0) << "the fault was never hit";
   }
   EXPECT_TRUE(ledger_state(server_.app().ledger(), first_id) == before) << "half-written";
