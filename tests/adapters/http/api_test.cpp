@@ -298,13 +298,17 @@ TEST_F(HttpApi, HealthMetricsEchoAndRouting) {
   ASSERT_EQ(health.status, 200);
   EXPECT_EQ(parse_json(health.body)->getValue<std::string>("status"), "ok");
   ASSERT_EQ(server_.post("/v1/settlements", RequestBuilder().json()).status, 201);
-  const Reply metrics = server_.get("/metrics");
+  // A request is counted just after its answer is sent: ask until the count shows.
+  const std::string counted =
+      "onestop_http_requests_total{route=\"/v1/settlements\",method=\"POST\",status=\"201\"} 1";
+  Reply metrics = server_.get("/metrics");
+  for (int i = 0; i < 100 && metrics.body.find(counted) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    metrics = server_.get("/metrics");
+  }
   ASSERT_EQ(metrics.status, 200);
   EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_NE(metrics.body.find("onestop_http_requests_total{route=\"/v1/settlements\","
-                              "method=\"POST\",status=\"201\"} 1"),
-            std::string::npos)
-      << metrics.body;
+  EXPECT_NE(metrics.body.find(counted), std::string::npos) << metrics.body;
   EXPECT_NE(metrics.body.find("onestop_settle_duration_seconds_bucket{result=\"created\""),
             std::string::npos);
   EXPECT_NE(metrics.body.find("onestop_ledger_records 1"), std::string::npos);
