@@ -64,9 +64,9 @@ void print_banner(const ServerConfig& c, std::uint16_t port, std::ostream& out) 
       << "  ledger " << c.db_path << ", policies " << c.policy_dir << ", hospitals "
       << c.hospitals_file << "\n"
       << "  health: curl -s " << url << "/healthz\n"
-      << "  every other route needs a client's key (onestop clients add --help), e.g. for H2:\n"
-      << "    KEY=$(onestop clients add h2-billing --role hospital --hospital H2 --db "
-      << c.db_path << ")\n"
+      << "  every other route needs a client's key; one for a billing desk of H2:\n"
+      << "    KEY=$(onestop clients add NAME --role hospital --hospital H2 --db " << c.db_path
+      << ")\n"
       << "  settle a sample claim (patient P0010000 of config/roster.sample.csv at H2):\n"
       << "    curl -s -X POST " << url << "/v1/settlements -H \"Authorization: Bearer $KEY\" "
       << "-H 'Content-Type: application/json' -d '" << kSampleRequest << "'\n"

@@ -1,6 +1,7 @@
 -- wrk script for tools/bench/load: every request settles a new bill (a durable write), or with
 -- ONESTOP_PATH=/v1/echo sends the same body to the echo route as the baseline.
 local path = os.getenv("ONESTOP_PATH") or "/v1/settlements"
+local auth = "Bearer " .. (os.getenv("ONESTOP_KEY") or "")
 local run = os.getenv("ONESTOP_RUN") or "0"
 local patients = {}
 for id in string.gmatch(os.getenv("ONESTOP_PATIENTS") or "P0010000", "[^,]+") do
@@ -31,6 +32,6 @@ function request()
   n = n + 1
   local bill = string.format("L%s-%d-%d", run, thread_no, n)
   local patient = patients[(n + thread_no) % #patients + 1]
-  return wrk.format("POST", path, {["Content-Type"] = "application/json"},
+  return wrk.format("POST", path, {["Content-Type"] = "application/json", ["Authorization"] = auth},
                     string.format(body, bill, patient))
 end
