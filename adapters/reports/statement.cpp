@@ -160,7 +160,8 @@ StatementParse parse_statement_csv(std::string_view text) {
     }
     const std::size_t before = errors.count();
     StatementLine bill = read_line(record, errors);
-    if (errors.count() != before) continue;
+    // A defect past the cap is not recorded but still makes the bill defective.
+    if (errors.count() != before || errors.full()) continue;
     const auto [it, inserted] =
         first_line.emplace(bill_key(bill.hospital_id, bill.bill_no), bill.line);
     if (!inserted) {

@@ -339,6 +339,8 @@ TEST(Statement, ReportsEveryBadLineUpToTheCap) {
   EXPECT_EQ(parsed.errors.back().line, 101u);
   EXPECT_EQ(reports::to_string(parsed.errors[0]),
             "2:4: amount: '1' is not an amount with two decimals (1234.56)");
+  // The defective line found once the cap is reached is not taken for a sound one.
+  EXPECT_TRUE(parsed.lines.empty());
 
   parsed = reports::parse_statement_csv(std::string(kHeader) +
                                         "H1,B1,2020-13-01,1.00,settled\nH1,B2,x,1,void\n");
