@@ -37,11 +37,11 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr int kClients = 6;
-constexpr int kPatientsPerClient = 6;  // P0010000.. : 36 of the roster's 40 all-2020 patients
-constexpr int kKills = 8;              // the requirement is at least 5
-constexpr int kMaxOpsPerClient = 300;  // bounds the load whatever the machine's speed
-constexpr int kCancelPercent = 30;     // of the operations on a patient with a live settlement
-constexpr int kLoadSeconds = 25;       // no kill starts later
+constexpr int kPatientsPerClient = 6;   // P0010000.. : 36 of the roster's 40 all-2020 patients
+constexpr int kKills = 20;              // the requirement is at least 5
+constexpr int kMaxOpsPerClient = 3000;  // bounds the ledger whatever the machine's speed
+constexpr int kCancelPercent = 30;      // of the operations on a patient with a live settlement
+constexpr int kLoadSeconds = 25;        // no kill starts later
 constexpr std::uint32_t kSeed = 20200305;  // kill moments and each client's script; printed
 
 enum class Kind { settle, cancel };
