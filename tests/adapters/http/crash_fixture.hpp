@@ -157,8 +157,7 @@ inline std::string column_text(sqlite3_stmt* stmt, int column) {
 }
 
 // Runs `sql` on `db`, calling `row` for each result row.
-inline void each_row(sqlite3* db, const char* sql,
-                     const std::function<void(sqlite3_stmt*)>& row) {
+inline void each_row(sqlite3* db, const char* sql, const std::function<void(sqlite3_stmt*)>& row) {
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
     ADD_FAILURE() << sqlite3_errmsg(db) << "\n" << sql;

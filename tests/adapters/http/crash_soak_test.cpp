@@ -37,11 +37,11 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr int kClients = 6;
-constexpr int kPatientsPerClient = 6;   // P0010000.. : 36 of the roster's 40 all-2020 patients
-constexpr int kKills = 20;              // the requirement is at least 5
-constexpr int kMaxOpsPerClient = 3000;  // bounds the ledger whatever the machine's speed
-constexpr int kCancelPercent = 30;      // of the operations on a patient with a live settlement
-constexpr int kLoadSeconds = 25;        // no kill starts later
+constexpr int kPatientsPerClient = 6;      // P0010000.. : 36 of the roster's 40 all-2020 patients
+constexpr int kKills = 20;                 // the requirement is at least 5
+constexpr int kMaxOpsPerClient = 3000;     // bounds the ledger whatever the machine's speed
+constexpr int kCancelPercent = 30;         // of the operations on a patient with a live settlement
+constexpr int kLoadSeconds = 25;           // no kill starts later
 constexpr std::uint32_t kSeed = 20200305;  // kill moments and each client's script; printed
 
 enum class Kind { settle, cancel };
@@ -52,9 +52,9 @@ struct Op {
   std::string patient;
   std::string bill_no;  // settle: its bill; cancel: the bill of the settlement cancelled
   std::string path;
-  std::string body;          // built once: a retry must resend the very same request
-  std::string reason;        // cancel: the reason sent
-  std::int64_t target = 0;   // cancel: the settlement cancelled
+  std::string body;         // built once: a retry must resend the very same request
+  std::string reason;       // cancel: the reason sent
+  std::int64_t target = 0;  // cancel: the settlement cancelled
   int attempts = 0;
   bool acked = false;
   bool refused = false;        // an answer other than 201/200/503 (already a failure)
@@ -310,8 +310,8 @@ LedgerView read_ledger(const std::string& path) {
            "SELECT id, kind, IFNULL(cancels, 0), hospital_id, bill_no, patient_id, reason "
            "FROM records",
            [&](sqlite3_stmt* s) {
-             const LedgerRecord r{sqlite3_column_int64(s, 0), column_text(s, 3),
-                                  column_text(s, 5), column_text(s, 6)};
+             const LedgerRecord r{sqlite3_column_int64(s, 0), column_text(s, 3), column_text(s, 5),
+                                  column_text(s, 6)};
              if (column_text(s, 1) == "settlement") {
                view.settlements[column_text(s, 4)].push_back(r);
              } else {
@@ -332,7 +332,7 @@ LedgerView read_ledger(const std::string& path) {
 
 struct Check {
   std::vector<std::string> problems;
-  int lost = 0;    // acknowledged, not in the ledger
+  int lost = 0;     // acknowledged, not in the ledger
   int double_ = 0;  // in the ledger more than once (a bill settled, a settlement cancelled)
 };
 
@@ -426,8 +426,7 @@ void report(int kills, const Counts& c, const Tally& t, const LedgerView& ledger
        << " refused connections, " << t.unavailable << " 503, " << c.pending
        << " pending at stop; ledger " << ledger.settlement_rows << " settlements, "
        << ledger.cancellation_rows << " cancellations, fund net " << ledger.fund_paid_net
-       << " fen; " << check.lost << " lost / " << check.double_ << " double; " << seconds
-       << " s";
+       << " fen; " << check.lost << " lost / " << check.double_ << " double; " << seconds << " s";
   std::cout << line.str() << std::endl;
   ::testing::Test::RecordProperty("seed", std::to_string(kSeed));
   ::testing::Test::RecordProperty("kills", kills);
