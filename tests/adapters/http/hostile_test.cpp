@@ -884,9 +884,6 @@ void run_raw_class(TestServer& server, const std::string& name,
     ++tally.tried;
     ++tally.statuses[a.status];
     const std::string where = name + ": " + request.substr(0, 160);
-    if (std::getenv("HOSTILE_TRACE") != nullptr) {
-      std::cout << name << " #" << tally.tried << " " << a.status << "\n";
-    }
     if (may_drop && a.status == 0) continue;
     EXPECT_GE(a.status, 400) << where;
     EXPECT_LT(a.status, 500) << where << a.body;
