@@ -280,7 +280,9 @@ Result<Money> read_amount(const Object& obj, std::string_view prefix, std::strin
         "bad_amount", field_path(prefix, key),
         "expected an amount with exactly two decimals like \"1234.50\", got " + shown_value(text)};
   }
-  if (m->is_negative()) {
+  // "-0.00" parses as zero, which is not negative; but a minus sign on an amount that must not
+  // be negative is a defect of the request, not a spelling of zero (issue 5: it was settled).
+  if (m->is_negative() || text.starts_with('-')) {
     return Error{"negative_amount", field_path(prefix, key), "must not be negative"};
   }
   if (*m > max) {
