@@ -25,9 +25,10 @@ ApiResponse json_response(int status, std::string body) {
   return r;
 }
 
-// A settlement id from the path: 1 to 18 decimal digits.
+// A settlement id from the path: 1 to 18 decimal digits, no leading zero (one spelling per
+// id, so an id cannot pass for another text in logs or checks).
 std::optional<std::int64_t> parse_id(const std::string& text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
+  if (text.empty() || text.size() > 18 || text.front() == '0') return std::nullopt;
   std::int64_t id = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;

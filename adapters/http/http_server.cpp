@@ -44,7 +44,11 @@ Result<std::string> read_body(HTTPServerRequest& request, std::size_t limit) {
   };
   if (request.hasContentLength()) {
     const auto declared = request.getContentLength64();
-    if (declared < 0 || static_cast<std::uint64_t>(declared) > limit) {
+    if (declared < 0) {
+      return Error{"malformed_request", "Content-Length",
+                   "the body declares " + std::to_string(declared) + " bytes"};
+    }
+    if (static_cast<std::uint64_t>(declared) > limit) {
       return too_large("the body declares " + std::to_string(declared) + " bytes");
     }
   } else if (!request.getChunkedTransferEncoding()) {

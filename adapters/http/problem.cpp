@@ -17,11 +17,12 @@ struct CodeStatus {
   int status;
 };
 
-constexpr std::array<CodeStatus, 20> kStatusByCode = {{
+constexpr std::array<CodeStatus, 21> kStatusByCode = {{
     {"malformed_json", 400},
     {"duplicate_field", 400},
     {"bad_query", 400},
     {"malformed_uri", 400},
+    {"malformed_request", 400},
     {"unauthenticated", 401},
     {"forbidden", 403},
     {"hospital_forbidden", 403},

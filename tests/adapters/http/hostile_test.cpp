@@ -571,6 +571,8 @@ std::vector<Probe> path_ids() {
                                         "1%3bDROP%20TABLE%20records",
                                         "-1",
                                         "0",
+                                        "01",
+                                        "000000000000000001",
                                         "99999999999999999999",
                                         "1.5",
                                         "%00",
@@ -777,7 +779,7 @@ std::vector<std::string> header_requests(TestServer& server) {
       "POST /v1/settlements HTTP/1.1\r\nHost: 127.0.0.1\r\n"
       "Connection: close\r\nContent-Type: application/json\r\n" +
       auth;
-  out.push_back(start + "Content-Length: -1\r\n\r\n" + body);  // 413 (a negative length)
+  out.push_back(start + "Content-Length: -1\r\n\r\n" + body);  // 400 malformed_request
   out.push_back(start + "Content-Length: 5\r\nContent-Length: " + std::to_string(body.size()) +
                 "\r\n\r\n" + body);
   out.push_back(start + "Transfer-Encoding: chunked\r\n\r\nzz\r\n" + body + "\r\n0\r\n\r\n");
