@@ -88,16 +88,17 @@ std::optional<std::string> read_file(const std::string& command, const std::stri
   return text.str();
 }
 
-std::optional<http::ServerConfig> server_settings(const Parsed& parsed, const std::string& command,
-                                                  std::ostream& err) {
+std::optional<http::ServerConfig> server_settings(
+    const Parsed& parsed, const std::string& command, std::ostream& err,
+    const std::map<std::string, std::string>& overrides) {
   constexpr const char* kDefault = "config/onestop.properties";
   std::string file = option_or(parsed, "config", "");
   if (file.empty()) {
     std::error_code ec;
     if (std::filesystem::exists(kDefault, ec)) file = kDefault;
   }
-  auto config =
-      file.empty() ? http::parse_server_config("", {}) : http::load_server_config(file, {});
+  auto config = file.empty() ? http::parse_server_config("", overrides)
+                             : http::load_server_config(file, overrides);
   if (!config) {
     err << "onestop " << command << ": " << config.error().message << "\n";  // names the file
     return std::nullopt;

@@ -43,9 +43,11 @@ std::optional<std::string> read_file(const std::string& command, const std::stri
 
 // The settings `onestop serve` reads: --config FILE when given, else config/onestop.properties
 // when it exists, else the built-in defaults (so a command finds the ledger and registries the
-// server uses). nullopt, with the reason written to `err`, when the file is unusable.
-std::optional<http::ServerConfig> server_settings(const Parsed& parsed, const std::string& command,
-                                                  std::ostream& err);
+// server uses), then `overrides` (key → value). nullopt, with the reason written to `err`,
+// when the file or a value is unusable.
+std::optional<http::ServerConfig> server_settings(
+    const Parsed& parsed, const std::string& command, std::ostream& err,
+    const std::map<std::string, std::string>& overrides = {});
 
 // Adds --utc-offset and --config, read by utc_offset().
 void add_region_options(Poco::Util::OptionSet& options);

@@ -34,19 +34,6 @@ Poco::Util::OptionSet serve_options() {
   return options;
 }
 
-// The settings file to read: --config, or the default when it exists ("" = none).
-std::optional<std::string> config_path(const Parsed& parsed, std::ostream& err) {
-  const auto it = parsed.options.find("config");
-  if (it != parsed.options.end()) return it->second;
-  std::error_code ec;
-  if (std::filesystem::exists(kDefaultConfig, ec)) return std::string(kDefaultConfig);
-  if (ec) {
-    err << "onestop serve: " << kDefaultConfig << ": " << ec.message() << "\n";
-    return std::nullopt;
-  }
-  return std::string();
-}
-
 }  // namespace
 
 int serve_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -67,15 +54,8 @@ int serve_command(const std::vector<std::string>& args, std::ostream& out, std::
       overrides[std::string(s->key)] = value;
     }
   }
-  const auto path = config_path(*parsed, err);
-  if (!path) return kUsage;
-  const Result<http::ServerConfig> config = path->empty()
-                                                ? http::parse_server_config("", overrides)
-                                                : http::load_server_config(*path, overrides);
-  if (!config) {
-    err << "onestop serve: " << config.error().message << "\n";
-    return kUsage;
-  }
+  const auto config = server_settings(*parsed, "serve", err, overrides);
+  if (!config) return kUsage;
   return http::run_server(*config, out, err) == 0 ? kOk : kFailed;
 }
 
