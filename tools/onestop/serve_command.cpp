@@ -2,7 +2,6 @@
 // command line into a typed ServerConfig; adapters/http wires and runs it.
 #include <Poco/Util/OptionSet.h>
 
-#include <filesystem>
 #include <map>
 #include <optional>
 #include <ostream>
