@@ -58,17 +58,6 @@ void client(TestServer& server, int thread, int requests, Acknowledged& acked) {
   }
 }
 
-int run_verify(const std::string& db) {
-  Poco::Pipe out_pipe;
-  Poco::ProcessHandle ph = Poco::Process::launch(
-      ONESTOP_BINARY, {"verify", "--db", db, "--policy-dir", source_path("config/policies")},
-      nullptr, &out_pipe, &out_pipe);
-  const std::string text = read_pipe(out_pipe.readHandle(), 120000);
-  const int rc = wait_exit(ph, 10000);
-  if (rc != 0) ADD_FAILURE() << "onestop verify: " << text;
-  return rc;
-}
-
 TEST(Concurrency, AcknowledgedSettlementsFormOneSerialChainPerPerson) {
   constexpr int kThreads = 12;
   constexpr int kRequests = 16;

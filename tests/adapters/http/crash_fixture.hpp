@@ -42,18 +42,6 @@ inline std::string write_settings(const std::string& dir, const std::string& db)
   return path;
 }
 
-// Runs the onestop binary with `args` to its end; returns the exit code, failing with its
-// output when it is not 0.
-inline int run_onestop(const std::vector<std::string>& args) {
-  Poco::Pipe out_pipe;
-  Poco::ProcessHandle ph =
-      Poco::Process::launch(ONESTOP_BINARY, args, nullptr, &out_pipe, &out_pipe);
-  const std::string text = read_pipe(out_pipe.readHandle(), 120000);
-  const int rc = wait_exit(ph, 10000);
-  if (rc != 0) ADD_FAILURE() << "onestop " << args.front() << ": " << text;
-  return rc;
-}
-
 // One `onestop serve` child. The destructor kills it, so that no failed assertion can leave a
 // server running after the test.
 class ServeProcess {

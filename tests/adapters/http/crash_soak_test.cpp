@@ -499,7 +499,7 @@ TEST(CrashSoak, MixedSettleAndCancelSurviveRepeatedSigkillExactlyOnce) {
   EXPECT_EQ(ledger.fund_mismatches, 0);
   EXPECT_EQ(ledger.accumulator_mismatches, 0);
   EXPECT_EQ(ledger.person_year_mismatches, 0);
-  EXPECT_EQ(run_onestop({"verify", "--db", db, "--policy-dir", source_path("config/policies")}), 0);
+  EXPECT_EQ(run_verify(db), 0);
 }
 
 }  // namespace

@@ -901,17 +901,6 @@ void run_raw_class(TestServer& server, const std::string& name,
 
 // ---------------------------------------------------------------------------------------------
 
-int run_verify(const std::string& db) {
-  Poco::Pipe out_pipe;
-  Poco::ProcessHandle ph = Poco::Process::launch(
-      ONESTOP_BINARY, {"verify", "--db", db, "--policy-dir", source_path("config/policies")},
-      nullptr, &out_pipe, &out_pipe);
-  const std::string text = read_pipe(out_pipe.readHandle(), 120000);
-  const int rc = wait_exit(ph, 10000);
-  if (rc != 0) ADD_FAILURE() << "onestop verify: " << text;
-  return rc;
-}
-
 TEST(Hostile, EveryClassIsRefusedWithA4xxTheServerStaysUpAndNothingIsWritten) {
   TestServer server([](http::ServerConfig& c) {
     c.body_limit_bytes = 1 << 20;  // the shipped limit: deep nesting is judged by depth

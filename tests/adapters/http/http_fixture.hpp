@@ -10,6 +10,7 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/Pipe.h>
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
@@ -265,6 +266,23 @@ inline int wait_exit(const Poco::ProcessHandle& ph, int timeout_ms) {
   }
   Poco::Process::kill(ph.id());
   return -1;
+}
+
+// Runs the onestop binary with `args` to its end; returns the exit code, failing with its
+// output when it is not 0.
+inline int run_onestop(const std::vector<std::string>& args) {
+  Poco::Pipe out_pipe;
+  Poco::ProcessHandle ph =
+      Poco::Process::launch(ONESTOP_BINARY, args, nullptr, &out_pipe, &out_pipe);
+  const std::string text = read_pipe(out_pipe.readHandle(), 120000);
+  const int rc = wait_exit(ph, 10000);
+  if (rc != 0) ADD_FAILURE() << "onestop " << args.front() << ": " << text;
+  return rc;
+}
+
+// `onestop verify` of the ledger at `db` with the shipped policies; its exit code.
+inline int run_verify(const std::string& db) {
+  return run_onestop({"verify", "--db", db, "--policy-dir", source_path("config/policies")});
 }
 
 inline double seconds_since(std::chrono::steady_clock::time_point start) {

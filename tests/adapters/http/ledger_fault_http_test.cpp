@@ -100,17 +100,6 @@ LedgerState ledger_state(sqlite::Ledger& ledger, std::int64_t first) {
   return s;
 }
 
-int run_verify(const std::string& db) {
-  Poco::Pipe out_pipe;
-  Poco::ProcessHandle ph = Poco::Process::launch(
-      ONESTOP_BINARY, {"verify", "--db", db, "--policy-dir", source_path("config/policies")},
-      nullptr, &out_pipe, &out_pipe);
-  const std::string text = read_pipe(out_pipe.readHandle(), 120000);
-  const int rc = wait_exit(ph, 10000);
-  if (rc != 0) ADD_FAILURE() << "onestop verify: " << text;
-  return rc;
-}
-
 struct FaultCase {
   const char* name;
   FaultPlan plan;
