@@ -18,9 +18,7 @@ using detail::Connection;
 using detail::DbError;
 using detail::Query;
 
-Error database_failed(const DbError& e) {
-  return detail::unavailable("the ledger database failed: " + std::string(e.what()));
-}
+using detail::database_failed;
 
 class SqliteAccessLog final : public AccessLog {
  public:

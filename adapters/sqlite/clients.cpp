@@ -82,9 +82,7 @@ std::optional<std::pair<std::string_view, std::string_view>> split_key(std::stri
   return std::pair{id, secret};
 }
 
-Error database_failed(const DbError& e) {
-  return detail::unavailable("the ledger database failed: " + std::string(e.what()));
-}
+using detail::database_failed;
 
 class SqliteClients final : public Clients {
  public:

@@ -23,6 +23,10 @@ int extended(sqlite3* db, int rc) { return db != nullptr ? sqlite3_extended_errc
 
 Error unavailable(const std::string& message) { return Error{"ledger_unavailable", "", message}; }
 
+Error database_failed(const DbError& e) {
+  return unavailable("the ledger database failed: " + std::string(e.what()));
+}
+
 void check(sqlite3* db, int rc, std::string_view what) {
   if (rc != SQLITE_OK) throw DbError(extended(db, rc), describe(db, rc, what));
 }

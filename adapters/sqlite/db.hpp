@@ -30,6 +30,8 @@ class DbError : public std::runtime_error {
 
 // The Error for a ledger that cannot take the request: code "ledger_unavailable", no field.
 Error unavailable(const std::string& message);
+// The same for a failed SQLite call: "the ledger database failed: " and what SQLite said.
+Error database_failed(const DbError& e);
 
 // One use of a cached prepared statement. Bind, step, read columns; the destructor resets it
 // and clears its bindings so the next use starts clean. One Query per statement at a time.

@@ -54,10 +54,7 @@ WriteResult with_record(Outcome outcome, StoredRecord record, std::optional<Erro
 // A bug (of the caller or of compute()), refused without writing.
 Error internal(const std::string& message) { return Error{"internal", "", message}; }
 
-// The database failed: the job may be retried.
-Error database_failed(const DbError& e) {
-  return detail::unavailable("the ledger database failed: " + std::string(e.what()));
-}
+using detail::database_failed;
 
 // A future that is ready at once, for jobs answered without the writer.
 std::future<WriteResult> ready(WriteResult result) {

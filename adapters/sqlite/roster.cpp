@@ -14,10 +14,7 @@ namespace {
 using detail::Connection;
 using detail::DbError;
 
-// The database failed; the roster is unchanged.
-Error database_failed(const DbError& e) {
-  return detail::unavailable("the ledger database failed: " + std::string(e.what()));
-}
+using detail::database_failed;
 
 // What replace_all refuses before touching the database: an entry without a person, a range
 // that ends before it starts, or two overlapping ranges of one person.
