@@ -2,8 +2,8 @@
 # Installs, with apt-get, the Debian packages OneStop needs to build, test and run — only those
 # missing, so a machine that has them is not touched. Sourced by tools/test and tools/run.
 onestop_packages=(
-  g++ make cmake pkg-config git ca-certificates
-  libboost-dev libsqlite3-dev sqlite3 libpoco-dev libssl-dev
+  g++ make cmake pkg-config git ca-certificates ccache
+  libboost-dev libsqlite3-dev sqlite3 libpoco-dev libssl-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl
   chromium  # headless, for the audit report's rendering test
@@ -28,10 +28,13 @@ onestop_install_deps() {
 # (default: everything). ONESTOP_CMAKE_ARGS adds configure options (e.g. -DONESTOP_SANITIZE=ON).
 onestop_build() {
   local dir=${1:-build}
+  # ccache hits across clones at other paths: paths below the checkout hash as relative ones.
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR=1
   shift || true
   local targets=()
   for t in "$@"; do targets+=(--target "$t"); done
   # shellcheck disable=SC2086  # the options are words on purpose
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${ONESTOP_CMAKE_ARGS:-} >/dev/null
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONESTOP_WERROR=ON \
+    ${ONESTOP_CMAKE_ARGS:-} >/dev/null
   cmake --build "$dir" -j"$(nproc)" "${targets[@]}"
 }
