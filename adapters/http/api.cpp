@@ -130,7 +130,7 @@ Api::Api(const service::SettlementService& service, Metrics& metrics, sqlite::Cl
 
 std::optional<ApiResponse> Api::over_limit(const std::string& key,
                                            const ApiRequest& request) const {
-  const RateLimiter::Decision d = limiter_.check(key, RateLimiter::Clock::now());
+  const RateLimiter::Decision d = limiter_.check(key, limiter_.now());
   if (d.allowed) return std::nullopt;
   ApiResponse r = problem(Error{"rate_limited", "",
                                 "too many requests; try again in " +

@@ -105,7 +105,8 @@ Result<std::unique_ptr<Application>> Application::build(const ServerConfig& conf
   auto access_log = sqlite::AccessLog::open({config.db_path});
   if (!access_log) return access_log.error();
   app->access_log_ = std::move(access_log).value();
-  app->limiter_ = std::make_unique<RateLimiter>(config.requests_per_second, config.burst);
+  app->limiter_ = std::make_unique<RateLimiter>(
+      config.requests_per_second, config.burst, RateLimiter::kDefaultMaxKeys, config.rate_clock);
   app->api_ = std::make_unique<Api>(*app->service_, app->metrics_, *app->clients_,
                                     *app->limiter_, config.utc_offset_minutes);
   const service::SettlementService* service = app->service_.get();

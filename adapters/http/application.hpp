@@ -40,6 +40,7 @@ class Application {
   sqlite::Clients& clients() { return *clients_; }
   sqlite::AccessLog& access_log() { return *access_log_; }
   const service::SettlementService& service() const { return *service_; }
+  const Metrics& metrics() const { return metrics_; }
 
  private:
   Application() = default;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <utility>
 
 namespace onestop::http {
 namespace {
@@ -14,7 +15,8 @@ constexpr std::size_t kSweepEvery = 4096;
 
 }  // namespace
 
-RateLimiter::RateLimiter(int requests_per_second, int burst, std::size_t max_keys)
+RateLimiter::RateLimiter(int requests_per_second, int burst, std::size_t max_keys,
+                         std::function<Clock::time_point()> clock)
     : rate_(requests_per_second),
       capacity_nano_(static_cast<std::int64_t>(burst) * kNano),
       // The bucket gains `rate_` billionths of a token per nanosecond: an empty one is full
@@ -22,7 +24,8 @@ RateLimiter::RateLimiter(int requests_per_second, int burst, std::size_t max_key
       full_after_(requests_per_second == 0
                       ? 0
                       : (capacity_nano_ + requests_per_second - 1) / requests_per_second),
-      max_keys_(max_keys) {
+      max_keys_(max_keys),
+      clock_(std::move(clock)) {
   assert(requests_per_second >= 0 && requests_per_second <= kMaxRate);
   assert(requests_per_second == 0 || (burst >= 1 && burst <= kMaxBurst));
   assert(max_keys >= 1);

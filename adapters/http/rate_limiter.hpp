@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -37,7 +38,12 @@ class RateLimiter {
 
   // requests_per_second 0 means no limit (every check is allowed, nothing is kept);
   // otherwise 1 ≤ requests_per_second ≤ kMaxRate and 1 ≤ burst ≤ kMaxBurst (asserted).
-  RateLimiter(int requests_per_second, int burst, std::size_t max_keys = kDefaultMaxKeys);
+  // `clock` is where now() reads the time; empty: the steady clock (tests pass their own).
+  RateLimiter(int requests_per_second, int burst, std::size_t max_keys = kDefaultMaxKeys,
+              std::function<Clock::time_point()> clock = {});
+
+  // The time of the limiter's clock, for check().
+  Clock::time_point now() const { return clock_ ? clock_() : Clock::now(); }
 
   // Takes one token from `key`'s bucket at time `now`. Thread-safe. Times may arrive slightly
   // out of order from several threads: a `now` before the bucket's last update refills nothing.
@@ -61,6 +67,7 @@ class RateLimiter {
   const std::int64_t capacity_nano_;       // burst × 10⁹
   const std::chrono::nanoseconds full_after_;  // an empty bucket is full again after this
   const std::size_t max_keys_;
+  const std::function<Clock::time_point()> clock_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Bucket> buckets_;
   std::size_t checks_since_sweep_ = 0;

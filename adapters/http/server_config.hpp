@@ -3,7 +3,9 @@
 // the file, the options and the validation cannot drift apart. An unknown key stops the start.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,6 +40,8 @@ struct ServerConfig {
   // (requests a client may send at once); requests_per_second = 0 turns the limit off.
   int requests_per_second = 50;
   int burst = 100;
+  // Tests only: the rate limiter's clock, so they need not race the real one; empty: steady.
+  std::function<std::chrono::steady_clock::time_point()> rate_clock;
   // Ledger and registries. Relative paths are resolved against the working directory.
   std::string db_path = "var/onestop.db";
   std::size_t ledger_max_batch = 64;

@@ -99,25 +99,36 @@ class ServeProcess {
 
 // When and how often the server is killed.
 struct KillPlan {
-  int kills = 5;
+  int min_kills = 5;   // always done, however long they take
+  int kills = 5;       // done while the deadline allows
+  int max_kills = 5;   // never more: the bound that keeps a run finite when `wanted` never holds
   int min_delay_ms = 150;  // from a (re)start to the next kill
   int max_delay_ms = 600;
-  std::chrono::steady_clock::time_point deadline;  // no kill starts after it
+  std::chrono::steady_clock::time_point deadline;  // past it, only min_kills and `wanted` count
+  std::function<bool()> wanted;  // what the kills must have produced (empty: nothing)
 };
 
-// Kills the server plan.kills times, each at a random moment after its (re)start, restarting it
-// on the same ledger in between; `port` is 0 while it is down. Returns the number of kills
-// done. The server is left down after the last kill, so that the load ends with requests whose
-// answers the crash lost.
+// Whether another kill is due after `kills` of them. Time never cuts the run short of what the
+// test requires (min_kills and `wanted`), so a slow machine makes it longer, never failing.
+inline bool another_kill(const KillPlan& plan, int kills) {
+  if (kills >= plan.max_kills) return false;
+  if (kills < plan.min_kills || (plan.wanted && !plan.wanted())) return true;
+  return kills < plan.kills && std::chrono::steady_clock::now() < plan.deadline;
+}
+
+// Kills the server while another_kill() says so, each at a random moment after its (re)start,
+// restarting it on the same ledger in between; `port` is 0 while it is down. Returns the number
+// of kills done. The server is left down after the last kill, so that the load ends with
+// requests whose answers the crash lost.
 inline int crash_repeatedly(ServeProcess& server, std::atomic<std::uint16_t>& port,
                             std::mt19937& rng, const KillPlan& plan) {
   std::uniform_int_distribution<int> delay_ms(plan.min_delay_ms, plan.max_delay_ms);
   int kills = 0;
-  while (kills < plan.kills && std::chrono::steady_clock::now() < plan.deadline) {
+  while (another_kill(plan, kills)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
     server.kill_hard();
     port = 0;  // after the kill: requests keep going to the dying server until then
-    if (++kills == plan.kills) break;
+    if (!another_kill(plan, ++kills)) break;
     const std::uint16_t started = server.start();
     if (started == 0) break;
     port = started;

@@ -3,8 +3,9 @@
 // the receive and keep-alive timeouts, and the number of connections held at once. (The body
 // limit is in api_test.cpp, a slow body's 408 in starvation_test.cpp.)
 //
-// Timeouts are asserted with wide margins (the suite runs on a loaded machine and under ASan):
-// "not before most of the timeout" and "well before several times it", never to the tick.
+// Timeouts are asserted so that a loaded machine under ASan cannot break them: "not before most
+// of the timeout" (load only makes waits longer), and every upper bound is a read deadline far
+// beyond the timeout; what must happen within a timeout runs with one far beyond its pauses.
 #include <Poco/Net/Socket.h>
 #include <gtest/gtest.h>
 
@@ -120,30 +121,31 @@ TEST(Limits, PocosHeaderLimitsAreServedAtAndRefusedJustPast) {
   EXPECT_EQ(server.get("/healthz").status, 200);
 }
 
+// Within the receive timeout a pause mid-headers, then the rest, is served. The timeout is far
+// beyond the pause, so no scheduling delay of a loaded machine can reach it.
+TEST(Limits, AClientPausingMidHeadersWithinTheReceiveTimeoutIsServed) {
+  TestServer server([&](http::ServerConfig& c) { c.receive_timeout_ms = 60000; });
+  Poco::Net::StreamSocket socket = raw_connection(server.port());
+  send_text(socket, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  std::this_thread::sleep_for(milliseconds(300));
+  send_text(socket, "Connection: close\r\n\r\n");
+  const std::string answer = read_until_closed(socket, 60000);
+  EXPECT_EQ(status_of(answer), 200) << answer.substr(0, 200);
+}
+
+// Past it: dropped without an answer (a slow body gets 408: starvation_test.cpp), not before
+// most of the timeout (a lower bound, which load cannot break) and within the read's minute.
 TEST(Limits, AClientSilentMidHeadersPastTheReceiveTimeoutIsDropped) {
   const int timeout_ms = 1500;
   TestServer server([&](http::ServerConfig& c) { c.receive_timeout_ms = timeout_ms; });
-  // Within it: a pause of a fifth of the timeout mid-headers, then the rest, is served.
-  {
-    Poco::Net::StreamSocket socket = raw_connection(server.port());
-    send_text(socket, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-    std::this_thread::sleep_for(milliseconds(timeout_ms / 5));
-    send_text(socket, "Connection: close\r\n\r\n");
-    const std::string answer = read_until_closed(socket, 10000);
-    EXPECT_EQ(status_of(answer), 200) << answer.substr(0, 200);
-  }
-  // Past it: dropped without an answer (a slow body gets 408: starvation_test.cpp), not before
-  // most of the timeout and well before several times it.
   Poco::Net::StreamSocket socket = raw_connection(server.port());
   const auto start = Clock::now();
   send_text(socket, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
   bool closed = false;
-  const std::string answer = read_until_closed(socket, 15000, &closed);
-  const double waited = seconds_since(start);
+  const std::string answer = read_until_closed(socket, 60000, &closed);
   EXPECT_TRUE(closed);
   EXPECT_EQ(answer, "") << "before the headers are in there is no request to answer";
-  EXPECT_GE(waited, 0.8 * timeout_ms / 1000.0);
-  EXPECT_LT(waited, 4.0 * timeout_ms / 1000.0 + 2.0);
+  EXPECT_GE(seconds_since(start), 0.8 * timeout_ms / 1000.0);
 }
 
 // Reads one response with a Content-Length from `socket` (at most 10 s); "" if the connection
@@ -166,26 +168,34 @@ std::string read_response(Poco::Net::StreamSocket& socket) {
   }
 }
 
+const std::string kHealthz = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+// Within the keep-alive timeout (far beyond the pause) the same connection serves another
+// request.
+TEST(Limits, AKeptAliveConnectionServesAgainWithinTheKeepAliveTimeout) {
+  TestServer server([&](http::ServerConfig& c) { c.keep_alive_timeout_ms = 60000; });
+  Poco::Net::StreamSocket socket = raw_connection(server.port());
+  send_text(socket, kHealthz);
+  ASSERT_EQ(status_of(read_response(socket)), 200);
+  std::this_thread::sleep_for(milliseconds(300));
+  send_text(socket, kHealthz);
+  EXPECT_EQ(status_of(read_response(socket)), 200);
+}
+
+// Left idle, it is closed after the timeout: not before most of it, and within the minute the
+// read allows.
 TEST(Limits, AnIdleKeptAliveConnectionIsClosedAfterTheKeepAliveTimeout) {
   const int timeout_ms = 1500;
   TestServer server([&](http::ServerConfig& c) { c.keep_alive_timeout_ms = timeout_ms; });
   Poco::Net::StreamSocket socket = raw_connection(server.port());
-  const std::string request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  send_text(socket, request);
+  send_text(socket, kHealthz);
   ASSERT_EQ(status_of(read_response(socket)), 200);
-  // Within the timeout the same connection serves another request...
-  std::this_thread::sleep_for(milliseconds(timeout_ms / 5));
-  send_text(socket, request);
-  ASSERT_EQ(status_of(read_response(socket)), 200);
-  // ...then, left idle, it is closed after the timeout.
   const auto idle_since = Clock::now();
   bool closed = false;
-  const std::string more = read_until_closed(socket, 15000, &closed);
-  const double idle = seconds_since(idle_since);
+  const std::string more = read_until_closed(socket, 60000, &closed);
   EXPECT_TRUE(closed);
   EXPECT_EQ(more, "");
-  EXPECT_GE(idle, 0.8 * timeout_ms / 1000.0);
-  EXPECT_LT(idle, 4.0 * timeout_ms / 1000.0 + 2.0);
+  EXPECT_GE(seconds_since(idle_since), 0.8 * timeout_ms / 1000.0);
 }
 
 // Whether the server closed `socket` within `wait_ms` (a connection it refused is closed at
@@ -225,19 +235,18 @@ TEST(Limits, ConnectionsBeyondThreadsPlusQueueAreRefused) {
   for (int i = 0; i < 3; ++i) {
     Poco::Net::StreamSocket next = raw_connection(server.port());
     send_text(next, get_with("/healthz"));
+    // Closed within the read's 30 s: at once, not after the held ones' 60 s receive timeout.
     bool closed = false;
-    const auto start = Clock::now();
-    const std::string answer = read_until_closed(next, 10000, &closed);
+    const std::string answer = read_until_closed(next, 30000, &closed);
     EXPECT_TRUE(closed);
     EXPECT_EQ(answer, "") << "refused without an answer";
-    EXPECT_LT(seconds_since(start), 5.0);  // at once, not after a timeout
   }
   for (auto& s : held) EXPECT_FALSE(closed_within(s, 0)) << "still held";
   for (auto& s : held) s.close();
   // The server notices the closed ones and frees their places; then a request is served.
   int status = 0;
   const auto start = Clock::now();
-  while (status != 200 && seconds_since(start) < 15.0) {
+  while (status != 200 && seconds_since(start) < 60.0) {
     try {
       status = server.get("/healthz").status;
     } catch (const Poco::Exception&) {

@@ -2,6 +2,7 @@
 // details' order and funds, totals as the details summed, and a year's scan without documents.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -79,7 +80,9 @@ TEST_F(ReportReads, RecordsFallOnTheirLocalDay) {
 }
 
 TEST_F(ReportReads, FundsAreTheLayersSummedAndAddUpToFundPaid) {
-  for (const auto& row : details(*ledger_, days("2020-03-01", "2020-03-03"))) {
+  const auto rows = details(*ledger_, days("2020-03-01", "2020-03-03"));
+  ASSERT_EQ(rows.size(), 4u);  // the loop below checks something
+  for (const auto& row : rows) {
     const auto stored = ledger_->get(row.record_id);
     ASSERT_TRUE(stored);
     Money sum;
@@ -94,11 +97,25 @@ TEST_F(ReportReads, FundsAreTheLayersSummedAndAddUpToFundPaid) {
 TEST_F(ReportReads, FiltersByHospitalAndFund) {
   const auto all = details(*ledger_, days("2020-03-01", "2020-03-03"));
   auto q = days("2020-03-01", "2020-03-03");
+  ASSERT_FALSE(all.empty());
   q.hospital_id = all[0].hospital_id;
-  for (const auto& row : details(*ledger_, q)) EXPECT_EQ(row.hospital_id, all[0].hospital_id);
+  const auto of_hospital = details(*ledger_, q);
+  EXPECT_EQ(of_hospital.size(),
+            static_cast<std::size_t>(std::count_if(all.begin(), all.end(), [&](const auto& r) {
+              return r.hospital_id == all[0].hospital_id;
+            })));
+  ASSERT_FALSE(of_hospital.empty());
+  for (const auto& row : of_hospital) EXPECT_EQ(row.hospital_id, all[0].hospital_id);
   q = days("2020-03-01", "2020-03-03");
   q.fund = "640100";
-  for (const auto& row : details(*ledger_, q)) {
+  const auto of_fund = details(*ledger_, q);
+  EXPECT_EQ(of_fund.size(),
+            static_cast<std::size_t>(std::count_if(all.begin(), all.end(), [](const auto& r) {
+              return std::any_of(r.funds.begin(), r.funds.end(),
+                                 [](const auto& f) { return f.fund == "640100"; });
+            })));
+  ASSERT_FALSE(of_fund.empty());
+  for (const auto& row : of_fund) {
     ASSERT_EQ(row.funds.size(), 1u);
     EXPECT_EQ(row.funds[0].fund, "640100");
   }
@@ -123,13 +140,16 @@ TEST_F(ReportReads, TotalsAreTheDetailsSummedAndACancellationNetsOnItsOwnDay) {
   EXPECT_EQ(fund_sum, fund_sum_details);
   EXPECT_EQ(settlements, 3 * 4);  // four funds in each settlement
   EXPECT_EQ(cancellations, 4);
+  int cancel_day_rows = 0;
   for (const auto& t : totals) {
     if (t.day == "2020-03-03") {
+      ++cancel_day_rows;
       EXPECT_EQ(t.cancellations, 1);
       EXPECT_EQ(t.settlements, 0);
       EXPECT_TRUE(t.medical_total < Money{}) << "a cancellation counts negative";
     }
   }
+  EXPECT_EQ(cancel_day_rows, 4);  // one row per fund on the cancellation's day
   ASSERT_FALSE(totals.empty());
   for (std::size_t i = 1; i < totals.size(); ++i) {
     EXPECT_LT(std::tie(totals[i - 1].day, totals[i - 1].hospital_id, totals[i - 1].fund),
