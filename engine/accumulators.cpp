@@ -15,7 +15,24 @@ Accumulators combine(const Accumulators& a, const Accumulators& b, Op op) {
   return out;
 }
 
+constexpr std::string_view kDiseaseInfix = ":disease:";
+
 }  // namespace
+
+std::string outpatient_key(std::string_view layer_id) {
+  return std::string(layer_id) + ":outpatient";
+}
+
+std::string disease_key(std::string_view layer_id, std::string_view disease) {
+  return std::string(layer_id) + std::string(kDiseaseInfix) + std::string(disease);
+}
+
+std::string_view owner_layer(std::string_view key) { return key.substr(0, key.find(':')); }
+
+std::string_view disease_of_key(std::string_view key) {
+  const auto at = key.find(kDiseaseInfix);
+  return at == std::string_view::npos ? std::string_view{} : key.substr(at + kDiseaseInfix.size());
+}
 
 LayerTotals LayerTotals::operator+(const LayerTotals& o) const {
   return {paid + o.paid, deductible_charged + o.deductible_charged,

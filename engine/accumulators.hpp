@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "engine/money.hpp"
 
@@ -24,9 +25,23 @@ struct LayerTotals {
   bool is_zero() const;
 };
 
+// Outpatient special-disease visits (domain.md §3.6) keep their own totals of a
+// deductible_ratio layer as extra entries of Accumulators::layers under derived ids, which
+// cannot clash with a layer id (those are [a-z0-9_]): the outpatient deductible charged this
+// year in deductible_charged of "<layer>:outpatient", and the layer's payment for one disease
+// this year in paid of "<layer>:disease:<disease id>". The layer's own entry keeps counting
+// its whole payment (the annual cap is shared) but never a visit's deductible.
+std::string outpatient_key(std::string_view layer_id);
+std::string disease_key(std::string_view layer_id, std::string_view disease);
+// The layer an accumulator key belongs to: the id itself, or the part before ':' of a
+// derived key.
+std::string_view owner_layer(std::string_view key);
+// The disease of a "<layer>:disease:<id>" key, or "" for any other key.
+std::string_view disease_of_key(std::string_view key);
+
 struct Accumulators {
-  int admissions = 0;                         // settled claims of the person in the year
-  std::map<std::string, LayerTotals> layers;  // by layer id; absent means all zero
+  int admissions = 0;  // settled inpatient claims of the person in the year (visits excluded)
+  std::map<std::string, LayerTotals> layers;  // by layer id or derived key; absent: all zero
 
   // The totals of a layer (zero when the layer has none yet).
   LayerTotals of(const std::string& layer_id) const;

@@ -61,6 +61,16 @@ std::optional<Error> check_items(const std::vector<Item>& items) {
   return std::nullopt;
 }
 
+// A visit names its disease (domain.md §3.6); an admission names none.
+std::optional<Error> check_visit(const Claim& claim) {
+  if (claim.is_visit()) return check_id(claim.special_disease, "special_disease");
+  if (!claim.special_disease.empty()) {
+    return Error{"special_disease_not_applicable", "special_disease",
+                 "only an outpatient_special visit names a special disease"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Level> parse_level(std::string_view text) {
@@ -71,6 +81,16 @@ std::optional<Level> parse_level(std::string_view text) {
 }
 
 std::string_view to_string(Level level) { return kLevelNames.at(static_cast<std::size_t>(level)); }
+
+std::optional<Visit> parse_visit(std::string_view text) {
+  if (text == "inpatient") return Visit::inpatient;
+  if (text == "outpatient_special") return Visit::outpatient_special;
+  return std::nullopt;
+}
+
+std::string_view to_string(Visit visit) {
+  return visit == Visit::inpatient ? "inpatient" : "outpatient_special";
+}
 
 std::optional<ItemClass> parse_item_class(std::string_view text) {
   if (text == "A") return ItemClass::A;
@@ -98,6 +118,7 @@ std::optional<Error> validate(const Claim& claim) {
                  "discharged_on " + claim.discharged_on.to_string() + " is before admitted_on " +
                      claim.admitted_on.to_string()};
   }
+  if (auto e = check_visit(claim)) return e;
   if (claim.diagnoses.size() > limits::kDiagnosesPerClaim) {
     return Error{"too_many", "diagnoses",
                  "more than " + std::to_string(limits::kDiagnosesPerClaim) + " diagnoses"};

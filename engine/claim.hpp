@@ -1,5 +1,6 @@
-// The canonical claim: one admission as the engine sees it, after the adapters have resolved
-// the patient's category (roster) and the hospital's level (registry).
+// The canonical claim: one admission (or outpatient special-disease visit) as the engine sees it,
+// after the adapters have resolved the patient's category (roster) and the hospital's level
+// (registry).
 #pragma once
 
 #include <optional>
@@ -23,6 +24,12 @@ enum class ItemClass { A, B, C };
 std::optional<ItemClass> parse_item_class(std::string_view text);
 std::string_view to_string(ItemClass c);
 
+// What a claim settles (domain.md §3.6): an admission (住院, the default) or a certified
+// person's outpatient special-disease visit (门诊特殊病种, national med_type 14).
+enum class Visit { inpatient, outpatient_special };
+std::optional<Visit> parse_visit(std::string_view text);
+std::string_view to_string(Visit visit);
+
 struct Item {
   std::string code;
   std::string name;
@@ -41,6 +48,8 @@ struct Claim {
   bool referral = false;
   Date admitted_on;
   Date discharged_on;
+  Visit visit = Visit::inpatient;
+  std::string special_disease;         // the policy's disease id of a visit; empty for an admission
   std::vector<std::string> diagnoses;  // ICD-10 codes
   std::vector<Item> items;
 
@@ -48,11 +57,12 @@ struct Claim {
   int year() const { return discharged_on.year(); }
   // In region, or out of region with a referral (转诊备案).
   bool in_region_or_referred() const { return in_region || referral; }
+  bool is_visit() const { return visit == Visit::outpatient_special; }
 };
 
 // Semantic checks the engine needs, with the JSON path of the field at fault, in a fixed order:
-// ids, dates, diagnoses, items (each: amount, over_limit). Syntax and types are the codec's job.
-// Returns nullopt when the claim is acceptable.
+// ids, dates, visit (special_disease present exactly for a visit), diagnoses, items (each: amount,
+// over_limit). Syntax and types are the codec's job. Returns nullopt when the claim is acceptable.
 std::optional<Error> validate(const Claim& claim);
 
 }  // namespace onestop

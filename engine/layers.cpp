@@ -66,13 +66,33 @@ Rate add_rates(const Rate& a, const Rate& b, const Rate& minus = Rate::zero()) {
   return Rate::clamp01(a.micro() + b.micro() - minus.micro());
 }
 
+DeductibleRatio::CategoryAdjustment basic_adjustment(const DeductibleRatio& p,
+                                                     const std::string& category) {
+  const auto it = p.by_category.find(category);
+  return it == p.by_category.end() ? DeductibleRatio::CategoryAdjustment{} : it->second;
+}
+
+// The ratio of the claim's level with the category bonus and the unreferred penalty (§3.1);
+// visits use the same ratio (§3.6).
+Rate basic_ratio(const DeductibleRatio& p, const DeductibleRatio::CategoryAdjustment& adj,
+                 const LayerInput& in, Tracer& t) {
+  const auto level = static_cast<std::size_t>(in.claim.level);
+  const bool unreferred = !in.claim.in_region_or_referred();
+  const Rate ratio =
+      add_rates(p.ratio[level], adj.ratio_bonus, unreferred ? p.unreferred_penalty : Rate::zero());
+  t.step("ratio",
+         {{"level_ratio", p.ratio[level]},
+          {"category_bonus", adj.ratio_bonus},
+          {"unreferred_penalty", unreferred ? p.unreferred_penalty : Rate::zero()}},
+         ratio, std::string("ratio.") + std::string(to_string(in.claim.level)));
+  return ratio;
+}
+
 // Basic medical insurance, domain.md §3.1.
 LayerOutcome deductible_ratio(const DeductibleRatio& p, const LayerInput& in, Tracer& t) {
   const auto level = static_cast<std::size_t>(in.claim.level);
   const std::string lvl(to_string(in.claim.level));
-  const auto adj_it = p.by_category.find(in.claim.category);
-  const DeductibleRatio::CategoryAdjustment adj =
-      adj_it == p.by_category.end() ? DeductibleRatio::CategoryAdjustment{} : adj_it->second;
+  const DeductibleRatio::CategoryAdjustment adj = basic_adjustment(p, in.claim.category);
   const Money& in_policy = in.split.in_policy;
 
   Exact nominal = p.deductible[level] * Rate::clamp01(Rate::kScale - adj.deductible_reduction.micro());
@@ -94,15 +114,7 @@ LayerOutcome deductible_ratio(const DeductibleRatio& p, const LayerInput& in, Tr
           {"in_policy", in_policy}},
          deductible, "deductible_limit_annual");
 
-  const bool unreferred = !in.claim.in_region_or_referred();
-  const Rate ratio =
-      add_rates(p.ratio[level], adj.ratio_bonus, unreferred ? p.unreferred_penalty : Rate::zero());
-  t.step("ratio",
-         {{"level_ratio", p.ratio[level]},
-          {"category_bonus", adj.ratio_bonus},
-          {"unreferred_penalty", unreferred ? p.unreferred_penalty : Rate::zero()}},
-         ratio, std::string("ratio.") + lvl);
-
+  const Rate ratio = basic_ratio(p, adj, in, t);
   const Money payable = round((in_policy - deductible) * ratio, in.policy.rounding);
   t.step("payable", {{"in_policy", in_policy}, {"deductible", deductible},
                      {"ratio", ratio}},
@@ -117,6 +129,79 @@ LayerOutcome deductible_ratio(const DeductibleRatio& p, const LayerInput& in, Tr
                         {"payable", payable}};
   out.movement.paid = out.result.paid;
   out.movement.deductible_charged = deductible;
+  return out;
+}
+
+// The yearly outpatient deductible still to charge on a visit (§3.6): the category's
+// deductible rounded, less what the year's visits charged, within [0, in_policy].
+Money outpatient_deductible(const OutpatientSpecial& o, const LayerInput& in, const Money& charged,
+                            Tracer& t) {
+  const auto red_it = o.deductible_reduction.find(in.claim.category);
+  const Rate reduction = red_it == o.deductible_reduction.end() ? Rate::zero() : red_it->second;
+  const Money nominal = round(o.deductible_annual * Rate::clamp01(Rate::kScale - reduction.micro()),
+                              in.policy.rounding);
+  const Money deductible = min(max(Money{}, nominal - charged), in.split.in_policy);
+  t.step("outpatient_deductible",
+         {{"deductible_annual", o.deductible_annual},
+          {"category_reduction", reduction},
+          {"nominal", nominal},
+          {"charged_this_year", charged},
+          {"in_policy", in.split.in_policy}},
+         deductible, "outpatient.deductible_annual");
+  return deductible;
+}
+
+// Basic medical insurance for an outpatient special-disease visit, domain.md §3.6: the yearly
+// outpatient deductible, the level's ratio, then the disease's yearly limit and the layer's
+// annual cap. No repeat-admission rule and the inpatient deductible is untouched.
+// Precondition (settle's check_claim): the layer has an outpatient part listing the disease.
+LayerOutcome outpatient_visit(const Layer& layer, const DeductibleRatio& p, const LayerInput& in,
+                              Tracer& t) {
+  const OutpatientSpecial& o = *p.outpatient;
+  const std::size_t d = o.disease_index(in.claim.special_disease).value();
+  const OutpatientSpecial::Disease& disease = o.diseases[d];
+  const std::string out_key = outpatient_key(layer.id);
+  const std::string dis_key = disease_key(layer.id, disease.id);
+  const Money charged = in.before.of(out_key).deductible_charged;
+  const Money disease_paid = in.before.of(dis_key).paid;
+  const Money& in_policy = in.split.in_policy;
+
+  const Money deductible = outpatient_deductible(o, in, charged, t);
+  const Rate ratio = basic_ratio(p, basic_adjustment(p, in.claim.category), in, t);
+  const Money payable = round((in_policy - deductible) * ratio, in.policy.rounding);
+  t.step("payable", {{"in_policy", in_policy}, {"deductible", deductible}, {"ratio", ratio}},
+         payable, std::string("ratio.") + std::string(to_string(in.claim.level)));
+  bool limit_bound = false;
+  const Money within_limit = apply_cap(payable, disease.limit_annual, disease_paid, limit_bound);
+  const std::string limit_rule = "outpatient.diseases[" + std::to_string(d) + "].limit_annual";
+  t.step("disease_limit",
+         {{"payable", payable},
+          {"special_disease", disease.id},
+          {"limit_annual", disease.limit_annual},
+          {"paid_for_disease_this_year", disease_paid}},
+         within_limit, limit_rule);
+  LayerOutcome out;
+  bool cap_bound = false;
+  out.result.paid = apply_cap(within_limit, p.cap_annual, in.totals.paid, cap_bound);
+  out.result.capped = limit_bound || cap_bound;
+  t.step("paid",
+         {{"payable", within_limit},
+          {"cap_annual", cap_value(p.cap_annual)},
+          {"paid_this_year", in.totals.paid}},
+         out.result.paid,
+         cap_bound     ? "cap_annual"
+         : limit_bound ? limit_rule
+                       : "cap_annual");
+  out.result.base = in_policy;
+  out.result.details = {{"deductible", deductible},
+                        {"ratio", ratio},
+                        {"payable", payable},
+                        {"special_disease", disease.id},
+                        {"disease_limit_annual", disease.limit_annual},
+                        {"disease_paid_before", disease_paid}};
+  out.movement.paid = out.result.paid;
+  out.derived.push_back({out_key, LayerTotals{Money{}, deductible, Money{}, Money{}}});
+  out.derived.push_back({dis_key, LayerTotals{out.result.paid, Money{}, Money{}, Money{}}});
   return out;
 }
 
@@ -238,7 +323,10 @@ LayerOutcome run_layer(const Layer& layer, const LayerInput& in, std::vector<Tra
     out = std::visit(
         [&](const auto& p) -> LayerOutcome {
           using P = std::decay_t<decltype(p)>;
-          if constexpr (std::is_same_v<P, DeductibleRatio>) return deductible_ratio(p, in, t);
+          if constexpr (std::is_same_v<P, DeductibleRatio>) {
+            if (in.claim.is_visit()) return outpatient_visit(layer, p, in, t);
+            return deductible_ratio(p, in, t);
+          }
           if constexpr (std::is_same_v<P, TieredCumulative>) return tiered_cumulative(layer, p, in, t);
           if constexpr (std::is_same_v<P, ShareOfRemainder>) return share_of_remainder(p, in, t);
           if constexpr (std::is_same_v<P, PatientCeiling>) return patient_ceiling(p, in, t);

@@ -19,13 +19,16 @@ struct LayerInput {
   const Split& split;
   const Money& earlier_paid;  // Σ paid of the layers before this one
   const LayerTotals& totals;  // this layer's accumulators before the claim
-  bool repeat_admission;      // the person already had a settled claim this year
+  bool repeat_admission;      // the person already had a settled admission this year
+  const Accumulators& before;  // every accumulator before the claim (derived keys included)
 };
 
-// A layer's result and how it moves the layer's accumulators.
+// A layer's result and how it moves the layer's accumulators, and for a visit the derived
+// accumulators of accumulators.hpp (outpatient deductible, payment per disease).
 struct LayerOutcome {
   LayerResult result;
   LayerTotals movement;
+  std::vector<std::pair<std::string, LayerTotals>> derived;  // by derived key
 };
 
 // Runs one layer: eligibility first (an ineligible layer pays 0 and moves nothing), then the

@@ -19,6 +19,7 @@ inline constexpr std::int64_t kItemAmountFen = 1'000'000'000;  // 10,000,000.00 
 inline constexpr std::size_t kLayersPerPolicy = 16;
 inline constexpr std::size_t kBandsPerLayer = 32;
 inline constexpr std::size_t kProgrammesPerLayer = 64;
+inline constexpr std::size_t kDiseasesPerPolicy = 64;  // outpatient special diseases
 inline constexpr std::size_t kPolicyFileBytes = 1 << 20;
 
 }  // namespace onestop::limits

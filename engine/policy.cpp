@@ -35,6 +35,29 @@ std::optional<std::size_t> Policy::layer_index(std::string_view id) const {
   return std::nullopt;
 }
 
+std::optional<std::size_t> OutpatientSpecial::disease_index(std::string_view id) const {
+  for (std::size_t i = 0; i < diseases.size(); ++i) {
+    if (diseases[i].id == id) return i;
+  }
+  return std::nullopt;
+}
+
+const OutpatientSpecial* Policy::outpatient() const {
+  for (const auto& layer : layers) {
+    if (const auto* p = std::get_if<DeductibleRatio>(&layer.params)) {
+      return p->outpatient ? &*p->outpatient : nullptr;
+    }
+  }
+  return nullptr;
+}
+
+const OutpatientSpecial::Disease* Policy::special_disease(std::string_view id) const {
+  const OutpatientSpecial* part = outpatient();
+  if (part == nullptr) return nullptr;
+  const auto i = part->disease_index(id);
+  return i ? &part->diseases[*i] : nullptr;
+}
+
 }  // namespace onestop
 
 namespace onestop {

@@ -27,6 +27,22 @@ struct Eligibility {
   std::vector<std::string> diagnosis_prefixes;  // empty: any diagnosis; else one must match
 };
 
+// The outpatient special-disease part of basic insurance (domain.md §3.6): one yearly
+// deductible shared by every disease of the person, and a yearly limit per disease.
+struct OutpatientSpecial {
+  struct Disease {
+    std::string id;    // a wire contract: a claim's special_disease, a certification's disease
+    std::string name;  // for people, e.g. "重性精神病"
+    Money limit_annual;
+  };
+  Money deductible_annual;
+  std::map<std::string, Rate> deductible_reduction;  // by category; absent: none
+  std::vector<Disease> diseases;
+
+  // The disease with this id and its index in `diseases`, or nullopt.
+  std::optional<std::size_t> disease_index(std::string_view id) const;
+};
+
 // Basic medical insurance (domain.md §3.1).
 struct DeductibleRatio {
   struct CategoryAdjustment {
@@ -40,6 +56,7 @@ struct DeductibleRatio {
   Rate unreferred_penalty;  // out of region without referral
   std::optional<Money> cap_annual;
   std::map<std::string, CategoryAdjustment> by_category;
+  std::optional<OutpatientSpecial> outpatient;  // nullopt: the layer settles no visits
 };
 
 // Critical-illness insurance (§3.2): bands above a yearly threshold, cumulative over the year.
@@ -119,6 +136,11 @@ struct Policy {
   bool effective_on(const Date& date) const;
   // Index of the layer with this id, or nullopt.
   std::optional<std::size_t> layer_index(std::string_view id) const;
+  // The outpatient part of the first deductible_ratio layer, or nullopt when the policy
+  // settles no outpatient special-disease visits (domain.md §3.6).
+  const OutpatientSpecial* outpatient() const;
+  // The listed disease with this id, or nullptr (also when there is no outpatient part).
+  const OutpatientSpecial::Disease* special_disease(std::string_view id) const;
 };
 
 }  // namespace onestop

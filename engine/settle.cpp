@@ -58,6 +58,26 @@ std::vector<Flag> audit_flags(const Policy& policy, const Claim& claim, const Se
   return flags;
 }
 
+// A visit needs every deductible_ratio layer to have an outpatient part that lists its
+// disease (domain.md §3.6); a policy without one settles admissions only.
+std::optional<Error> check_visit(const Policy& policy, const Claim& claim) {
+  for (const auto& layer : policy.layers) {
+    const auto* p = std::get_if<DeductibleRatio>(&layer.params);
+    if (p == nullptr) continue;
+    if (!p->outpatient) {
+      return Error{"outpatient_not_covered", "visit",
+                   "policy " + policy.id + " settles no outpatient special-disease visits (layer " +
+                       layer.id + " has no outpatient part)"};
+    }
+    if (!p->outpatient->disease_index(claim.special_disease)) {
+      return Error{"unknown_special_disease", "special_disease",
+                   "special disease '" + claim.special_disease + "' is not one of policy " +
+                       policy.id + "'s"};
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<Error> check_claim(const Policy& policy, const Claim& claim) {
   if (auto e = validate(claim)) return e;
   if (!policy.knows_category(claim.category)) {
@@ -68,7 +88,7 @@ std::optional<Error> check_claim(const Policy& policy, const Claim& claim) {
     return Error{"policy_not_effective", "discharged_on",
                  "policy " + policy.id + " is not in force on " + claim.discharged_on.to_string()};
   }
-  return std::nullopt;
+  return claim.is_visit() ? check_visit(policy, claim) : std::nullopt;
 }
 
 // Items and their sums (domain.md §2).
@@ -89,21 +109,27 @@ Settlement compute(const Policy& policy, const Claim& claim, const Accumulators&
   s.patient_id = claim.patient_id;
   s.category = claim.category;
   s.year = claim.year();
+  s.visit = claim.visit;
+  s.special_disease = claim.special_disease;
   s.policy_id = policy.id;
   s.policy_sha256 = policy.sha256;
   s.before = before;
   s.after = before;
-  s.after.admissions += 1;
+  if (!claim.is_visit()) s.after.admissions += 1;  // visits are not admissions (§3.6)
   s.trace.reserve(4 + 6 * policy.layers.size());
   s.layers.reserve(policy.layers.size());
   split_claim(policy, claim, s);
 
   for (const auto& layer : policy.layers) {
     const LayerTotals totals = before.of(layer.id);
-    const detail::LayerInput in{policy, claim, s.split, s.fund_paid, totals, before.admissions > 0};
+    const detail::LayerInput in{policy, claim, s.split, s.fund_paid, totals, before.admissions > 0,
+                                before};
     auto out = detail::run_layer(layer, in, s.trace);
     s.fund_paid += out.result.paid;
     if (!out.movement.is_zero()) s.after.layers[layer.id] = totals + out.movement;
+    for (const auto& [key, moved] : out.derived) {
+      if (!moved.is_zero()) s.after.layers[key] = before.of(key) + moved;
+    }
     s.layers.push_back(std::move(out.result));
   }
   s.patient_pays = s.split.total - s.fund_paid;
@@ -153,6 +179,36 @@ std::optional<Error> check_layer(const Layer& layer, const LayerResult& r, const
   return std::nullopt;
 }
 
+// The derived accumulators (accumulators.hpp) move only on a visit, only for a
+// deductible_ratio layer, and never past the disease's limit; a visit leaves the inpatient
+// deductible alone.
+std::optional<Error> check_derived(const Policy& policy, const Settlement& s) {
+  const Accumulators moved = s.after - s.before;
+  for (const auto& [key, totals] : moved.layers) {
+    const auto owner = owner_layer(key);
+    if (owner == key) continue;
+    const auto i = policy.layer_index(owner);
+    if (s.visit != Visit::outpatient_special || !i) return broken(key + " moved");
+    const auto* p = std::get_if<DeductibleRatio>(&policy.layers[*i].params);
+    if (p == nullptr || !p->outpatient) return broken(key + " moved for a layer without visits");
+    const std::string_view disease = disease_of_key(key);
+    if (disease.empty()) continue;
+    const auto d = p->outpatient->disease_index(disease);
+    if (!d || s.after.of(key).paid > p->outpatient->diseases[*d].limit_annual) {
+      return broken(key + " exceeds the disease's annual limit");
+    }
+  }
+  if (s.visit == Visit::outpatient_special) {
+    for (const auto& layer : policy.layers) {
+      if (std::holds_alternative<DeductibleRatio>(layer.params) &&
+          !moved.of(layer.id).deductible_charged.is_zero()) {
+        return broken(layer.id + " charged an inpatient deductible on a visit");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Split split_item(const Item& item, const Rate& b_share, Rounding rounding) {
@@ -179,8 +235,11 @@ std::optional<Error> check_invariants(const Policy& policy, const Settlement& s)
     sum += s.layers[i].paid;
   }
   if (sum != s.fund_paid) return broken("fund_paid != Σ layer payments");
-  if (s.after.admissions != s.before.admissions + 1) return broken("admissions not counted once");
-  return std::nullopt;
+  const int counted = s.visit == Visit::inpatient ? 1 : 0;
+  if (s.after.admissions != s.before.admissions + counted) {
+    return broken("admissions not counted once per admission");
+  }
+  return check_derived(policy, s);
 }
 
 Result<Settlement> settle(const Policy& policy, const Claim& claim, const Accumulators& before) {

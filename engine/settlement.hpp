@@ -103,6 +103,8 @@ struct Settlement {
   std::string patient_id;
   std::string category;
   int year = 0;
+  Visit visit = Visit::inpatient;
+  std::string special_disease;  // a visit's disease; empty for an admission
   std::string policy_id;
   std::string policy_sha256;
 

@@ -40,6 +40,27 @@ Result<Level> read_level(const Object& hospital, std::string_view prefix) {
       "expected primary, county, city, province or out_of_province, got " + shown_value(*text)};
 }
 
+Result<Visit> read_visit(const Object& obj, std::string_view prefix) {
+  // Absent: an admission, as every claim before visits.
+  if (find_member(obj, "visit") == nullptr) return Visit::inpatient;
+  auto text = read_enum_text(obj, prefix, "visit");
+  if (!text) return text.error();
+  if (auto visit = parse_visit(*text)) return *visit;
+  return Error{"unknown_visit", field_path(prefix, "visit"),
+               "expected inpatient or outpatient_special, got " + shown_value(*text)};
+}
+
+// "special_disease": required for a visit, refused for an admission (domain.md §3.6). Whether
+// the policy lists it is the engine's business, whether the person is certified the service's.
+std::optional<Error> read_special_disease(const Object& obj, std::string_view prefix, Claim& claim,
+                                          const ClaimLimits& limits) {
+  if (claim.is_visit())
+    return assign(read_id(obj, prefix, "special_disease", limits), claim.special_disease);
+  if (find_member(obj, "special_disease") == nullptr) return std::nullopt;
+  return Error{"special_disease_not_applicable", field_path(prefix, "special_disease"),
+               "only a visit of \"visit\": \"outpatient_special\" names a special disease"};
+}
+
 Result<ItemClass> read_item_class(const Object& item, std::string_view path) {
   auto text = read_enum_text(item, path, "class");
   if (!text) return text.error();
@@ -103,9 +124,10 @@ Result<Claim> decode_claim(std::string_view json_text, const ClaimLimits& limits
 }
 
 Result<Claim> decode_claim(const Object& doc, const ClaimLimits& limits) {
-  if (auto e = check_known_keys(doc, "",
-                                {"hospital_id", "bill_no", "patient", "hospital", "referral",
-                                 "admitted_on", "discharged_on", "diagnoses", "items"})) {
+  if (auto e = check_known_keys(
+          doc, "",
+          {"hospital_id", "bill_no", "patient", "hospital", "referral", "admitted_on",
+           "discharged_on", "visit", "special_disease", "diagnoses", "items"})) {
     return *e;
   }
   Claim claim;
@@ -155,6 +177,10 @@ void write_admission(JsonWriter& w, const Claim& c) {
   w.member("referral", c.referral);
   w.member("admitted_on", c.admitted_on.to_string());
   w.member("discharged_on", c.discharged_on.to_string());
+  // An admission leaves both out, so every claim from before visits keeps its bytes.
+  if (c.is_visit()) {
+    w.member("visit", to_string(c.visit)).member("special_disease", c.special_disease);
+  }
   w.key("diagnoses").begin_array();
   for (const std::string& d : c.diagnoses) w.value(d);
   w.end_array();
@@ -272,6 +298,8 @@ std::optional<Error> read_admission(const Object& obj, std::string_view prefix, 
   if (auto e = assign(read_bool(obj, prefix, "referral"), claim.referral)) return e;
   if (auto e = assign(read_date(obj, prefix, "admitted_on"), claim.admitted_on)) return e;
   if (auto e = assign(read_date(obj, prefix, "discharged_on"), claim.discharged_on)) return e;
+  if (auto e = assign(read_visit(obj, prefix), claim.visit)) return e;
+  if (auto e = read_special_disease(obj, prefix, claim, limits)) return e;
   if (auto e = assign(read_diagnoses(obj, prefix, limits), claim.diagnoses)) return e;
   return assign(read_items(obj, prefix, limits), claim.items);
 }

@@ -2,7 +2,9 @@
 //
 // Decoding checks, per object, first that every key is known (in document order), then each
 // field in the order of design.md §4: hospital_id, bill_no, patient{id, category},
-// hospital{level, in_region}, referral, admitted_on, discharged_on, diagnoses, items (each:
+// hospital{level, in_region}, referral, admitted_on, discharged_on, visit (optional:
+// "inpatient", the default, or "outpatient_special"), special_disease (required for a visit,
+// refused for an admission), diagnoses, items (each:
 // code, name, class, amount, over_limit). The first defect found is returned, so the same
 // document always yields the same error. Only after the structure is sound does the engine's
 // validate() run its semantic checks (over_limit > amount, discharge before admission, ...).
@@ -44,7 +46,8 @@ struct ClaimLimits {
 // The canonical claim from one JSON document (UTF-8 text). Errors: those of parse_object()
 // (malformed_json, duplicate_field, wrong_type), then the first structural defect with its
 // JSON path (missing_field, wrong_type, unknown_field, empty, too_long, too_many, bad_amount,
-// negative_amount, amount_too_large, bad_date, bad_diagnosis, unknown_class, unknown_level),
+// negative_amount, amount_too_large, bad_date, bad_diagnosis, unknown_class, unknown_level,
+// unknown_visit, special_disease_not_applicable),
 // then validate()'s. The sizes are checked against `limits`.
 Result<Claim> decode_claim(std::string_view json_text, const ClaimLimits& limits = {});
 
@@ -57,8 +60,9 @@ Result<Claim> decode_claim(const Poco::JSON::Object& doc, const ClaimLimits& lim
 std::string peek_bill_no(std::string_view json_text);
 
 // The canonical form: one line, no spaces, fields in the order of design.md §4, "over_limit"
-// only when not zero. decode_claim(encode_claim(c)) gives a claim equal to c field for field;
-// equal claims give equal bytes (the ledger hashes this text).
+// only when not zero, "visit" and "special_disease" (after discharged_on) only for a visit.
+// decode_claim(encode_claim(c)) gives a claim equal to c field for field; equal claims give
+// equal bytes (the ledger hashes this text).
 std::string encode_claim(const Claim& c);
 // The same without what the registries supply (patient.category, hospital): the form a
 // hospital sends, in one canonical spelling.
@@ -90,7 +94,8 @@ Result<std::vector<std::string>> read_diagnoses(const Poco::JSON::Object& obj,
                                                 const ClaimLimits& limits = {});
 
 // The admission part that the canonical claim shares with a hospital's request: "referral",
-// "admitted_on", "discharged_on", "diagnoses", "items", read in that order into `claim`.
+// "admitted_on", "discharged_on", "visit", "special_disease", "diagnoses", "items", read in
+// that order into `claim`.
 // Returns the first defect, or nullopt.
 std::optional<Error> read_admission(const Poco::JSON::Object& obj, std::string_view prefix,
                                     Claim& claim, const ClaimLimits& limits = {});

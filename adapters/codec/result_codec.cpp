@@ -130,6 +130,9 @@ std::string encode_settlement(const Settlement& s) {
   JsonWriter w(estimated_size(s));
   w.begin_object().member("hospital_id", s.hospital_id).member("bill_no", s.bill_no);
   w.member("patient_id", s.patient_id).member("category", s.category).member("year", s.year);
+  if (s.visit == Visit::outpatient_special) {
+    w.member("visit", to_string(s.visit)).member("special_disease", s.special_disease);
+  }
   w.key("policy").begin_object();
   w.member("id", s.policy_id).member("sha256", s.policy_sha256).end_object();
   w.member("total", s.split.total);

@@ -12,7 +12,8 @@ namespace onestop::codec {
 
 // The result, one line of compact JSON, members in this order (the contract shared with the
 // tests and the other adapters):
-//   hospital_id, bill_no, patient_id, category, year (number), policy{id, sha256},
+//   hospital_id, bill_no, patient_id, category, year (number),
+//   visit and special_disease (only for an outpatient special-disease visit), policy{id, sha256},
 //   total, out_of_policy, over_limit, pre_self_pay, in_policy,
 //   layers[{id, fund, kind, eligible, reason (only when not eligible), base, paid, capped,
 //           details{name: value}}],

@@ -222,9 +222,9 @@ ApiResponse Api::authorized(const ApiRequest& request, const RouteMatch& match) 
                       "a client of role " + std::string(role_name(who->role)) + " may not " +
                           request.method + " " + std::string(route.path)},
                 request);
-  } else if (auto bad_type = route.op == Operation::roster_import ? check_csv_body(request)
-                             : route.method == "POST"             ? check_json_body(request)
-                                                                  : std::nullopt) {
+  } else if (auto bad_type = route.method == "PUT"    ? check_csv_body(request)
+                             : route.method == "POST" ? check_json_body(request)
+                                                      : std::nullopt) {
     r = problem(*bad_type, request);
   } else {
     service::HospitalScope scope;
@@ -255,6 +255,8 @@ ApiResponse Api::dispatch(const ApiRequest& request, const RouteMatch& match,
       return admission_check(request, scope);
     case Operation::roster_import:
       return roster_import(request);
+    case Operation::certifications_import:
+      return certifications_import(request);
     case Operation::reconciliation_totals:
       return reconciliation_totals(request);
     case Operation::reconciliation_details:
@@ -356,19 +358,21 @@ ApiResponse Api::admission_check(const ApiRequest& request,
   return r;
 }
 
-ApiResponse Api::roster_import(const ApiRequest& request) const {
-  auto imported = service_.import_roster(request.body);
-  if (!imported) return problem(imported.error(), request);
-  codec::JsonWriter w;
-  if (!imported->errors.empty()) {
+namespace {
+
+// The answer to a CSV import (roster, certifications): 200 {rows, persons}, or 422
+// roster_invalid listing every defective row (then nothing was imported).
+ApiResponse import_response(const ApiRequest& request,
+                            const std::vector<sqlite::RosterRowError>& errors, std::size_t rows,
+                            std::size_t persons, std::string target) {
+  if (!errors.empty()) {
     const Error e{"roster_invalid", "body",
-                  std::to_string(imported->errors.size()) +
-                      " rows are defective; nothing was imported"};
-    ApiResponse r = problem(e, request);
+                  std::to_string(errors.size()) + " rows are defective; nothing was imported"};
+    ApiResponse r = Api::problem(e, request);
     r.body = problem_json(e, r.status, request.path, request.correlation_id,
                           [&](codec::JsonWriter& x) {
                             x.key("errors").begin_array();
-                            for (const auto& row : imported->errors) {
+                            for (const auto& row : errors) {
                               x.begin_object().member("line", static_cast<std::int64_t>(row.line));
                               x.member("column", row.column).member("message", row.message);
                               x.end_object();
@@ -377,11 +381,27 @@ ApiResponse Api::roster_import(const ApiRequest& request) const {
                           });
     return r;
   }
-  w.begin_object().member("rows", static_cast<std::int64_t>(imported->rows));
-  w.member("persons", static_cast<std::int64_t>(imported->persons)).end_object();
+  codec::JsonWriter w;
+  w.begin_object().member("rows", static_cast<std::int64_t>(rows));
+  w.member("persons", static_cast<std::int64_t>(persons)).end_object();
   ApiResponse r = json_response(200, w.take());
-  r.target = "roster";
+  r.target = std::move(target);
   return r;
+}
+
+}  // namespace
+
+ApiResponse Api::roster_import(const ApiRequest& request) const {
+  auto imported = service_.import_roster(request.body);
+  if (!imported) return problem(imported.error(), request);
+  return import_response(request, imported->errors, imported->rows, imported->persons, "roster");
+}
+
+ApiResponse Api::certifications_import(const ApiRequest& request) const {
+  auto imported = service_.import_certifications(request.body);
+  if (!imported) return problem(imported.error(), request);
+  return import_response(request, imported->errors, imported->rows, imported->persons,
+                         "certifications");
 }
 
 ApiResponse Api::healthz(const ApiRequest&) const {

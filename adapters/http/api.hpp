@@ -90,6 +90,7 @@ class Api {
   ApiResponse admission_check(const ApiRequest& request,
                               const service::HospitalScope& scope) const;
   ApiResponse roster_import(const ApiRequest& request) const;
+  ApiResponse certifications_import(const ApiRequest& request) const;
   ApiResponse authorized(const ApiRequest& request, const RouteMatch& match) const;
   // 429 rate_limited with Retry-After when `key` has used up its requests; nullopt otherwise.
   std::optional<ApiResponse> over_limit(const std::string& key, const ApiRequest& request) const;

@@ -100,7 +100,25 @@ std::string admission_json(const service::AdmissionCheck& c) {
   }
   w.end_array().member("snapshot_id", c.snapshot_id).key("accumulators");
   codec::write_accumulators(w, c.accumulators);
-  w.end_object();
+  w.key("certifications").begin_array();
+  for (const service::CertificationOutlook& o : c.certifications) {
+    const sqlite::Certification& cert = o.certification;
+    w.begin_object().member("disease", cert.disease).member("name", o.name);
+    w.member("valid_from", cert.valid_from.to_string()).key("valid_to");
+    if (cert.valid_to) {
+      w.value(cert.valid_to->to_string());
+    } else {
+      w.raw("null");
+    }
+    w.member("holds", o.holds).key("limit_annual");
+    if (o.limit_annual) {
+      w.value(*o.limit_annual);
+    } else {
+      w.raw("null");
+    }
+    w.end_object();
+  }
+  w.end_array().end_object();
   return w.take();
 }
 

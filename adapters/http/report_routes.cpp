@@ -10,8 +10,8 @@
 namespace onestop::http {
 namespace {
 
-// The reconciliation query of a request: from and to (required, from <= to), hospital and
-// fund (optional), at the district's offset.
+// The reconciliation query of a request: from and to (required, from <= to), hospital, fund
+// and clearing type (optional), at the district's offset.
 Result<sqlite::ReconciliationQuery> reconciliation_query(const QueryParams& params,
                                                          int utc_offset_minutes) {
   sqlite::ReconciliationQuery q;
@@ -25,6 +25,11 @@ Result<sqlite::ReconciliationQuery> reconciliation_query(const QueryParams& para
   q.utc_offset_minutes = utc_offset_minutes;
   q.hospital_id = params.text("hospital");
   q.fund = params.text("fund");
+  q.clr_type = params.text("clr_type");
+  if (q.clr_type && *q.clr_type != "11" && *q.clr_type != "21") {
+    return Error{"bad_query", "clr_type",
+                 "expected 11 (outpatient special-disease visits) or 21 (admissions)"};
+  }
   return q;
 }
 
@@ -38,7 +43,7 @@ ApiResponse text_response(std::string content_type, std::string body) {
 }  // namespace
 
 ApiResponse Api::reconciliation_totals(const ApiRequest& request) const {
-  auto params = QueryParams::read(request.query, {"from", "to", "hospital", "fund", "format"});
+  auto params = QueryParams::read(request.query, {"from", "to", "hospital", "fund", "clr_type", "format"});
   if (!params) return problem(params.error(), request);
   auto query = reconciliation_query(*params, utc_offset_minutes_);
   if (!query) return problem(query.error(), request);
@@ -55,7 +60,7 @@ ApiResponse Api::reconciliation_totals(const ApiRequest& request) const {
 }
 
 ApiResponse Api::reconciliation_details(const ApiRequest& request) const {
-  auto params = QueryParams::read(request.query, {"from", "to", "hospital", "fund", "format"});
+  auto params = QueryParams::read(request.query, {"from", "to", "hospital", "fund", "clr_type", "format"});
   if (!params) return problem(params.error(), request);
   auto query = reconciliation_query(*params, utc_offset_minutes_);
   if (!query) return problem(query.error(), request);

@@ -59,6 +59,7 @@ const std::vector<Route>& route_table() {
       {"GET", "/v1/reconciliation/details", Operation::reconciliation_details, kReconciliation},
       {"GET", "/v1/audit/patients/{patient_id}", Operation::audit_patient, kAuditor},
       {"PUT", "/v1/roster", Operation::roster_import, kAdmin},
+      {"PUT", "/v1/roster/certifications", Operation::certifications_import, kAdmin},
       {"GET", "/healthz", Operation::healthz, Roles{}, /*open=*/true},
       {"GET", "/metrics", Operation::metrics, Roles::all()},
       {"POST", "/v1/echo", Operation::echo, Roles::all()},

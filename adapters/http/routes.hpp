@@ -24,6 +24,7 @@ enum class Operation {
   reconciliation_details,
   audit_patient,
   roster_import,
+  certifications_import,
   healthz,
   metrics,
   echo,

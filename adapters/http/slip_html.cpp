@@ -111,12 +111,52 @@ std::string head_table(const service::SlipData& slip, const Object::Ptr& result)
   out += "<tr>" + label("参保人编号", "psn_no") + cell(r.patient_id) +
          label("人员类别", "psn_type") + cell(category_label(text_of(result, "category"))) +
          "</tr>";
-  out += "<tr>" + label("入院日期", "begndate") + cell(slip.claim.admitted_on.to_string()) +
-         label("出院日期", "enddate") + cell(slip.claim.discharged_on.to_string()) + "</tr>";
+  const bool visit = slip.claim.is_visit();
+  out += "<tr>" + label(visit ? "就诊日期" : "入院日期", "begndate") +
+         cell(slip.claim.admitted_on.to_string()) +
+         label(visit ? "截止日期" : "出院日期", "enddate") +
+         cell(slip.claim.discharged_on.to_string()) + "</tr>";
   out += "<tr>" + label("诊断", "diag_code") + cell(diagnoses) + label("结算政策", "policy") +
          cell(r.policy_id + " (" + std::to_string(r.year) + ")") + "</tr>";
   out += "</table>";
   return out;
+}
+
+// The layer of a visit's result that applied the disease's limit (its details name the
+// disease), or null.
+Object::Ptr disease_layer(const Object::Ptr& result) {
+  const Array::Ptr layers = array_of(result, "layers");
+  for (std::size_t i = 0; !layers.isNull() && i < layers->size(); ++i) {
+    const Object::Ptr layer = layers->getObject(static_cast<unsigned>(i));
+    if (layer.isNull() || !layer->has("details")) continue;
+    if (!text_of(layer->getObject("details"), "special_disease").empty()) return layer;
+  }
+  return {};
+}
+
+// For an outpatient special-disease visit (domain.md §3.6): the visit type, the disease and
+// the year's use of its yearly limit after this visit; "" for an admission.
+std::string visit_table(const service::SlipData& slip, const Object::Ptr& result) {
+  if (!slip.claim.is_visit()) return "";
+  const std::string& id = slip.claim.special_disease;
+  const OutpatientSpecial::Disease* disease =
+      slip.policy != nullptr ? slip.policy->special_disease(id) : nullptr;
+  const std::string name = disease != nullptr ? disease->name + " " + id : id;
+  std::string use;
+  const Object::Ptr layer = disease_layer(result);
+  const Object::Ptr details = layer.isNull() ? Object::Ptr() : layer->getObject("details");
+  const auto before = Money::parse(text_of(details, "disease_paid_before"));
+  const auto limit = Money::parse(text_of(details, "disease_limit_annual"));
+  const auto paid = Money::parse(text_of(layer, "paid"));
+  if (before && limit && paid) {
+    const Money used = *before + *paid;
+    use = "本年已用 " + used.to_string() + " / 年度限额 " + limit->to_string() + "，剩余 " +
+          max(Money{}, *limit - used).to_string();
+  }
+  return "<table><tr>" + label("就诊类型", "med_type") +
+         cell("门诊特殊病种 outpatient_special (14)") + label("病种", "special_disease") +
+         cell(name) + "</tr><tr>" + label("病种年度限额使用", "disease_limit") +
+         "<td colspan=\"3\">" + html_escape(use) + "</td></tr></table>";
 }
 
 // The split of the bill (domain.md §2) under its national names.
@@ -275,8 +315,9 @@ Result<std::string> slip_html(const service::SlipData& slip) {
       number + "</title><style>" + std::string(kStyle) + "</style></head><body>";
   page += "<h1>医疗保障一站式结算单</h1><p class=\"sub\">One-stop settlement slip · 结算编号 No. " +
           number + "</p>";
-  page += banner(slip) + head_table(slip, result) + split_table(result) +
-          funds_table(slip, result) + items_table(slip, result) + flags_list(result);
+  page += banner(slip) + head_table(slip, result) + visit_table(slip, result) +
+          split_table(result) + funds_table(slip, result) + items_table(slip, result) +
+          flags_list(result);
   page +=
       "<div class=\"sign\"><span>经办人签字</span><span>患者（家属）签字</span>"
       "<span>医疗机构盖章</span></div></body></html>\n";

@@ -12,6 +12,7 @@
 //   bad_diagnosis_prefix  a prefix that is not an uppercase ICD-10 start ([A-Z][A-Z0-9.]*,
 //                       at most limits::kDiagnosisLength bytes)
 //   bands_not_ascending  the first band not at 0.00, or a band edge not above the previous
+//   duplicate_disease   two outpatient special diseases with one id
 //   bad_date            also: effective_to before effective_from
 #include "adapters/policy/policy_loader.hpp"
 
@@ -201,6 +202,58 @@ DeductibleRatio::CategoryAdjustment read_basic_adjustment(const JsonNode& node,
   return a;
 }
 
+// A category's reduction of the yearly outpatient deductible.
+Rate read_outpatient_adjustment(const JsonNode& node, const std::string& path) {
+  Rate reduction;
+  detail::read_object(node, path, {required_field("deductible_reduction", reduction, read_rate)});
+  return reduction;
+}
+
+// Disease ids are wire contracts like layer ids (claims, certifications, accumulator keys).
+std::vector<OutpatientSpecial::Disease> read_diseases(const JsonNode& node,
+                                                      const std::string& path) {
+  const auto& elements = detail::read_array(node, path, limits::kDiseasesPerPolicy, false);
+  std::vector<OutpatientSpecial::Disease> diseases;
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    OutpatientSpecial::Disease d;
+    const auto read_unique = [&diseases](auto& n, auto& at) {
+      std::string id = read_id(n, at, false);
+      for (std::size_t j = 0; j < diseases.size(); ++j) {
+        if (diseases[j].id == id) {
+          fail("duplicate_disease", at,
+               "The disease " + quote_text(id) + " is already listed at diseases[" +
+                   std::to_string(j) + "]; list each disease once.");
+        }
+      }
+      return id;
+    };
+    const std::vector<Field> fields = {
+        required_field("id", d.id, read_unique),
+        required_field("name", d.name, detail::read_nonempty_string),
+        required_field("limit_annual", d.limit_annual, read_money),
+    };
+    detail::read_object(elements[i], index_path(path, i), fields);
+    diseases.push_back(std::move(d));
+  }
+  return diseases;
+}
+
+// The outpatient special-disease part of a deductible_ratio layer (domain.md §3.6).
+OutpatientSpecial read_outpatient(const JsonNode& node, const std::string& path,
+                                  const Context& context) {
+  OutpatientSpecial o;
+  const auto read_reductions = [&context](auto& n, auto& at) {
+    return read_by_category<Rate>(n, at, context, read_outpatient_adjustment);
+  };
+  const std::vector<Field> fields = {
+      required_field("deductible_annual", o.deductible_annual, read_money),
+      optional_field("by_category", o.deductible_reduction, read_reductions),
+      required_field("diseases", o.diseases, read_diseases),
+  };
+  detail::read_object(node, path, fields);
+  return o;
+}
+
 void add_fields(DeductibleRatio& p, const Context& context, std::vector<Field>& fields) {
   const auto read_deductibles = [](auto& n, auto& at) {
     return read_levels<Money>(n, at, read_money);
@@ -219,6 +272,10 @@ void add_fields(DeductibleRatio& p, const Context& context, std::vector<Field>& 
   // Caps are required (null: none) because a forgotten cap would mean unlimited payouts.
   fields.push_back(required_field("cap_annual", p.cap_annual, read_money_or_null));
   fields.push_back(optional_field("by_category", p.by_category, read_adjustments));
+  const auto read_outpatient_here = [&context](auto& n, auto& at) {
+    return std::optional<OutpatientSpecial>(read_outpatient(n, at, context));
+  };
+  fields.push_back(optional_field("outpatient", p.outpatient, read_outpatient_here));
 }
 
 // Bands are measured above the threshold, so the first starts at 0.00; edges ascend strictly

@@ -64,6 +64,8 @@ class PolicySet {
   const std::vector<Policy>& all() const { return policies_; }
   // Every category some policy knows, sorted, each once: what a roster may name.
   std::vector<std::string> categories() const;
+  // Every outpatient special disease (domain.md §3.6) any of the policies lists, sorted.
+  std::vector<std::string> special_diseases() const;
 
  private:
   std::vector<Policy> policies_;

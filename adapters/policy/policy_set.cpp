@@ -102,4 +102,14 @@ std::vector<std::string> PolicySet::categories() const {
   return {all.begin(), all.end()};
 }
 
+std::vector<std::string> PolicySet::special_diseases() const {
+  std::set<std::string> all;
+  for (const Policy& p : policies_) {
+    if (const OutpatientSpecial* o = p.outpatient()) {
+      for (const auto& d : o->diseases) all.insert(d.id);
+    }
+  }
+  return {all.begin(), all.end()};
+}
+
 }  // namespace onestop::policy

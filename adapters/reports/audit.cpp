@@ -90,13 +90,21 @@ bool below_target(const Policy& policy, const Money& fund_paid, const Money& tot
 }
 
 // The claim's discharge date and the category it was settled under.
-Result<std::pair<std::string, std::string>> claim_facts(const std::string& claim_json) {
+// What the audit shows of a stored claim.
+struct ClaimFacts {
+  std::string discharged_on;
+  std::string category;
+  std::string special_disease;  // "" for an admission
+};
+
+Result<ClaimFacts> claim_facts(const std::string& claim_json) {
   auto claim = codec::parse_object(claim_json);
   if (!claim) return corrupt("claim_json", claim.error().message);
   const Object::Ptr patient = (*claim)->getObject("patient");
   std::string category = patient.isNull() ? "" : string_of(*patient, "category");
   if (category.empty()) return corrupt("claim_json.patient.category", "is missing");
-  return std::pair{string_of(**claim, "discharged_on"), std::move(category)};
+  return ClaimFacts{string_of(**claim, "discharged_on"), std::move(category),
+                    string_of(**claim, "special_disease")};
 }
 
 // Adds a record's layers to the net totals, keeping the layers' first-seen order.
@@ -143,8 +151,9 @@ Result<AuditRecord> audit_record(const sqlite::StoredRecord& r) {
   a.bill_no = r.bill_no;
   auto claim = claim_facts(r.claim_json);
   if (!claim) return claim.error();
-  a.discharged_on = claim->first;
-  a.category = claim->second;
+  a.discharged_on = claim->discharged_on;
+  a.category = claim->category;
+  a.special_disease = claim->special_disease;
   a.recorded_at = r.recorded_at;
   a.reason = r.reason;
   a.policy_id = r.policy_id;
@@ -175,6 +184,34 @@ void add_flags(PersonFlags& person, const std::vector<std::string_view>& flags) 
   }
 }
 
+// The year's use of each special disease: live visits from the records, the basic payment from
+// the derived accumulators (engine/accumulators.hpp), the limit from `policy` (the latest
+// record's; may be null).
+std::vector<DiseaseUse> disease_uses(const PatientAudit& audit, const Policy* policy) {
+  std::map<std::string, DiseaseUse> uses;
+  for (const AuditRecord& r : audit.records) {
+    if (r.special_disease.empty() || r.kind != sqlite::RecordKind::settlement || r.cancelled_by) {
+      continue;
+    }
+    ++uses[r.special_disease].visits;
+  }
+  for (const auto& [key, totals] : audit.accumulators.layers) {
+    const auto disease = disease_of_key(key);
+    if (!disease.empty()) uses[std::string(disease)].paid += totals.paid;
+  }
+  std::vector<DiseaseUse> out;
+  for (auto& [id, use] : uses) {
+    use.id = id;
+    if (const auto* d = policy != nullptr ? policy->special_disease(id) : nullptr) {
+      use.name = d->name;
+      use.limit_annual = d->limit_annual;
+      use.left = max(Money{}, d->limit_annual - use.paid);
+    }
+    out.push_back(std::move(use));
+  }
+  return out;
+}
+
 // Totals, flags and the ratio flag of the audit from its records.
 std::optional<Error> summarize(PatientAudit& audit, const policy::PolicySet& policies) {
   const Policy* policy = nullptr;
@@ -195,6 +232,7 @@ std::optional<Error> summarize(PatientAudit& audit, const policy::PolicySet& pol
     }
     if (!live) continue;
     ++audit.live;
+    if (!r.special_disease.empty()) ++audit.live_visits;
     add_flags(audit.flags, r.flags);
     if (target_applies(*policy, r.category)) target_category = true;
   }
@@ -202,6 +240,7 @@ std::optional<Error> summarize(PatientAudit& audit, const policy::PolicySet& pol
   audit.flags.reimbursement_below_target =
       audit.live > 0 && target_category &&
       below_target(*policy, audit.fund_paid, audit.medical_total);
+  audit.diseases = disease_uses(audit, policy);
   return std::nullopt;
 }
 
@@ -221,6 +260,8 @@ void write_record(codec::JsonWriter& w, const AuditRecord& r) {
   if (r.cancelled_by) w.member("cancelled_by", *r.cancelled_by);
   w.member("hospital_id", r.hospital_id).member("bill_no", r.bill_no);
   w.member("category", r.category).member("discharged_on", r.discharged_on);
+  w.member("visit", r.special_disease.empty() ? "inpatient" : "outpatient_special");
+  if (!r.special_disease.empty()) w.member("special_disease", r.special_disease);
   w.member("recorded_at", r.recorded_at);
   if (!r.reason.empty()) w.member("reason", r.reason);
   w.member("total", r.total).member("fund_paid", r.fund_paid);
@@ -231,6 +272,21 @@ void write_record(codec::JsonWriter& w, const AuditRecord& r) {
   w.end_array();
   w.key("result").raw(r.result_json.empty() ? "null" : r.result_json);
   w.end_object();
+}
+
+void write_diseases(codec::JsonWriter& w, const std::vector<DiseaseUse>& diseases) {
+  w.begin_array();
+  for (const DiseaseUse& d : diseases) {
+    w.begin_object().member("id", d.id).member("name", d.name).member("visits", d.visits);
+    w.member("paid", d.paid).key("limit_annual");
+    if (d.limit_annual) {
+      w.value(*d.limit_annual).member("left", *d.left);
+    } else {
+      w.raw("null").key("left").raw("null");
+    }
+    w.end_object();
+  }
+  w.end_array();
 }
 
 void write_flags(codec::JsonWriter& w, const PersonFlags& flags) {
@@ -254,6 +310,8 @@ void write_record_text(std::ostream& out, const AuditRecord& r) {
   const std::string what =
       cancel ? " cancellation of #" + std::to_string(r.cancels.value_or(0)) : " settlement";
   out << "\n#" << r.id << what << "  discharged " << r.discharged_on << "  recorded " << r.recorded_at << "\n";
+  if (!r.special_disease.empty())
+    out << "  outpatient special-disease visit: " << r.special_disease << "\n";
   out << "  hospital " << r.hospital_id << "  bill " << r.bill_no << "  category " << r.category;
   if (r.cancelled_by) out << "  CANCELLED by #" << *r.cancelled_by;
   if (cancel) out << "  reason: " << r.reason;
@@ -271,6 +329,20 @@ void write_record_text(std::ostream& out, const AuditRecord& r) {
   for (const AuditStep& s : r.trace) {
     out << "    " << s.layer << " " << s.step << ": " << inputs_text(s) << " = " << s.value;
     if (!s.rule.empty()) out << "  [" << s.rule << "]";
+    out << "\n";
+  }
+}
+
+void write_diseases_text(std::ostream& out, const PatientAudit& a) {
+  out << "\nadmissions " << (a.live - a.live_visits) << ", outpatient special-disease visits "
+      << a.live_visits << "\n";
+  for (const DiseaseUse& d : a.diseases) {
+    out << "  " << d.id << (d.name.empty() ? "" : " " + d.name) << ": " << d.visits
+        << " visits, basic paid " << d.paid.to_string();
+    if (d.limit_annual) {
+      out << " of the year's limit " << d.limit_annual->to_string() << ", left "
+          << d.left->to_string();
+    }
     out << "\n";
   }
 }
@@ -365,6 +437,7 @@ class ReportBuilder {
   OfficeReport report_;
   std::map<std::string, PersonSums> persons_;
   std::map<std::string, MonthRow> months_;
+  std::map<std::string, VisitTotal> by_visit_;  // "" (admissions) sorts first
 };
 
 MonthRow& ReportBuilder::month_of(const sqlite::StoredRecord& r, const std::string& month) {
@@ -405,7 +478,8 @@ void ReportBuilder::add_to_layers(const sqlite::StoredRecord& r, MonthRow& month
 
 std::optional<Error> ReportBuilder::add_live(const sqlite::StoredRecord& r, PersonSums& person,
                                              const std::string& category) {
-  ++report_.admissions;
+  ++(r.special_disease.empty() ? report_.admissions : report_.visits);
+  ++by_visit_[r.special_disease].live;
   ++person.live;
   person.policy = policies_.by_id(r.policy_id);
   if (person.policy == nullptr) {
@@ -429,7 +503,7 @@ std::optional<Error> ReportBuilder::add_live(const sqlite::StoredRecord& r, Pers
 std::optional<Error> ReportBuilder::add(const sqlite::StoredRecord& r) {
   auto claim = claim_facts(r.claim_json);
   if (!claim) return claim.error();
-  if (report_.query.category && claim->second != *report_.query.category) return std::nullopt;
+  if (report_.query.category && claim->category != *report_.query.category) return std::nullopt;
   const auto month = local_month(r.recorded_at, report_.query.utc_offset_minutes);
   if (!month) return corrupt("recorded_at", "record " + std::to_string(r.id) + ": bad time");
   if (r.kind == sqlite::RecordKind::settlement) ++report_.settlements;
@@ -438,12 +512,17 @@ std::optional<Error> ReportBuilder::add(const sqlite::StoredRecord& r) {
   report_.fund_paid += r.fund_paid;
   report_.patient_pays += r.patient_pays;
   add_to_layers(r, month_of(r, *month));
+  VisitTotal& by_visit = by_visit_[r.special_disease];
+  by_visit.medical_total += r.total;
+  by_visit.fund_paid += r.fund_paid;
+  by_visit.patient_pays += r.patient_pays;
+  if (!r.layer_paid.empty()) by_visit.first_layer_paid += r.layer_paid.front().second;
   PersonSums& person = persons_[r.patient_id];
   person.total += r.total;
   person.fund_paid += r.fund_paid;
   person.patient_pays += r.patient_pays;
   if (r.kind != sqlite::RecordKind::settlement || r.cancelled_by) return std::nullopt;
-  return add_live(r, person, claim->second);
+  return add_live(r, person, claim->category);
 }
 
 OfficeReport ReportBuilder::finish() {
@@ -466,6 +545,10 @@ OfficeReport ReportBuilder::finish() {
     }
     row.funds = std::move(funds);
     report_.months.push_back(std::move(row));
+  }
+  for (auto& [disease, total] : by_visit_) {
+    total.special_disease = disease;
+    report_.by_visit.push_back(std::move(total));
   }
   return std::move(report_);
 }
@@ -562,7 +645,10 @@ std::string audit_json(const PatientAudit& a) {
   w.begin_object().member("patient_id", a.patient_id).member("year", a.year);
   if (!a.message.empty()) w.member("message", a.message);
   w.member("settlements", a.settlements).member("cancellations", a.cancellations);
-  w.member("live", a.live).key("totals").begin_object();
+  w.member("live", a.live).member("live_visits", a.live_visits);
+  w.key("diseases");
+  write_diseases(w, a.diseases);
+  w.key("totals").begin_object();
   w.member("medical_total", a.medical_total).member("fund_paid", a.fund_paid);
   w.member("patient_pays", a.patient_pays).key("layers");
   write_layers(w, a.layers);
@@ -590,6 +676,7 @@ void write_audit_text(std::ostream& out, const PatientAudit& a) {
   out << a.settlements << " settlements (" << a.live << " live), " << a.cancellations
       << " cancellations\n";
   for (const AuditRecord& r : a.records) write_record_text(out, r);
+  write_diseases_text(out, a);
   write_accumulators_text(out, a);
   out << "\ntotals net of cancellations: medical total " << a.medical_total.to_string();
   for (const AuditLayer& l : a.layers) out << "  " << l.id << " " << l.paid.to_string();

@@ -92,6 +92,7 @@ struct AuditRecord {
   std::string bill_no;
   std::string category;       // the category the claim was settled under
   std::string discharged_on;  // from the stored claim
+  std::string special_disease;  // an outpatient special-disease visit's; "" for an admission
   std::string recorded_at;    // UTC, as stored
   std::string reason;         // a cancellation's
   std::string policy_id;
@@ -116,6 +117,17 @@ struct PersonFlags {
   bool has(std::string_view code) const;
 };
 
+// One special disease of the person's year (domain.md §3.6): the live visits for it, what the
+// basic layer paid for it this year (its accumulator) and the limit left.
+struct DiseaseUse {
+  std::string id;
+  std::string name;  // the policy's; "" when the policy no longer lists it
+  int visits = 0;    // live visits
+  Money paid;        // the year's basic payment for the disease
+  std::optional<Money> limit_annual;
+  std::optional<Money> left;  // limit − paid, not below 0
+};
+
 struct PatientAudit {
   std::string patient_id;
   int year = 0;
@@ -124,6 +136,8 @@ struct PatientAudit {
   int settlements = 0;
   int cancellations = 0;
   int live = 0;  // settlements not cancelled
+  int live_visits = 0;  // of them, outpatient special-disease visits (the rest: admissions)
+  std::vector<DiseaseUse> diseases;  // by id: every disease with a visit or a payment
   Accumulators accumulators;  // the year's, as the ledger holds them
   std::int64_t accumulators_record = 0;  // the last record that moved them
   // Net of cancellations (= over the live settlements).
@@ -193,6 +207,17 @@ struct FlagList {
   std::vector<FlaggedSettlement> settlements;  // ledger order
 };
 
+// The net totals of one visit type: admissions (special_disease "") or the outpatient
+// special-disease visits of one disease (domain.md §3.6).
+struct VisitTotal {
+  std::string special_disease;  // "" for admissions
+  std::int64_t live = 0;        // live settlements
+  Money medical_total;          // net of cancellations
+  Money fund_paid;
+  Money patient_pays;
+  Money first_layer_paid;  // what the policy's first layer (basic insurance) paid, net
+};
+
 // Ten 10 %-wide buckets of the per-person out-of-pocket ratio patient_pays / medical_total:
 // bucket k holds [10k %, 10(k+1) %), the last one includes 100 %.
 inline constexpr int kRatioBuckets = 10;
@@ -200,7 +225,8 @@ inline constexpr int kRatioBuckets = 10;
 struct OfficeReport {
   ReportQuery query;
   std::int64_t persons = 0;     // with at least one live settlement
-  std::int64_t admissions = 0;  // live settlements
+  std::int64_t admissions = 0;  // live settlements of admissions
+  std::int64_t visits = 0;      // live outpatient special-disease visits (not admissions)
   std::int64_t settlements = 0;    // settlement records, cancelled ones included
   std::int64_t cancellations = 0;  // cancellation records
   Money medical_total;  // net of cancellations
@@ -209,6 +235,7 @@ struct OfficeReport {
   std::vector<LayerTotal> layers;  // in the order the records list them (policy order)
   std::vector<std::string> funds;  // fund codes, in layer order
   std::vector<MonthRow> months;    // ascending
+  std::vector<VisitTotal> by_visit;  // admissions first, then each disease by id
   std::array<std::int64_t, kRatioBuckets> oop_histogram{};  // persons per bucket
   std::vector<FlagList> flags;     // one per kAuditFlags code, in that order
 };

@@ -81,6 +81,7 @@ std::vector<std::pair<std::string, std::string>> summary_rows(const OfficeReport
           {"utc_offset", format_utc_offset(r.query.utc_offset_minutes)},
           {"persons", std::to_string(r.persons)},
           {"admissions", std::to_string(r.admissions)},
+          {"outpatient_visits", std::to_string(r.visits)},
           {"settlement_records", std::to_string(r.settlements)},
           {"cancellations", std::to_string(r.cancellations)},
           {"medical_total", r.medical_total.to_string()},
@@ -130,6 +131,24 @@ void html_layers(std::ostream& out, const OfficeReport& r) {
         << "\" data-amount=\"" << l.paid.to_string() << "\" data-share=\"" << share << "\"><td>"
         << escape(l.id) << "</td><td>" << escape(l.fund) << "</td><td class=\"num\">"
         << l.paid.to_string() << "</td><td class=\"num\">" << share << " %</td></tr>\n";
+  }
+  out << "</table>\n</section>\n";
+}
+
+// Admissions and each special disease's outpatient visits side by side (domain.md §3.6).
+void html_visits(std::ostream& out, const OfficeReport& r) {
+  out << "<section>\n<h2>Admissions and outpatient special-disease visits</h2>\n"
+      << "<table id=\"visits\">\n<tr><th>visit type</th><th>live</th><th>medical total</th>"
+      << "<th>basic paid</th><th>funds paid</th><th>patient pays</th></tr>\n";
+  for (const VisitTotal& v : r.by_visit) {
+    const std::string type = v.special_disease.empty() ? "inpatient" : v.special_disease;
+    out << "<tr data-visit=\"" << escape(type) << "\"><td>"
+        << escape(v.special_disease.empty() ? "住院 inpatient" : "门诊特殊病种 " + type)
+        << "</td><td class=\"num\">" << v.live << "</td><td class=\"num\">"
+        << v.medical_total.to_string() << "</td><td class=\"num\">"
+        << v.first_layer_paid.to_string() << "</td><td class=\"num\">"
+        << v.fund_paid.to_string() << "</td><td class=\"num\">" << v.patient_pays.to_string()
+        << "</td></tr>\n";
   }
   out << "</table>\n</section>\n";
 }
@@ -349,6 +368,19 @@ void write_layers_csv(std::ostream& out, const OfficeReport& report) {
   }
 }
 
+void write_visits_csv(std::ostream& out, const OfficeReport& report) {
+  codec::CsvWriter csv(out);
+  csv.row({"visit", "special_disease", "clr_type", "live", "medical_total", "basic_paid",
+           "fund_paid", "patient_pays"});
+  for (const VisitTotal& v : report.by_visit) {
+    const bool visit = !v.special_disease.empty();
+    csv.text(visit ? "outpatient_special" : "inpatient").text(v.special_disease);
+    csv.number(visit ? "11" : "21").number(std::to_string(v.live));
+    csv.number(v.medical_total.to_string()).number(v.first_layer_paid.to_string());
+    csv.number(v.fund_paid.to_string()).number(v.patient_pays.to_string()).end_row();
+  }
+}
+
 void write_monthly_csv(std::ostream& out, const OfficeReport& report) {
   codec::CsvWriter csv(out);
   csv.row({"month", "fund", "amount", "share_percent"});
@@ -388,6 +420,7 @@ std::string report_html(const OfficeReport& report, const ChainCheck& chain) {
   html_head(out, report);
   html_summary(out, report, chain);
   html_layers(out, report);
+  html_visits(out, report);
   html_monthly(out, report);
   html_histogram(out, report);
   html_flags(out, report);
@@ -411,6 +444,10 @@ std::optional<Error> write_report_files(const OfficeReport& report, const ChainC
   }
   if (auto e = write_file(base / "layers.csv",
                           [&](std::ostream& o) { write_layers_csv(o, report); })) {
+    return e;
+  }
+  if (auto e = write_file(base / "visits.csv",
+                          [&](std::ostream& o) { write_visits_csv(o, report); })) {
     return e;
   }
   if (auto e = write_file(base / "monthly.csv",

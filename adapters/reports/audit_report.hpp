@@ -7,6 +7,8 @@
 //   report.html           summary, layers, months (stacked bars), histogram, flags, chain check
 //   summary.csv           metric,value  (year, category, persons, admissions, ..., chain)
 //   layers.csv            layer,fund,paid,share_percent        (share of the medical total)
+//   visits.csv            visit,special_disease,clr_type,live,medical_total,basic_paid,...
+//                         (admissions and each disease's outpatient visits side by side)
 //   monthly.csv           month,fund,amount,share_percent      (fund "patient": patient pays;
 //                                                               share of the month's total)
 //   ratio_histogram.csv   bucket,from_percent,to_percent,persons
@@ -50,6 +52,9 @@ ChainCheck check_chain(const std::string& db_path, const policy::PolicySet& poli
 // The CSV files (UTF-8 with BOM, CRLF), each from the report alone.
 void write_summary_csv(std::ostream& out, const OfficeReport& report, const ChainCheck& chain);
 void write_layers_csv(std::ostream& out, const OfficeReport& report);
+// visits.csv: visit,special_disease,clr_type,live,medical_total,basic_paid,fund_paid,
+// patient_pays — admissions, then each special disease's outpatient visits (domain.md §3.6).
+void write_visits_csv(std::ostream& out, const OfficeReport& report);
 void write_monthly_csv(std::ostream& out, const OfficeReport& report);
 void write_histogram_csv(std::ostream& out, const OfficeReport& report);
 void write_flags_csv(std::ostream& out, const OfficeReport& report);

@@ -277,10 +277,93 @@ std::int64_t pick_person(Rng& rng, std::int64_t persons) {
   return rng.below(std::max<std::int64_t>(1, persons / 5));
 }
 
+// Certified person k is person 20k + 7 (P…08, P…28, ...): one in twenty, at least one.
+std::int64_t certified_persons(const DemoOptions& o) {
+  if (o.special_diseases.empty()) return 0;
+  return std::max<std::int64_t>(1, (o.persons + 12) / 20);
+}
+std::int64_t certified_person(std::int64_t k, std::int64_t persons) {
+  return std::min(k * 20 + 7, persons - 1);
+}
+
+// Every how many settlements a visit comes, or 0 when there are none.
+std::int64_t visit_every(const DemoOptions& o) {
+  const std::int64_t certified = certified_persons(o);
+  if (certified == 0) return 0;
+  return std::max<std::int64_t>(2, o.settlements / (12 * certified));
+}
+
+// A diagnosis that goes with each reference disease (the backstop's programmes see it).
+const char* disease_diagnosis(const std::string& disease) {
+  if (disease == "severe_mental") return "F20.0";
+  if (disease == "pneumoconiosis") return "J62.8";
+  if (disease == "uremia_dialysis") return "N18.5";
+  if (disease == "cancer_treatment") return "C34.9";
+  return "Z51.1";
+}
+
+// Visit `index` of certified person k: one day, at the first primary hospital in region (else
+// the first hospital), 1–3 drug items of 100–1 500 yuan together.
+std::string visit_request(const DemoOptions& o, const std::vector<service::Hospital>& hospitals,
+                          std::int64_t index, std::int64_t k) {
+  Rng rng(o.seed, kSettlement, static_cast<std::uint64_t>(index));
+  const service::Hospital* hospital = &hospitals.front();
+  for (const auto& h : hospitals) {
+    if (h.level == Level::primary && h.in_region) {
+      hospital = &h;
+      break;
+    }
+  }
+  const std::string& disease =
+      o.special_diseases[static_cast<std::size_t>(k) % o.special_diseases.size()];
+  const std::string day = day_of_year(o.year, settlement_day(o, index)).to_string();
+  const int count = static_cast<int>(rng.between(1, 3));
+  std::string items = "[";
+  for (int i = 0; i < count; ++i) {
+    const std::int64_t fen = rng.between(10'000, 150'000) / count;
+    const CatalogueItem& drug = kCatalogue[rng.below(2) == 0 ? 1 : 6];  // 诊查费 A, 西药费 B
+    items += std::string(i == 0 ? "" : ",") + "{\"code\":\"" + drug.code + "-" +
+             std::to_string(i + 1) + "\",\"name\":\"" + drug.name + "\",\"class\":\"" +
+             drug.item_class + "\",\"amount\":\"" + money_text(fen) + "\"}";
+  }
+  char bill[48];
+  std::snprintf(bill, sizeof bill, "MZ%d-%08lld", o.year, static_cast<long long>(index + 1));
+  return "{\"hospital_id\":\"" + hospital->id + "\",\"bill_no\":\"" + bill +
+         "\",\"patient\":{\"id\":\"" + patient_id(certified_person(k, o.persons)) +
+         "\"},\"referral\":false,\"admitted_on\":\"" + day + "\",\"discharged_on\":\"" + day +
+         "\",\"visit\":\"outpatient_special\",\"special_disease\":\"" + disease +
+         "\",\"diagnoses\":[\"" + disease_diagnosis(disease) + "\"],\"items\":" + items + "]}";
+}
+
+// The person of settlement `index`: a visit's certified person, else pick_person's draw.
+std::int64_t request_person(const DemoOptions& o, std::int64_t index) {
+  if (const std::int64_t every = visit_every(o); every > 0 && index % every == every - 1) {
+    return certified_person((index / every) % certified_persons(o), o.persons);
+  }
+  Rng rng(o.seed, kSettlement, static_cast<std::uint64_t>(index));
+  return pick_person(rng, o.persons);
+}
+
 }  // namespace
+
+std::vector<sqlite::Certification> demo_certifications(const DemoOptions& options) {
+  std::vector<sqlite::Certification> out;
+  for (std::int64_t k = 0; k < certified_persons(options); ++k) {
+    const std::int64_t person = certified_person(k, options.persons);
+    if (!out.empty() && out.back().patient_id == patient_id(person)) break;
+    out.push_back({patient_id(person),
+                   options.special_diseases[static_cast<std::size_t>(k) %
+                                            options.special_diseases.size()],
+                   *Date::from_ymd(options.year, 1, 1), std::nullopt});
+  }
+  return out;
+}
 
 std::string demo_request(const DemoOptions& o, const std::vector<service::Hospital>& hospitals,
                          std::int64_t index) {
+  if (const std::int64_t every = visit_every(o); every > 0 && index % every == every - 1) {
+    return visit_request(o, hospitals, index, (index / every) % certified_persons(o));
+  }
   Rng rng(o.seed, kSettlement, static_cast<std::uint64_t>(index));
   const int day = settlement_day(o, index);
   const std::int64_t person = pick_person(rng, o.persons);
@@ -403,10 +486,7 @@ class Loader {
   // The settlements [first, end) of one day, grouped by person, then the day's cancellations.
   void load_day(std::int64_t first, std::int64_t end) {
     std::vector<std::pair<std::int64_t, std::int64_t>> by_person;  // (person, index)
-    for (std::int64_t i = first; i < end; ++i) {
-      Rng rng(o_.seed, kSettlement, static_cast<std::uint64_t>(i));
-      by_person.emplace_back(pick_person(rng, o_.persons), i);
-    }
+    for (std::int64_t i = first; i < end; ++i) by_person.emplace_back(request_person(o_, i), i);
     std::sort(by_person.begin(), by_person.end());
     std::vector<PersonDay> groups;
     for (std::size_t k = 0; k < by_person.size(); ++k) {
@@ -526,7 +606,13 @@ Result<DemoSummary> load_demo_data(const service::SettlementService& service,
   const auto entries = demo_roster(options, (*policy)->categories);
   if (auto e = roster.replace_all(entries)) return *e;
   if (options.roster_csv != nullptr) write_roster_csv(entries, *options.roster_csv);
-  DemoSummary summary = Loader(service, clock, options, std::move(hospitals)).run();
+  DemoOptions with_visits = options;
+  with_visits.special_diseases.clear();
+  if (const OutpatientSpecial* o = (*policy)->outpatient()) {
+    for (const auto& d : o->diseases) with_visits.special_diseases.push_back(d.id);
+  }
+  if (auto e = roster.replace_certifications(demo_certifications(with_visits))) return *e;
+  DemoSummary summary = Loader(service, clock, with_visits, std::move(hospitals)).run();
   summary.persons = options.persons;
   summary.roster_rows = static_cast<std::int64_t>(entries.size());
   return summary;

@@ -29,6 +29,9 @@ struct DemoOptions {
   int cancel_per_mille = 10;           // about this many of every 1000 settlements are cancelled
   std::size_t window = 64;             // settle and cancel requests in flight at once (threads)
   std::ostream* roster_csv = nullptr;  // also write the roster here (write_roster_csv)
+  // The policy's outpatient special diseases (domain.md §3.6); load_demo_data fills it from the
+  // policy of the year. Empty: no certified persons and no visits.
+  std::vector<std::string> special_diseases;
   // Called after each day with the settlements sent so far and the total.
   std::function<void(std::int64_t done, std::int64_t total)> progress;
 };
@@ -72,12 +75,20 @@ class DemoClock {
 std::vector<sqlite::RosterEntry> demo_roster(const DemoOptions& options,
                                              const std::vector<std::string>& categories);
 
+// The certified persons (认定) of outpatient special diseases: one person in twenty (P…08,
+// P…28, ...), for the diseases of options.special_diseases in turn, all year. Empty without
+// diseases.
+std::vector<sqlite::Certification> demo_certifications(const DemoOptions& options);
+
 // Writes the roster as the CSV `onestop roster import` reads (UTF-8 with BOM, CRLF).
 void write_roster_csv(const std::vector<sqlite::RosterEntry>& roster, std::ostream& out);
 
 // Settlement `index` (0-based) as a hospital's settle request (JSON text): discharged on day
 // index × days / settlements of the year, at one of `hospitals` (designated ones; weighted by
-// level), 2–6 items of classes A/B/C with realistic amounts, some with over_limit.
+// level), 2–6 items of classes A/B/C with realistic amounts, some with over_limit. With
+// special diseases, every visit_every-th settlement (visit_every = settlements / (12 ×
+// certified persons), at least 2) is instead an outpatient special-disease visit of the
+// certified persons in turn — about one a month each — at a primary hospital, 1–3 drug items.
 // Preconditions: hospitals not empty, options.persons > 0, index < options.settlements.
 std::string demo_request(const DemoOptions& options,
                          const std::vector<service::Hospital>& hospitals, std::int64_t index);

@@ -88,6 +88,7 @@ void write_totals_json(std::ostream& out, const sqlite::ReconciliationQuery& que
   w.member("utc_offset", format_utc_offset(query.utc_offset_minutes));
   if (query.hospital_id) w.member("hospital_id", *query.hospital_id);
   if (query.fund) w.member("fund", *query.fund);
+  if (query.clr_type) w.member("clr_type", *query.clr_type);
   w.key("rows").begin_array();
   for (const auto& r : rows) {
     w.begin_object().member("day", r.day).member("hospital_id", r.hospital_id);
@@ -127,6 +128,8 @@ DetailsCsvWriter::DetailsCsvWriter(std::ostream& out, std::vector<std::string> f
                                      "total",       "fund_paid",   "patient_pays"};
   for (const auto& f : funds_) header.push_back("fund:" + f);
   header.push_back("other_funds");
+  header.push_back("clr_type");
+  header.push_back("special_disease");
   CsvWriter(out_).row(header);
 }
 
@@ -151,6 +154,7 @@ void DetailsCsvWriter::write(const sqlite::DetailRow& row) {
     others += (others.empty() ? "" : ";") + f.fund + "=" + f.paid.to_string();
   }
   csv.text(others);
+  csv.number(std::string(sqlite::clr_type(row.special_disease))).text(row.special_disease);
   csv.end_row();
 }
 
@@ -162,6 +166,8 @@ void write_detail_jsonl(std::ostream& out, const sqlite::DetailRow& row) {
   w.member("hospital_id", row.hospital_id).member("bill_no", row.bill_no);
   w.member("patient_id", row.patient_id).member("total", row.total);
   w.member("fund_paid", row.fund_paid).member("patient_pays", row.patient_pays);
+  w.member("clr_type", sqlite::clr_type(row.special_disease));
+  if (!row.special_disease.empty()) w.member("special_disease", row.special_disease);
   w.key("funds").begin_array();
   for (const auto& f : row.funds) {
     w.begin_object().member("fund", f.fund).member("paid", f.paid).end_object();

@@ -56,9 +56,10 @@ Result<Claim> decode_settle_request(std::string_view json_text,
   auto doc = codec::parse_object(json_text);
   if (!doc) return doc.error();
   const Object& root = **doc;
-  if (auto e = check_request_keys(root, "",
-                                  {"hospital_id", "bill_no", "patient", "referral", "admitted_on",
-                                   "discharged_on", "diagnoses", "items"})) {
+  if (auto e =
+          check_request_keys(root, "",
+                             {"hospital_id", "bill_no", "patient", "referral", "admitted_on",
+                              "discharged_on", "visit", "special_disease", "diagnoses", "items"})) {
     return *e;
   }
   Claim claim;

@@ -5,7 +5,9 @@
 // Settle / trial request:
 //   {"hospital_id": "H1", "bill_no": "ZY2020-000123", "patient": {"id": "P0001"},
 //    "referral": false, "admitted_on": "2020-03-02", "discharged_on": "2020-03-12",
+//    "visit"?: "inpatient" | "outpatient_special", "special_disease"?: "severe_mental",
 //    "diagnoses": ["J62.8"], "items": [{"code", "name", "class", "amount", "over_limit"?}, ...]}
+// A visit names its disease; whether the person is certified for it is the roster's to say.
 // "patient.category" and "hospital" are refused (unknown_field with a message saying where the
 // value comes from): the category is the roster's for the admission date and the level and
 // region are the registry's; accepting them would make a second, silently ignored source.

@@ -192,10 +192,42 @@ Result<SettlementService::Resolved> SettlementService::resolve(Claim request) co
                  "the roster's category " + *category + " is not one of policy " + policy->id +
                      "'s categories"};
   }
+  if (request.is_visit()) {
+    if (auto e = check_visit(request, *policy)) return *e;
+  }
   request.category = *category;
   request.level = (*hospital)->level;
   request.in_region = (*hospital)->in_region;
   return Resolved{std::move(request), policy};
+}
+
+// Step 4a for a visit (domain.md §3.6): the policy settles visits of the disease, and the
+// roster certifies the person for it on the visit's first day.
+std::optional<Error> SettlementService::check_visit(const Claim& request,
+                                                    const Policy& policy) const {
+  if (policy.outpatient() == nullptr) {
+    return Error{"outpatient_not_covered", "visit",
+                 "policy " + policy.id + " settles no outpatient special-disease visits"};
+  }
+  const OutpatientSpecial::Disease* disease = policy.special_disease(request.special_disease);
+  if (disease == nullptr) {
+    return Error{
+        "unknown_special_disease", "special_disease",
+        "special disease " + request.special_disease + " is not one of policy " + policy.id + "'s"};
+  }
+  for (const auto& c : certifications_of(request.patient_id)) {
+    if (c.disease == disease->id && c.holds_on(request.admitted_on)) return std::nullopt;
+  }
+  return Error{"not_certified", "special_disease",
+               "patient " + request.patient_id + " is not certified for " + disease->id + " (" +
+                   disease->name + ") on " + request.admitted_on.to_string()};
+}
+
+// Every certification of the person, under the roster's lock.
+std::vector<sqlite::Certification> SettlementService::certifications_of(
+    const std::string& patient_id) const {
+  std::lock_guard lock(roster_mutex_);
+  return roster_.certifications(patient_id);
 }
 
 Result<TrialOutcome> SettlementService::trial(std::string_view body,
@@ -318,6 +350,25 @@ Result<RosterImport> SettlementService::import_roster(std::string_view csv) cons
   return out;
 }
 
+Result<CertificationImport> SettlementService::import_certifications(std::string_view csv) const {
+  sqlite::CertificationParse parsed =
+      sqlite::parse_certifications_csv(csv, policies_.special_diseases());
+  CertificationImport out;
+  if (!parsed.errors.empty()) {
+    out.errors = std::move(parsed.errors);
+    return out;
+  }
+  std::set<std::string> persons;
+  for (const auto& c : parsed.entries) persons.insert(c.patient_id);
+  {
+    std::lock_guard lock(roster_mutex_);
+    if (auto e = roster_.replace_certifications(parsed.entries)) return *e;
+  }
+  out.rows = parsed.entries.size();
+  out.persons = persons.size();
+  return out;
+}
+
 Result<StoredRecord> SettlementService::get(std::int64_t id, const HospitalScope& scope) const {
   auto record = ledger_.get(id);
   if (record && (!scope || record->hospital_id == *scope)) return std::move(*record);
@@ -360,6 +411,24 @@ Result<std::vector<LayerOutlook>> SettlementService::layer_outlook(const Policy&
     if (!q.diagnoses && !layer.eligibility.diagnosis_prefixes.empty()) {
       o.requires_diagnosis = layer.eligibility.diagnosis_prefixes;
     }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+// The person's certifications with the disease's name and yearly limit under `policy`, and
+// whether each holds on `on`.
+std::vector<CertificationOutlook> SettlementService::certification_outlook(
+    const Policy& policy, const std::string& patient_id, const Date& on) const {
+  std::vector<CertificationOutlook> out;
+  for (auto& c : certifications_of(patient_id)) {
+    CertificationOutlook o;
+    o.holds = c.holds_on(on);
+    if (const auto* d = policy.special_disease(c.disease)) {
+      o.name = d->name;
+      o.limit_annual = d->limit_annual;
+    }
+    o.certification = std::move(c);
     out.push_back(std::move(o));
   }
   return out;
@@ -408,6 +477,7 @@ Result<AdmissionCheck> SettlementService::check_admission(std::string_view body,
   check.policy_sha256 = policy->sha256;
   check.year = q->admitted_on.year();
   std::tie(check.accumulators, check.snapshot_id) = ledger_.accumulators(q->patient_id, check.year);
+  check.certifications = certification_outlook(*policy, q->patient_id, q->admitted_on);
   if (policy->knows_category(check.category)) {
     auto layers = layer_outlook(*policy, *q, **hospital, check.category, check.accumulators);
     if (!layers) return layers.error();

@@ -7,7 +7,10 @@
 //   3. the patient on the roster for the admission date: unknown_patient (never on the
 //      roster), not_on_roster (no category holds on that date) (field patient.id);
 //   4. the policy in effect on the discharge date: no_policy (field discharged_on), and the
-//      roster's category known to it: unknown_category (field patient.id);
+//      roster's category known to it: unknown_category (field patient.id); for an outpatient
+//      special-disease visit, the policy settling visits (outpatient_not_covered, field
+//      visit), listing the disease (unknown_special_disease) and the roster certifying the
+//      person for it on the visit's first day (not_certified) (field special_disease);
 //   5. the engine (its codes; internal when an invariant breaks — a bug, nothing written).
 // Other codes: not_found (no such settlement or patient), ledger_unavailable (the database
 // failed; nothing written; retry), and for conflicts, which are outcomes rather than errors
@@ -86,6 +89,14 @@ struct LayerOutlook {
                                                 // some and the query named no diagnoses
 };
 
+// One of the person's certifications (认定) as the admission check shows it.
+struct CertificationOutlook {
+  sqlite::Certification certification;
+  bool holds = false;                 // on the day asked about
+  std::string name;                   // the policy's name of the disease; "" when not listed
+  std::optional<Money> limit_annual;  // the basic layer's yearly limit for it, when listed
+};
+
 // The answer at admission (先诊疗后付费).
 struct AdmissionCheck {
   Hospital hospital;
@@ -101,6 +112,7 @@ struct AdmissionCheck {
   std::vector<LayerOutlook> layers;  // every layer of the policy, in order
   Accumulators accumulators;         // the year's so far
   std::int64_t snapshot_id = 0;
+  std::vector<CertificationOutlook> certifications;  // every one of the person's
 };
 
 // What the printable slip shows: the settlement, its claim, and the registries' view of them.
@@ -122,6 +134,13 @@ std::string mask_id_number(std::string_view id_number);
 // A roster import (admin): how many rows and persons it brought, or every defective row (then
 // nothing changed).
 struct RosterImport {
+  std::size_t rows = 0;
+  std::size_t persons = 0;
+  std::vector<sqlite::RosterRowError> errors;
+};
+
+// A certification import (admin), as RosterImport.
+struct CertificationImport {
   std::size_t rows = 0;
   std::size_t persons = 0;
   std::vector<sqlite::RosterRowError> errors;
@@ -173,6 +192,11 @@ class SettlementService {
   // Errors as Roster::replace_all (roster_overlap, ledger_unavailable).
   Result<RosterImport> import_roster(std::string_view csv) const;
 
+  // Replaces the certifications with a CSV (sqlite::parse_certifications_csv; diseases: those
+  // of the loaded policies) when every row is sound; otherwise `errors` lists them and nothing
+  // changes. Errors as Roster::replace_certifications.
+  Result<CertificationImport> import_certifications(std::string_view csv) const;
+
   // Committed ledger records (for /metrics and /healthz).
   std::int64_t record_count() const;
 
@@ -194,6 +218,11 @@ class SettlementService {
   std::optional<sqlite::RosterEntry> roster_lookup(const std::string& patient_id,
                                                    const Date& on) const;
   bool roster_knows(const std::string& patient_id) const;
+  std::optional<Error> check_visit(const Claim& request, const Policy& policy) const;
+  std::vector<sqlite::Certification> certifications_of(const std::string& patient_id) const;
+  std::vector<CertificationOutlook> certification_outlook(const Policy& policy,
+                                                          const std::string& patient_id,
+                                                          const Date& on) const;
   Result<WriteOutcome> settle_outcome(const Claim& request, sqlite::WriteResult written) const;
   Result<WriteOutcome> cancel_outcome(std::int64_t id, sqlite::WriteResult written) const;
   Result<std::vector<LayerOutlook>> layer_outlook(const Policy& policy, const AdmissionQuery& q,

@@ -95,7 +95,10 @@ std::optional<Error> check_computed(const SettleJob& job, const Accumulators& be
     if (!layers.insert(layer.id).second) return internal("duplicate layer " + layer.id);
   }
   for (const auto& [id, totals] : (s.after - s.before).layers) {
-    if (!layers.contains(id)) return internal("layer " + id + " moved but has no result");
+    // A derived key (a visit's outpatient totals) belongs to its owner layer's result.
+    if (!layers.contains(std::string(owner_layer(id)))) {
+      return internal("layer " + id + " moved but has no result");
+    }
   }
   return std::nullopt;
 }
@@ -131,6 +134,7 @@ StoredRecord settlement_record(const SettleJob& job, Computed c, std::string rec
     r.layer_fund.push_back(layer.fund);
   }
   r.movement = s.after - s.before;
+  r.special_disease = s.special_disease;
   seal(r, head);
   return r;
 }
@@ -158,6 +162,7 @@ StoredRecord cancellation_record(const CancelJob& job, const StoredRecord& origi
   for (const auto& [id, paid] : original.layer_paid) r.layer_paid.emplace_back(id, -paid);
   r.layer_fund = original.layer_fund;
   r.movement = Accumulators{} - original.movement;
+  r.special_disease = original.special_disease;
   r.result_json = cancellation_json(r);
   seal(r, head);
   return r;

@@ -46,6 +46,8 @@ struct StoredRecord {
   std::vector<std::pair<std::string, Money>> layer_paid;  // (layer id, paid), policy order
   std::vector<std::string> layer_fund;  // fund code of each layer_paid entry, same order
   Accumulators movement;  // what the record moved: settlement after − before; negated in a cancel
+  std::string special_disease;  // an outpatient special-disease visit's (and its cancellation's)
+                                // disease, domain.md §3.6; "" for an admission
   std::string prev_hash;  // hex; "" for the first record
   std::string hash;       // sha256(prev_hash ‖ canonical record), hex
 };

@@ -17,7 +17,9 @@ std::string select_record(std::string_view claim, std::string_view result) {
          "r.policy_id, r.policy_sha256, r.request_sha256, " +
          std::string(claim) + ", " + std::string(result) +
          ", r.reason, r.recorded_at, r.total, r.fund_paid, r.patient_pays, r.admissions_delta, "
-         "r.prev_hash, r.hash, (SELECT c.id FROM records c WHERE c.cancels = r.id) FROM records r ";
+         "r.prev_hash, r.hash, (SELECT c.id FROM records c WHERE c.cancels = r.id), "
+         "(SELECT v.special_disease FROM record_visits v WHERE v.record_id = r.id) "
+         "FROM records r ";
 }
 const std::string kSelectRecord = select_record("r.claim_json", "r.result_json");
 
@@ -54,6 +56,7 @@ StoredRecord record_from_row(const Query& q) {
   r.prev_hash = q.text(18);
   r.hash = q.text(19);
   r.cancelled_by = optional_id(q, 20);
+  if (!q.is_null(21)) r.special_disease = q.text(21);
   return r;
 }
 
@@ -69,6 +72,14 @@ void load_layers(Connection& db, StoredRecord& r) {
     r.layer_fund.push_back(q.text(1));
     const LayerTotals moved{fen(q, 3), fen(q, 4), fen(q, 5), fen(q, 6)};
     if (!moved.is_zero()) r.movement.layers[layer] = moved;
+  }
+  Query derived = db.query(
+      "SELECT key, paid, deductible_charged, base_cumulative, patient_share "
+      "FROM record_movements WHERE record_id = ?1");
+  derived.bind_all(r.id);
+  while (derived.step()) {
+    r.movement.layers[derived.text(0)] = {fen(derived, 1), fen(derived, 2), fen(derived, 3),
+                                          fen(derived, 4)};
   }
 }
 
@@ -163,6 +174,31 @@ bool insert_record(Connection& db, const StoredRecord& r) {
   return q.run_unless_duplicate();
 }
 
+// Writes what a visit's record has beyond an admission's (domain.md §3.6): its disease, and the
+// movement of the derived accumulator keys (engine/accumulators.hpp: outpatient deductible,
+// payment per disease), which have no layer row; returns how many keys it wrote.
+std::size_t insert_derived(Connection& db, const StoredRecord& r) {
+  if (!r.special_disease.empty()) {
+    Query visit =
+        db.query("INSERT INTO record_visits (record_id, special_disease) VALUES (?1, ?2)");
+    visit.bind_all(r.id, r.special_disease);
+    visit.run();
+  }
+  std::size_t n = 0;
+  Query q = db.query(
+      "INSERT INTO record_movements (record_id, key, paid, deductible_charged, base_cumulative, "
+      "patient_share) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  for (const auto& [key, moved] : r.movement.layers) {
+    if (owner_layer(key) == key) continue;
+    q.bind_all(r.id, key, moved.paid.fen_i64(), moved.deductible_charged.fen_i64(),
+               moved.base_cumulative.fen_i64(), moved.patient_share.fen_i64());
+    q.run();
+    q.reset();
+    ++n;
+  }
+  return n;
+}
+
 void insert_layers(Connection& db, const StoredRecord& r) {
   if (r.layer_fund.size() != r.layer_paid.size()) {
     throw std::logic_error("record " + std::to_string(r.id) +
@@ -183,7 +219,7 @@ void insert_layers(Connection& db, const StoredRecord& r) {
     q.run();
     q.reset();
   }
-  if (placed != r.movement.layers.size()) {
+  if (placed != r.movement.layers.size() - insert_derived(db, r)) {
     throw std::logic_error("record " + std::to_string(r.id) +
                            ": a layer moved accumulators without a layer row");
   }

@@ -26,7 +26,15 @@ struct ReconciliationQuery {
   int utc_offset_minutes = 0;      // the district's offset from UTC (China Standard Time: 480)
   std::optional<std::string> hospital_id;  // only this hospital's records
   std::optional<std::string> fund;         // only records with a layer paid by this fund
+  // Only records of this national clearing type (clr_type): "11" outpatient special-disease
+  // visits (domain.md §3.6), "21" admissions.
+  std::optional<std::string> clr_type;
 };
+
+// The national clearing type of a record: "11" for a visit's, "21" for an admission's.
+inline std::string_view clr_type(std::string_view special_disease) {
+  return special_disease.empty() ? "21" : "11";
+}
 
 // One fund's payment in a record: the sum over the record's layers of that fund.
 struct FundAmount {
@@ -47,6 +55,7 @@ struct DetailRow {
   Money total;  // the bill's medical total; negative in a cancellation
   Money fund_paid;
   Money patient_pays;
+  std::string special_disease;    // a visit's disease (clearing type 11); "" for an admission
   std::vector<FundAmount> funds;  // every fund of the record, in layer order (first layer of
                                   // each fund), zero payments included
 };

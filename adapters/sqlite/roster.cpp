@@ -47,6 +47,35 @@ std::optional<Error> check_entries(const std::vector<RosterEntry>& entries) {
   return std::nullopt;
 }
 
+// What replace_certifications refuses before touching the database (as check_entries).
+std::optional<Error> check_certifications(const std::vector<Certification>& entries) {
+  std::vector<const Certification*> sorted;
+  for (const auto& c : entries) {
+    if (c.patient_id.empty() || c.disease.empty()) {
+      return Error{"roster_invalid", "patient_id", "a certification without person or disease"};
+    }
+    if (c.valid_to && *c.valid_to < c.valid_from) {
+      return Error{"roster_invalid", "valid_to",
+                   "a certification of " + c.patient_id + " ends before it starts"};
+    }
+    sorted.push_back(&c);
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const Certification* a, const Certification* b) {
+    return std::tie(a->patient_id, a->disease, a->valid_from) <
+           std::tie(b->patient_id, b->disease, b->valid_from);
+  });
+  for (std::size_t i = 1; i < sorted.size(); ++i) {
+    const Certification& a = *sorted[i - 1];
+    const Certification& b = *sorted[i];
+    if (a.patient_id != b.patient_id || a.disease != b.disease) continue;
+    if (!a.valid_to || *a.valid_to >= b.valid_from) {
+      return Error{"roster_overlap", "patient_id",
+                   "certifications of " + b.patient_id + " for " + b.disease + " overlap"};
+    }
+  }
+  return std::nullopt;
+}
+
 // The entry of the current row of a SELECT of all six columns in table order.
 RosterEntry entry_from_row(const detail::Query& q) {
   RosterEntry e;
@@ -67,9 +96,12 @@ class SqliteRoster final : public Roster {
   std::optional<RosterEntry> lookup(const std::string& patient_id, const Date& date) override;
   bool knows(const std::string& patient_id) override;
   std::size_t size() override;
+  std::optional<Error> replace_certifications(const std::vector<Certification>& entries) override;
+  std::vector<Certification> certifications(const std::string& patient_id) override;
 
  private:
   void write_all(const std::vector<RosterEntry>& entries);
+  void write_certifications(const std::vector<Certification>& entries);
   // Runs `read` under the lock in one read transaction; a database failure throws
   // LedgerUnavailable.
   template <typename F>
@@ -143,6 +175,52 @@ std::size_t SqliteRoster::size() {
   return read([](Connection& db) {
     detail::Query q = db.query("SELECT count(*) FROM roster");
     return q.step() ? static_cast<std::size_t>(q.int64(0)) : std::size_t{0};
+  });
+}
+
+std::optional<Error> SqliteRoster::replace_certifications(
+    const std::vector<Certification>& entries) {
+  if (auto bad = check_certifications(entries)) return bad;
+  std::lock_guard lock(mutex_);
+  try {
+    write_certifications(entries);
+  } catch (const DbError& e) {
+    db_->rollback_quietly();
+    return database_failed(e);
+  }
+  return std::nullopt;
+}
+
+// One IMMEDIATE transaction, as write_all.
+void SqliteRoster::write_certifications(const std::vector<Certification>& entries) {
+  db_->exec("BEGIN IMMEDIATE");
+  db_->exec("DELETE FROM certifications");
+  detail::Query insert = db_->query(
+      "INSERT INTO certifications (patient_id, disease, valid_from, valid_to) "
+      "VALUES (?1, ?2, ?3, ?4)");
+  for (const auto& c : entries) {
+    const std::optional<std::string> valid_to =
+        c.valid_to ? std::optional<std::string>(c.valid_to->to_string()) : std::nullopt;
+    insert.bind_all(c.patient_id, c.disease, c.valid_from.to_string(), valid_to);
+    insert.run();
+    insert.reset();
+  }
+  db_->exec("COMMIT");
+}
+
+std::vector<Certification> SqliteRoster::certifications(const std::string& patient_id) {
+  return read([&](Connection& db) {
+    detail::Query q = db.query(
+        "SELECT patient_id, disease, valid_from, valid_to FROM certifications "
+        "WHERE patient_id = ?1 ORDER BY disease, valid_from");
+    q.bind_all(patient_id);
+    std::vector<Certification> out;
+    while (q.step()) {
+      Certification c{q.text(0), q.text(1), Date::parse(q.text(2)).value_or(Date{}), {}};
+      if (!q.is_null(3)) c.valid_to = Date::parse(q.text(3));
+      out.push_back(std::move(c));
+    }
+    return out;
   });
 }
 

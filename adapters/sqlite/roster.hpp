@@ -56,6 +56,37 @@ struct RosterParse {
 RosterParse parse_roster_csv(std::string_view text,
                              const std::vector<std::string>& known_categories);
 
+// A certification (认定) of a person for an outpatient special disease (domain.md §3.6), from
+// `valid_from` to `valid_to` inclusive (nullopt: still holds). The ranges of one person for one
+// disease never overlap. Like the category, it comes from the office, never from a hospital.
+struct Certification {
+  std::string patient_id;
+  std::string disease;  // a policy's special disease id, e.g. "severe_mental"
+  Date valid_from;
+  std::optional<Date> valid_to;
+
+  bool holds_on(const Date& date) const {
+    return valid_from <= date && (!valid_to || date <= *valid_to);
+  }
+};
+
+// Parses a UTF-8 CSV of certifications with header `patient_id,disease,valid_from,valid_to`,
+// with the roster's rules (RFC 4180 quoting, byte-order mark, blank lines, line numbers, every
+// bad row reported in line order). Checks per row, each reported with its column:
+//   row         wrong column count, unterminated or misplaced quote, too many rows
+//   patient_id  empty, longer than 64 bytes, spaces at either end
+//   disease     empty, not in known_diseases (empty: any)
+//   valid_from  empty or not a date;  valid_to  not a date, before valid_from
+//   (any)       not valid UTF-8
+// and a range overlapping another range of the same person and disease (reported on the row
+// that starts later, column valid_from). Pure: no I/O.
+struct CertificationParse {
+  std::vector<Certification> entries;  // the rows without errors; import only if no errors
+  std::vector<RosterRowError> errors;
+};
+CertificationParse parse_certifications_csv(std::string_view text,
+                                            const std::vector<std::string>& known_diseases);
+
 // Reads throw LedgerUnavailable when the database fails.
 class Roster {
  public:
@@ -73,6 +104,15 @@ class Roster {
   virtual std::optional<RosterEntry> lookup(const std::string& patient_id, const Date& date) = 0;
   virtual bool knows(const std::string& patient_id) = 0;
   virtual std::size_t size() = 0;
+
+  // Replaces every certification with `entries` in one transaction (all-or-nothing); refuses
+  // an empty patient_id or disease, a range ending before it starts ("roster_invalid") and
+  // overlapping ranges of one person and disease ("roster_overlap", field "patient_id"); a
+  // database failure is "ledger_unavailable" and changes nothing.
+  virtual std::optional<Error> replace_certifications(
+      const std::vector<Certification>& entries) = 0;
+  // Every certification of the person, by disease and then valid_from.
+  virtual std::vector<Certification> certifications(const std::string& patient_id) = 0;
 };
 
 }  // namespace onestop::sqlite

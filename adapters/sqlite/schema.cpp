@@ -148,9 +148,48 @@ CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
 PRAGMA user_version = 4;
 )sql";
 
+// Version 5: outpatient special-disease visits (domain.md §3.6). The certifications (认定),
+// replaced whole by an import like the roster (dates ISO text; valid_to NULL: still holds);
+// the disease of each visit record (settlement or cancellation; admissions have no row), for
+// reconciliation's clearing type; and the movement of a record's derived accumulator keys
+// (engine/accumulators.hpp: outpatient deductible, payment per disease), which belong to no
+// layer row. The records' tables are append-only as the ledger.
+constexpr const char* kOutpatientV5 = R"sql(
+CREATE TABLE certifications (
+  patient_id TEXT NOT NULL,
+  disease TEXT NOT NULL,
+  valid_from TEXT NOT NULL,
+  valid_to TEXT,
+  PRIMARY KEY (patient_id, disease, valid_from),
+  CHECK (valid_to IS NULL OR valid_to >= valid_from)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE record_movements (
+  record_id INTEGER NOT NULL REFERENCES records(id),
+  key TEXT NOT NULL,
+  paid INTEGER NOT NULL,
+  deductible_charged INTEGER NOT NULL,
+  base_cumulative INTEGER NOT NULL,
+  patient_share INTEGER NOT NULL,
+  PRIMARY KEY (record_id, key)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE record_visits (
+  record_id INTEGER PRIMARY KEY REFERENCES records(id),
+  special_disease TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER record_visits_no_update BEFORE UPDATE ON record_visits
+  BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END;
+CREATE TRIGGER record_visits_no_delete BEFORE DELETE ON record_visits
+  BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END;
+CREATE TRIGGER record_movements_no_update BEFORE UPDATE ON record_movements
+  BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END;
+CREATE TRIGGER record_movements_no_delete BEFORE DELETE ON record_movements
+  BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END;
+PRAGMA user_version = 5;
+)sql";
+
 // Migration i takes the database from version i to i + 1.
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kLedgerV1, kRosterV2,
-                                                                 kReportsV3, kAccessV4};
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kLedgerV1, kRosterV2, kReportsV3,
+                                                                 kAccessV4, kOutpatientV5};
 
 // Applies migration `from` → from + 1 unless another process did it first.
 void apply(Connection& db, int from) {

@@ -181,6 +181,7 @@ void Verifier::check_settlement(const StoredRecord& r, const Accumulators& befor
   same(r.id, "year", r.year, s.year);
   same(r.id, "policy_id", r.policy_id, s.policy_id);
   same(r.id, "policy_sha256", r.policy_sha256, s.policy_sha256);
+  same(r.id, "special_disease", r.special_disease, s.special_disease);
   same(r.id, "total", r.total, s.split.total);
   same(r.id, "fund_paid", r.fund_paid, s.fund_paid);
   same(r.id, "patient_pays", r.patient_pays, s.patient_pays);
@@ -227,6 +228,7 @@ void Verifier::check_reversal(const StoredRecord& r, const StoredRecord& o) {
   same(r.id, "year", r.year, o.year);
   same(r.id, "policy_id", r.policy_id, o.policy_id);
   same(r.id, "policy_sha256", r.policy_sha256, o.policy_sha256);
+  same(r.id, "special_disease", r.special_disease, o.special_disease);
   if (r.claim_json != o.claim_json) differ(r.id, "claim_json differs from the cancelled one");
   same(r.id, "total", r.total, -o.total);
   same(r.id, "fund_paid", r.fund_paid, -o.fund_paid);

@@ -85,6 +85,28 @@ TEST(Cases, Zhaoshan2020ReproducedToTheFen) {
   }
 }
 
+// Admissions mixed with outpatient special-disease visits (domain.md §3.6).
+TEST(Cases, Zhaoshan2020OutpatientReproducedToTheFen) {
+  const auto expected =
+      read_lines(source_path("tests/cases/zhaoshan-2020-outpatient.expected.jsonl"));
+  const Process run =
+      run_onestop("settle --policy " + source_path("config/policies/zhaoshan-2020.json") + " " +
+                  source_path("tests/cases/zhaoshan-2020-outpatient.claims.jsonl"));
+  EXPECT_EQ(run.status, 0);
+  ASSERT_EQ(run.lines.size(), expected.size());
+  ASSERT_EQ(expected.size(), 457u);
+  std::size_t visits = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const auto got = parse(run.lines[i]);
+    expect_matches(parse(expected[i]), got, i + 1);
+    if (got->has("visit")) {
+      EXPECT_EQ(got->getValue<std::string>("visit"), "outpatient_special") << "line " << i + 1;
+      ++visits;
+    }
+  }
+  EXPECT_EQ(visits, 303u);
+}
+
 TEST(Cases, OutputIsByteIdenticalAcrossRuns) {
   const std::string args = "settle --policy " + source_path("config/policies/zhaoshan-2020.json") +
                            " < " + source_path("tests/cases/zhaoshan-2020.claims.jsonl");
@@ -137,6 +159,22 @@ TEST(Cases, SlipIsATableForPeople) {
   EXPECT_NE(all.find("P0010038-0"), std::string::npos);
   EXPECT_NE(all.find("39234.39"), std::string::npos);
   EXPECT_NE(all.find("psn_cash_pay"), std::string::npos);
+}
+
+TEST(Cases, TheSlipOfAVisitNamesTheDiseaseAndTheYearsUseOfItsLimit) {
+  const Process run = run_onestop("settle --format slip --policy " +
+                                  source_path("config/policies/zhaoshan-2020.json") + " " +
+                                  source_path("tests/cases/zhaoshan-2020-outpatient.claims.jsonl"));
+  EXPECT_EQ(run.status, 0);
+  std::string all;
+  for (const auto& l : run.lines) all += l + "\n";
+  // The first claim of the outpatient cases: P0030033's cancer_treatment visit, basic 10 180.54
+  // of the 40 000.00 a year.
+  EXPECT_NE(all.find("门诊特殊病种 outpatient special-disease visit: cancer_treatment "
+                     "(恶性肿瘤门诊放化疗)"),
+            std::string::npos);
+  EXPECT_NE(all.find("basic used 10180.54 of the year's limit 40000.00, left 29819.46"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 // once with the reference policy's categories and once with none (any category). Beyond not
 // crashing, the parse must keep the promises of roster.hpp, checked here against a model:
 // errors in line order, every kept entry passes the per-column checks, and no person's kept
-// ranges overlap (the import would refuse them).
+// ranges overlap (the import would refuse them). The same bytes go through the certifications
+// CSV parser (parse_certifications_csv) with the same promises: errors in line order, sound
+// rows only, no overlapping ranges of one person and disease.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -58,6 +60,34 @@ void check(const RosterParse& parse, const std::vector<std::string>& known) {
   if (!ranges_disjoint(parse.entries)) __builtin_trap();
 }
 
+bool sound_certification(const onestop::sqlite::Certification& c,
+                         const std::vector<std::string>& known) {
+  if (c.patient_id.empty() || c.patient_id.size() > onestop::limits::kIdLength) return false;
+  if (c.patient_id.front() == ' ' || c.patient_id.back() == ' ' || c.disease.empty()) return false;
+  if (!known.empty() && std::find(known.begin(), known.end(), c.disease) == known.end()) {
+    return false;
+  }
+  return !c.valid_to || !(*c.valid_to < c.valid_from);
+}
+
+void check_certifications(const onestop::sqlite::CertificationParse& parse,
+                          const std::vector<std::string>& known) {
+  for (std::size_t i = 0; i < parse.errors.size(); ++i) {
+    if (parse.errors[i].line == 0 || parse.errors[i].column.empty()) __builtin_trap();
+    if (i > 0 && parse.errors[i].line < parse.errors[i - 1].line) __builtin_trap();
+  }
+  std::vector<RosterEntry> as_ranges;  // one "person" per person and disease
+  for (const auto& c : parse.entries) {
+    if (!sound_certification(c, known)) __builtin_trap();
+    RosterEntry e;
+    e.patient_id = c.patient_id + '\n' + c.disease;
+    e.valid_from = c.valid_from;
+    e.valid_to = c.valid_to;
+    as_ranges.push_back(std::move(e));
+  }
+  if (!ranges_disjoint(as_ranges)) __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -67,5 +97,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const std::vector<std::string> kAny;
   check(onestop::sqlite::parse_roster_csv(text, kKnown), kKnown);
   check(onestop::sqlite::parse_roster_csv(text, kAny), kAny);
+  static const std::vector<std::string> kDiseases = {"severe_mental", "pneumoconiosis",
+                                                     "uremia_dialysis", "cancer_treatment"};
+  check_certifications(onestop::sqlite::parse_certifications_csv(text, kDiseases), kDiseases);
+  check_certifications(onestop::sqlite::parse_certifications_csv(text, kAny), kAny);
   return 0;
 }

@@ -71,6 +71,18 @@ class ClaimBuilder {
     claim_.diagnoses.push_back(std::move(code));
     return *this;
   }
+  // An outpatient special-disease visit (domain.md §3.6) for `disease` on one day.
+  ClaimBuilder& visit(std::string disease, const char* day = "2020-03-12") {
+    claim_.visit = Visit::outpatient_special;
+    claim_.special_disease = std::move(disease);
+    claim_.admitted_on = *Date::parse(day);
+    claim_.discharged_on = claim_.admitted_on;
+    return *this;
+  }
+  ClaimBuilder& patient(std::string patient_id) {
+    claim_.patient_id = std::move(patient_id);
+    return *this;
+  }
   ClaimBuilder& bill(std::string bill_no) {
     claim_.bill_no = std::move(bill_no);
     return *this;

@@ -161,8 +161,9 @@ int audit_report(const Parsed& parsed, int year, const policy::PolicySet& polici
     err << "onestop audit: " << e->message << "\n";
     return kFailed;
   }
-  out << "wrote " << dir << "/report.html and 5 CSV files: " << report->persons << " persons, "
-      << report->admissions << " admissions, medical total " << report->medical_total.to_string()
+  out << "wrote " << dir << "/report.html and 6 CSV files: " << report->persons << " persons, "
+      << report->admissions << " admissions, " << report->visits
+      << " outpatient special-disease visits, medical total " << report->medical_total.to_string()
       << ", funds paid " << report->fund_paid.to_string() << "\n"
       << chain.text() << "\n";
   return chain.verified() ? kOk : kFailed;

@@ -26,7 +26,8 @@ using Poco::Util::Option;
 constexpr std::uintmax_t kMaxStatementBytes = 256u << 20;
 
 constexpr const char* kUsageText =
-    "totals|details|match --from DATE --to DATE [--hospital ID] [--fund CODE] [--format F] "
+    "totals|details|match --from DATE --to DATE [--hospital ID] [--fund CODE] [--clr-type T] "
+    "[--format F] "
     "[--db FILE] [--utc-offset +08:00] [--statement FILE.csv] [--policy-dir DIR]";
 
 constexpr const char* kDescription =
@@ -50,6 +51,10 @@ Poco::Util::OptionSet reconcile_options() {
   o.addOption(Option("hospital", "H", "only this hospital's records").argument("ID"));
   o.addOption(Option("fund", "F", "only records with a layer of this fund (match: required)")
                   .argument("CODE"));
+  o.addOption(Option("clr-type", "c",
+                     "only this national clearing type: 11 outpatient special-disease visits, "
+                     "21 admissions")
+                  .argument("TYPE"));
   o.addOption(Option("format", "o",
                      "totals: table|csv|json; details: csv|jsonl; match: "
                      "table|json")
@@ -91,6 +96,15 @@ std::optional<sqlite::ReconciliationQuery> read_query(const Parsed& parsed, std:
   q.utc_offset_minutes = *minutes;
   if (parsed.options.contains("hospital")) q.hospital_id = parsed.options.at("hospital");
   if (parsed.options.contains("fund")) q.fund = parsed.options.at("fund");
+  if (parsed.options.contains("clr-type")) {
+    q.clr_type = parsed.options.at("clr-type");
+    if (*q.clr_type != "11" && *q.clr_type != "21") {
+      err << "onestop reconcile: --clr-type is 11 (outpatient special-disease visits) or 21 "
+             "(admissions), not "
+          << *q.clr_type << "\n";
+      return std::nullopt;
+    }
+  }
   return q;
 }
 

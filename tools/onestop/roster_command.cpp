@@ -1,4 +1,5 @@
-// onestop roster import: replaces the roster of insured persons from a CSV file, all or nothing.
+// onestop roster import: replaces the roster of insured persons from a CSV file, all or nothing;
+// onestop roster import-certifications: the same for the special-disease certifications.
 #include <Poco/Util/OptionSet.h>
 
 #include <algorithm>
@@ -27,16 +28,18 @@ Poco::Util::OptionSet roster_options() {
       Option("db", "d", "the ledger database (default var/onestop.db; created when missing)")
           .argument("FILE"));
   options.addOption(Option("policy-dir", "p",
-                           "categories must be known to a policy here (default config/policies)")
+                           "categories (and diseases) must be known to a policy here (default "
+                           "config/policies)")
                         .argument("DIR"));
   return options;
 }
 
-// Every category any policy of the directory knows, or the error that kept it from loading.
-Result<std::vector<std::string>> known_categories(const std::string& dir) {
+// Every category (or, with `diseases`, every special disease) any policy of the directory
+// knows, or the error that kept it from loading.
+Result<std::vector<std::string>> known_names(const std::string& dir, bool diseases) {
   Result<policy::PolicySet> policies = policy::PolicySet::load_dir(dir);
   if (!policies) return policies.error();
-  return policies->categories();
+  return diseases ? policies->special_diseases() : policies->categories();
 }
 
 // Creates the directory the database goes in; false (reported) when it cannot.
@@ -81,31 +84,68 @@ int import_roster(const std::string& file, const std::string& db,
   return kOk;
 }
 
+// Parses and, when every row is sound, writes the certifications. Exit code as the command's.
+int import_certifications(const std::string& file, const std::string& db,
+                          const std::vector<std::string>& diseases, std::ostream& out,
+                          std::ostream& err) {
+  const auto text = read_file("roster", file, kMaxRosterBytes, err);
+  if (!text) return kUsage;
+  const sqlite::CertificationParse parsed = sqlite::parse_certifications_csv(*text, diseases);
+  for (const auto& e : parsed.errors) {
+    err << file << ":" << e.line << ": " << e.column << ": " << e.message << "\n";
+  }
+  if (!parsed.errors.empty()) {
+    err << "onestop roster: " << parsed.errors.size() << " errors; nothing imported\n";
+    return kFailed;
+  }
+  if (!make_parent(db, err)) return kUsage;
+  auto roster = sqlite::Roster::open(db);
+  if (!roster) {
+    err << "onestop roster: " << db << ": " << roster.error().message << "\n";
+    return kUsage;
+  }
+  if (const auto failed = (*roster)->replace_certifications(parsed.entries)) {
+    err << "onestop roster: " << db << ": " << failed->message << "; nothing imported\n";
+    return kFailed;
+  }
+  std::set<std::string> persons;
+  for (const auto& c : parsed.entries) persons.insert(c.patient_id);
+  out << "imported " << parsed.entries.size() << " certifications (" << persons.size()
+      << " persons) from " << file << " into " << db << "\n";
+  return kOk;
+}
+
 }  // namespace
 
 int roster_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto parsed =
-      parse("roster", "import FILE.csv [--db FILE] [--policy-dir DIR]",
-            "Replaces the roster of insured persons with a UTF-8 CSV file whose header is "
-            "patient_id,name,id_number,category,valid_from,valid_to (valid_to empty: still "
-            "holds). All or nothing: each bad row is reported as FILE:LINE: column: reason and "
-            "nothing is written. Exit 0 when imported, 1 when refused.",
+      parse("roster", "import|import-certifications FILE.csv [--db FILE] [--policy-dir DIR]",
+            "import replaces the roster of insured persons with a UTF-8 CSV file whose header "
+            "is patient_id,name,id_number,category,valid_from,valid_to (valid_to empty: still "
+            "holds); import-certifications replaces the certifications (认定) for outpatient "
+            "special diseases with one whose header is patient_id,disease,valid_from,valid_to, "
+            "each disease listed by a policy. All or nothing: each bad row is reported as "
+            "FILE:LINE: column: reason and nothing is written. Exit 0 when imported, 1 when "
+            "refused.",
             roster_options(), args, out, err);
   if (!parsed) return kUsage;
   if (parsed->help) return kOk;
-  if (parsed->positional.size() != 2 || parsed->positional[0] != "import") {
-    err << "onestop roster: usage: onestop roster import FILE.csv [--db FILE] "
-           "[--policy-dir DIR]\n";
+  const bool certifications =
+      parsed->positional.size() == 2 && parsed->positional[0] == "import-certifications";
+  if (parsed->positional.size() != 2 || (parsed->positional[0] != "import" && !certifications)) {
+    err << "onestop roster: usage: onestop roster import|import-certifications FILE.csv "
+           "[--db FILE] [--policy-dir DIR]\n";
     return kUsage;
   }
   const std::string dir = option_or(*parsed, "policy-dir", "config/policies");
-  const auto categories = known_categories(dir);
-  if (!categories) {
-    err << "onestop roster: policies " << dir << ": " << categories.error().message << "\n";
+  const auto known = known_names(dir, certifications);
+  if (!known) {
+    err << "onestop roster: policies " << dir << ": " << known.error().message << "\n";
     return kUsage;
   }
-  return import_roster(parsed->positional[1], option_or(*parsed, "db", "var/onestop.db"),
-                       *categories, out, err);
+  const std::string db = option_or(*parsed, "db", "var/onestop.db");
+  if (certifications) return import_certifications(parsed->positional[1], db, *known, out, err);
+  return import_roster(parsed->positional[1], db, *known, out, err);
 }
 
 }  // namespace onestop::cli

@@ -31,6 +31,23 @@ std::string details_text(const LayerResult& layer) {
   return out;
 }
 
+// 门诊特殊病种: the disease and the year's use of its limit after this visit (domain.md §3.6).
+std::string visit_text(const Policy& policy, const Settlement& s) {
+  std::string out = "门诊特殊病种 outpatient special-disease visit: " + s.special_disease;
+  const OutpatientSpecial::Disease* disease = policy.special_disease(s.special_disease);
+  if (disease != nullptr) out += " (" + disease->name + ")";
+  out += "\n";
+  for (const auto& layer : policy.layers) {
+    if (disease == nullptr || !std::holds_alternative<DeductibleRatio>(layer.params)) continue;
+    const Money used = s.after.of(disease_key(layer.id, disease->id)).paid;
+    out += "  " + layer.id + " used " + used.to_string() + " of the year's limit " +
+           disease->limit_annual.to_string() + ", left " +
+           max(Money{}, disease->limit_annual - used).to_string() + "\n";
+    break;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string format_slip(const Policy& policy, const Settlement& s) {
@@ -38,8 +55,9 @@ std::string format_slip(const Policy& policy, const Settlement& s) {
   out << "一站式结算单 / one-stop settlement slip\n" << rule();
   out << "hospital " << s.hospital_id << "   bill " << s.bill_no << "\n";
   out << "patient  " << s.patient_id << " (" << s.category << ")   policy year " << s.year
-      << "   policy " << s.policy_id << "\n"
-      << rule();
+      << "   policy " << s.policy_id << "\n";
+  if (s.visit == Visit::outpatient_special) out << visit_text(policy, s);
+  out << rule();
   out << row("medfee_sumamt      total (医疗费总额)", s.split.total.to_string());
   out << row("fulamt_ownpay_amt  out of policy (全自费)", s.split.out_of_policy.to_string());
   out << row("overlmt_selfpay    over limit (超限价自付)", s.split.over_limit.to_string());

@@ -35,6 +35,8 @@ void expect_same_claim(const Claim& a, const Claim& b) {
   EXPECT_EQ(a.referral, b.referral);
   EXPECT_EQ(a.admitted_on, b.admitted_on);
   EXPECT_EQ(a.discharged_on, b.discharged_on);
+  EXPECT_EQ(a.visit, b.visit);
+  EXPECT_EQ(a.special_disease, b.special_disease);
   EXPECT_EQ(a.diagnoses, b.diagnoses);
   ASSERT_EQ(a.items.size(), b.items.size());
   for (std::size_t i = 0; i < a.items.size(); ++i) {
@@ -107,6 +109,54 @@ TEST(DecodeClaim, EveryShippedCaseDecodesAndRoundTrips) {
     expect_same_claim(*c, *again);
     EXPECT_EQ(encode_claim(*again), canonical);  // the canonical form is a fixed point
   }
+}
+
+// Outpatient special-disease visits (domain.md §3.6): the shared cases' visits round-trip, and
+// the canonical text names the visit after discharged_on; an admission's text has no trace of it.
+TEST(DecodeClaim, VisitsRoundTripAndAdmissionsKeepTheirBytes) {
+  std::ifstream in(std::string(ONESTOP_SOURCE_DIR) +
+                   "/tests/cases/zhaoshan-2020-outpatient.claims.jsonl");
+  int visits = 0;
+  for (std::string line; std::getline(in, line);) {
+    auto c = decode_claim(line);
+    ASSERT_TRUE(c.ok()) << line << "\n" << c.error().field << ": " << c.error().message;
+    if (c->is_visit()) ++visits;
+    auto again = decode_claim(encode_claim(*c));
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    expect_same_claim(*c, *again);
+  }
+  EXPECT_EQ(visits, 303);
+  const std::string visit = edited(R"("discharged_on": "2020-03-12",)",
+                                   R"("discharged_on": "2020-03-12", "visit": "outpatient_special",)"
+                                   R"( "special_disease": "pneumoconiosis",)");
+  EXPECT_NE(encode_claim(decode_claim(visit).value())
+                .find(R"("discharged_on":"2020-03-12","visit":"outpatient_special",)"
+                      R"("special_disease":"pneumoconiosis","diagnoses")"),
+            std::string::npos);
+  const std::string inpatient =
+      edited(R"("discharged_on": "2020-03-12",)", R"("discharged_on": "2020-03-12", "visit": "inpatient",)");
+  EXPECT_EQ(encode_claim(decode_claim(inpatient).value()),
+            encode_claim(decode_claim(kClaim).value()));
+}
+
+TEST(DecodeClaim, VisitDefectsNameTheirField) {
+  const auto error = [](const std::string& text) {
+    auto c = decode_claim(text);
+    return c.ok() ? std::string("ok") : c.error().code + " @" + c.error().field;
+  };
+  const std::string at = R"("discharged_on": "2020-03-12",)";
+  EXPECT_EQ(error(edited(at, std::string(at) + R"( "visit": "outpatient_special",)")),
+            "missing_field @special_disease");
+  EXPECT_EQ(error(edited(at, std::string(at) + R"( "visit": "day_care",)")), "unknown_visit @visit");
+  EXPECT_EQ(error(edited(at, std::string(at) + R"( "visit": 14,)")), "wrong_type @visit");
+  EXPECT_EQ(error(edited(at, std::string(at) + R"( "special_disease": "pneumoconiosis",)")),
+            "special_disease_not_applicable @special_disease");
+  EXPECT_EQ(error(edited(at, std::string(at) +
+                                 R"( "visit": "outpatient_special", "special_disease": "",)")),
+            "empty @special_disease");
+  EXPECT_EQ(error(edited(at, std::string(at) + R"( "visit": "outpatient_special", )" +
+                                 R"("special_disease": ")" + std::string(65, 'x') + R"(",)")),
+            "too_long @special_disease");
 }
 
 TEST(EncodeClaim, CanonicalText) {

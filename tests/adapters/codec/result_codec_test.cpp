@@ -227,3 +227,24 @@ TEST(JsonWriter, InsertsCommasAndNests) {
 
 }  // namespace
 }  // namespace onestop::codec
+
+namespace onestop::codec {
+namespace {
+
+// An outpatient special-disease visit names itself after the year; an admission's result
+// keeps the bytes it had before visits existed.
+TEST(EncodeSettlement, AVisitNamesItselfAndAnAdmissionDoesNot) {
+  Settlement s = hand_built();
+  const std::string admission = encode_settlement(s);
+  EXPECT_EQ(admission.find("\"visit\""), std::string::npos);
+  s.visit = Visit::outpatient_special;
+  s.special_disease = "severe_mental";
+  const std::string visit = encode_settlement(s);
+  EXPECT_NE(visit.find(R"("year":2020,"visit":"outpatient_special",)"
+                       R"("special_disease":"severe_mental","policy":)"),
+            std::string::npos)
+      << visit;
+}
+
+}  // namespace
+}  // namespace onestop::codec

@@ -452,6 +452,55 @@ std::vector<Probe> invalid_utf8() {
 
 // Every member named twice (same and different value), at the top, in the patient and in the
 // item; also a key spelled with an escape that decodes to a key already there.
+// The visit members (domain.md §3.6): every wrong type, unknown values, hostile disease ids,
+// a disease on an admission, and a certification a hospital tries to declare; all refused
+// naming the member, nothing stored (P1's only certification is severe_mental at H2's date).
+std::vector<Probe> visit_members() {
+  const std::string visit = R"("visit":"outpatient_special")";
+  std::vector<Probe> out;
+  for (const std::string raw : {"1", "true", "null", "[]", "{}", "[\"outpatient_special\"]"}) {
+    out.push_back(Probe{.body = settle_body({{"+", "\"visit\":" + raw}}),
+                        .expect_code = "wrong_type",
+                        .expect_field = "visit"});
+    out.push_back(Probe{.body = settle_body({{"+", visit + ",\"special_disease\":" + raw}}),
+                        .expect_code = "wrong_type",
+                        .expect_field = "special_disease"});
+  }
+  for (const std::string v : {"", "OUTPATIENT_SPECIAL", "outpatient", "inpatient "}) {
+    out.push_back(Probe{.body = settle_body({{"+", "\"visit\":" + quoted(v)}}),
+                        .expect_code = "unknown_visit",
+                        .expect_field = "visit"});
+  }
+  for (const std::string d : {"hay_fever", "severe_mental' OR '1'='1", "../severe_mental",
+                              "basic:disease:x", "SEVERE_MENTAL"}) {
+    out.push_back(Probe{.body = settle_body({{"+", visit + ",\"special_disease\":" + quoted(d)}}),
+                        .expect_code = "unknown_special_disease",
+                        .expect_field = "special_disease"});
+  }
+  out.push_back(Probe{
+      .body = settle_body({{"+", visit + ",\"special_disease\":" + quoted(std::string(65, 'x'))}}),
+      .expect_code = "too_long",
+      .expect_field = "special_disease"});
+  out.push_back(Probe{.body = settle_body({{"+", visit + ",\"special_disease\":\"\""}}),
+                      .expect_code = "empty",
+                      .expect_field = "special_disease"});
+  out.push_back(Probe{.body = settle_body({{"+", visit}}),
+                      .expect_code = "missing_field",
+                      .expect_field = "special_disease"});
+  out.push_back(Probe{.body = settle_body({{"+", "\"special_disease\":\"severe_mental\""}}),
+                      .expect_code = "special_disease_not_applicable",
+                      .expect_field = "special_disease"});
+  out.push_back(Probe{.body = settle_body({{"+", visit + R"(,"special_disease":"severe_mental",)" +
+                                                     R"("certified":true)"}}),
+                      .expect_code = "unknown_field",
+                      .expect_field = "certified"});
+  out.push_back(
+      Probe{.body = settle_body({{"+", visit + R"(,"special_disease":"pneumoconiosis")"}}),
+            .expect_code = "not_certified",
+            .expect_field = "special_disease"});
+  return out;
+}
+
 std::vector<Probe> duplicate_keys() {
   std::vector<Probe> out;
   const std::vector<std::pair<std::string, std::string>> top = {
@@ -916,6 +965,7 @@ TEST(Hostile, EveryClassIsRefusedWithA4xxTheServerStaysUpAndNothingIsWritten) {
   stored += run_class(server, "deep_nesting", deep_nesting()).stored;
   stored += run_class(server, "huge_numbers", huge_numbers()).stored;
   stored += run_class(server, "wrong_types", wrong_types()).stored;
+  stored += run_class(server, "visit_members", visit_members()).stored;
   stored += run_class(server, "invalid_utf8", invalid_utf8()).stored;
   stored += run_class(server, "duplicate_keys", duplicate_keys()).stored;
   stored += run_class(server, "sql_metachar", sql_metachar()).stored;

@@ -97,6 +97,9 @@ class TestServer {
     if (!app) throw std::runtime_error("cannot build the server: " + app.error().message);
     app_ = std::move(app).value();
     if (auto e = app_->roster().replace_all(test_roster())) throw std::runtime_error(e->message);
+    if (auto e = app_->roster().replace_certifications(test_certifications())) {
+      throw std::runtime_error(e->message);
+    }
     app_->start();
   }
 

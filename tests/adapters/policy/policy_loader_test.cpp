@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <string>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -91,6 +92,38 @@ TEST(ReferencePolicy, BasicLayer) {
     EXPECT_EQ(adjustment.ratio_bonus, rate("0.10")) << category;
   }
   EXPECT_EQ(basic.by_category.count("resident"), 0u);
+}
+
+// domain.md §3.6: the reference numbers of the outpatient special-disease part.
+TEST(ReferencePolicy, OutpatientPartOfTheBasicLayer) {
+  const auto& basic = std::get<DeductibleRatio>(zhaoshan().layers[0].params);
+  ASSERT_TRUE(basic.outpatient);
+  const OutpatientSpecial& o = *basic.outpatient;
+  EXPECT_EQ(o.deductible_annual, yuan("200.00"));
+  for (const char* category : {"poor", "low_income", "extreme_poor"}) {
+    EXPECT_EQ(o.deductible_reduction.at(category), rate("0.5")) << category;
+  }
+  EXPECT_EQ(o.deductible_reduction.count("resident"), 0u);
+  const std::vector<std::tuple<std::string, std::string, std::string>> expected = {
+      {"severe_mental", "重性精神病", "6000.00"},
+      {"pneumoconiosis", "尘肺病", "10000.00"},
+      {"uremia_dialysis", "尿毒症透析", "50000.00"},
+      {"cancer_treatment", "恶性肿瘤门诊放化疗", "40000.00"}};
+  ASSERT_EQ(o.diseases.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(o.diseases[i].id, std::get<0>(expected[i]));
+    EXPECT_EQ(o.diseases[i].name, std::get<1>(expected[i]));
+    EXPECT_EQ(o.diseases[i].limit_annual, yuan(std::get<2>(expected[i]).c_str()));
+  }
+  EXPECT_EQ(zhaoshan().special_disease("pneumoconiosis"), &o.diseases[1]);
+  EXPECT_EQ(zhaoshan().special_disease("hay_fever"), nullptr);
+}
+
+TEST(MinimalPolicy, WithoutAnOutpatientPartSettlesNoVisits) {
+  auto p = parse_policy(kMinimal);
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->outpatient(), nullptr);
+  EXPECT_EQ(p->special_disease("severe_mental"), nullptr);
 }
 
 // domain.md §3.2.

@@ -343,3 +343,76 @@ TEST(AuditCommand, PatientExitsOneForAnUnknownPersonAndZeroForAKnownOne) {
 
 }  // namespace
 }  // namespace onestop::testing
+
+namespace onestop::testing {
+namespace {
+
+// §3.6's worked example: P1 (poor) at the township health centre, two severe-mental-illness
+// visits, then an admission; the second visit cancelled and settled again.
+Claim worked_visit(const std::string& bill, const char* day) {
+  return ClaimBuilder("poor", Level::primary)
+      .patient("P0090001")
+      .visit("severe_mental", day)
+      .diagnosis("F20.0")
+      .a("800.00")
+      .item(ItemClass::B, "500.00")
+      .bill(bill);
+}
+
+TEST(AuditVisits, VisitsAndAdmissionsSideBySideWithEachDiseasesLimit) {
+  AuditWorld world;
+  world.settle_at(worked_visit("V1", "2020-03-12"), "2020-03-12T02:00:00.000Z");
+  const std::int64_t second =
+      world.settle_at(worked_visit("V2", "2020-04-12"), "2020-04-12T02:00:00.000Z");
+  world.cancel_at(second, "2020-04-12T03:00:00.000Z");
+  world.settle_at(worked_visit("V2b", "2020-04-12"), "2020-04-12T04:00:00.000Z");
+  Claim admission = ClaimBuilder("poor", Level::city).patient("P0090001").a("3000.00").bill("A1");
+  admission.admitted_on = *Date::parse("2020-05-02");
+  admission.discharged_on = *Date::parse("2020-05-12");
+  world.settle_at(admission, "2020-05-12T02:00:00.000Z");
+
+  const PatientAudit a = world.audit("P0090001");
+  EXPECT_EQ(a.live, 3);
+  EXPECT_EQ(a.live_visits, 2);
+  ASSERT_EQ(a.diseases.size(), 1u);
+  EXPECT_EQ(a.diseases[0].id, "severe_mental");
+  EXPECT_EQ(a.diseases[0].name, "重性精神病");
+  EXPECT_EQ(a.diseases[0].visits, 2);
+  EXPECT_EQ(a.diseases[0].paid.to_string(), "2280.00");  // 1 092.50 + 1 187.50
+  ASSERT_TRUE(a.diseases[0].left);
+  EXPECT_EQ(a.diseases[0].left->to_string(), "3720.00");
+  EXPECT_EQ(a.accumulators.admissions, 1);
+
+  const std::string json = reports::audit_json(a);
+  EXPECT_NE(json.find(R"("live_visits":2,"diseases":[{"id":"severe_mental","name":"重性精神病",)"
+                      R"("visits":2,"paid":"2280.00","limit_annual":"6000.00","left":"3720.00"}])"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("visit":"outpatient_special","special_disease":"severe_mental")"),
+            std::string::npos);
+  std::ostringstream text;
+  reports::write_audit_text(text, a);
+  EXPECT_NE(text.str().find("admissions 1, outpatient special-disease visits 2"), std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("severe_mental 重性精神病: 2 visits, basic paid 2280.00 of the "
+                            "year's limit 6000.00, left 3720.00"),
+            std::string::npos);
+
+  // The office report keeps the visits apart from the admissions.
+  reports::ReportQuery q;
+  q.year = 2020;
+  const auto report = reports::build_report(world.ledger(), world.policies(), q);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->admissions, 1);
+  EXPECT_EQ(report->visits, 2);
+  ASSERT_EQ(report->by_visit.size(), 2u);
+  EXPECT_EQ(report->by_visit[0].special_disease, "");
+  EXPECT_EQ(report->by_visit[0].live, 1);
+  EXPECT_EQ(report->by_visit[1].special_disease, "severe_mental");
+  EXPECT_EQ(report->by_visit[1].live, 2);
+  EXPECT_EQ(report->by_visit[1].medical_total.to_string(), "2600.00");  // net of the cancel
+  EXPECT_EQ(report->by_visit[1].first_layer_paid.to_string(), "2280.00");
+}
+
+}  // namespace
+}  // namespace onestop::testing

@@ -111,6 +111,26 @@ TEST(DemoData, SendsTheRequestedSettlementsAndTheLedgerVerifies) {
   EXPECT_EQ(v.summary.records, world.ledger().record_count());
 }
 
+// Certified persons come to the clinic about once a month (domain.md §3.6).
+TEST(DemoData, CertifiedPersonsHaveMonthlyVisits) {
+  DemoWorld world(temp_db());
+  const auto summary = world.load(demo(200, 1000, 7));
+  ASSERT_TRUE(summary) << summary.error().message;
+  EXPECT_EQ(summary->refused, 0) << refusals(*summary);
+  std::map<std::string, std::set<int>> months_by_person;
+  world.ledger().scan([&](const sqlite::StoredRecord& r) {
+    if (r.kind != sqlite::RecordKind::settlement || r.special_disease.empty()) return true;
+    const auto claim = codec::decode_claim(r.claim_json);
+    if (claim) months_by_person[r.patient_id].insert(claim->discharged_on.month());
+    return true;
+  });
+  EXPECT_EQ(months_by_person.size(), 10u);  // one person in twenty of 200
+  for (const auto& [person, months] : months_by_person) {
+    EXPECT_GE(months.size(), 10u) << person;
+    EXPECT_FALSE(world.roster().certifications(person).empty()) << person;
+  }
+}
+
 TEST(DemoData, EachRecordIsStampedOnTheDayItWasSettled) {
   DemoWorld world(temp_db());
   ASSERT_TRUE(world.load(demo(50, 400, 3)));

@@ -203,13 +203,14 @@ TEST_F(ReconcileDetails, CsvHasOneRowPerRecordInDayAndIdOrderWithAColumnPerFund)
   EXPECT_EQ(out.str(),
             "\xEF\xBB\xBF"
             "record_id,kind,cancels,day,recorded_at,hospital_id,bill_no,patient_id,total,"
-            "fund_paid,patient_pays,fund:390100,fund:620100,other_funds\r\n" +
+            "fund_paid,patient_pays,fund:390100,fund:620100,other_funds,clr_type,"
+            "special_disease\r\n" +
                 cancel + ",cancellation," + std::to_string(id("B5")) +
                 ",2020-03-05,2020-03-05T01:00:00.000Z,H1,B5,P5,-10400.00,-9360.00,-1040.00,"
-                "-7500.00,-1450.00,390200=0.00;640100=-410.00\r\n" +
+                "-7500.00,-1450.00,390200=0.00;640100=-410.00,21,\r\n" +
                 std::to_string(id("住院-0010")) +
                 ",settlement,,2020-04-01,2020-04-01T01:00:00.000Z,湘潭三院,住院-0010,P10,"
-                "10800.00,6500.00,4300.00,6500.00,0.00,390200=0.00;640100=0.00\r\n");
+                "10800.00,6500.00,4300.00,6500.00,0.00,390200=0.00;640100=0.00,21,\r\n");
 }
 
 TEST_F(ReconcileDetails, JsonLinesHaveEveryFundOfTheRecord) {
@@ -225,7 +226,8 @@ TEST_F(ReconcileDetails, JsonLinesHaveEveryFundOfTheRecord) {
                       ",\"kind\":\"settlement\",\"day\":\"2020-03-02\","
                       "\"recorded_at\":\"2020-03-02T04:00:00.000Z\",\"hospital_id\":\"H3\","
                       "\"bill_no\":\"B3\",\"patient_id\":\"P3\",\"total\":\"10400.00\","
-                      "\"fund_paid\":\"9360.00\",\"patient_pays\":\"1040.00\",\"funds\":["
+                      "\"fund_paid\":\"9360.00\",\"patient_pays\":\"1040.00\",\"clr_type\":\"21\","
+                      "\"funds\":["
                       "{\"fund\":\"390100\",\"paid\":\"7500.00\"},"
                       "{\"fund\":\"390200\",\"paid\":\"0.00\"},"
                       "{\"fund\":\"620100\",\"paid\":\"1450.00\"},"
@@ -599,12 +601,70 @@ TEST_F(ReconcileCommand, TotalsAndDetailsInEachFormat) {
   EXPECT_TRUE(codec::parse_object(run.output)) << run.output;
   run = run_onestop("reconcile details --policy-dir " + source_path("config/policies") + args);
   EXPECT_EQ(run.status, 0) << run.output;
-  EXPECT_NE(run.output.find(",fund:390100,fund:390200,fund:620100,fund:640100,other_funds\r\n"),
+  EXPECT_NE(run.output.find(",fund:390100,fund:390200,fund:620100,fund:640100,other_funds,"
+                            "clr_type,special_disease\r\n"),
             std::string::npos)
       << run.output;
   run = run_onestop("reconcile details --format jsonl" + args);
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_NE(run.output.find("\"bill_no\":\"住院-0010\""), std::string::npos) << run.output;
+}
+
+}  // namespace
+}  // namespace onestop::testing
+
+namespace onestop::testing {
+namespace {
+
+// Outpatient special-disease visits (domain.md §3.6) carry the national clearing type 11,
+// admissions 21; the clr_type filter keeps one kind, in the details and in the totals.
+TEST(ReconcileVisits, DetailsCarryTheClearingTypeAndTheFilterKeepsOneKind) {
+  sqlite::LedgerOptions options;
+  options.path = temp_db();
+  auto now = std::make_shared<std::string>("2020-03-02T02:00:00.000Z");
+  options.clock = [now] { return *now; };
+  auto ledger = sqlite::Ledger::open(options);
+  ASSERT_TRUE(ledger) << ledger.error().message;
+  settle_now(**ledger, ClaimBuilder("poor", Level::city).a("10400.00").bill("A1"));
+  *now = "2020-03-02T03:00:00.000Z";
+  Claim visit = ClaimBuilder("poor", Level::primary)
+                    .patient("P2")
+                    .visit("severe_mental", "2020-03-02")
+                    .diagnosis("F20.0")
+                    .a("800.00")
+                    .item(ItemClass::B, "500.00")
+                    .bill("V1");
+  const auto settled = settle_now(**ledger, visit);
+  ASSERT_TRUE(settled.record);
+  EXPECT_EQ(settled.record->special_disease, "severe_mental");
+  *now = "2020-03-02T04:00:00.000Z";
+  const auto cancelled = (*ledger)->cancel(cancel_job(settled.record->id)).get();
+  ASSERT_EQ(cancelled.outcome, sqlite::Outcome::created);
+  EXPECT_EQ((*ledger)->get(cancelled.record->id)->special_disease, "severe_mental");
+
+  sqlite::ReconciliationQuery q = march();
+  std::ostringstream all;
+  EXPECT_EQ(reports::stream_details_jsonl(**ledger, q, all), 3);
+  EXPECT_NE(all.str().find(R"("bill_no":"A1","patient_id":"P1","total":"10400.00",)"
+                           R"("fund_paid":"9360.00","patient_pays":"1040.00","clr_type":"21")"),
+            std::string::npos)
+      << all.str();
+  EXPECT_NE(all.str().find(R"("clr_type":"11","special_disease":"severe_mental")"),
+            std::string::npos);
+  q.clr_type = "11";
+  std::ostringstream visits;
+  EXPECT_EQ(reports::stream_details_jsonl(**ledger, q, visits), 2);  // settled and cancelled
+  EXPECT_EQ(visits.str().find("\"A1\""), std::string::npos);
+  const auto totals = (*ledger)->totals(q);
+  ASSERT_FALSE(totals.empty());
+  for (const auto& t : totals) {
+    EXPECT_EQ(t.settlements, 1);
+    EXPECT_EQ(t.cancellations, 1);
+    EXPECT_TRUE(t.medical_total.is_zero());  // the visit and its cancellation net out
+  }
+  q.clr_type = "21";
+  std::ostringstream admissions;
+  EXPECT_EQ(reports::stream_details_jsonl(**ledger, q, admissions), 1);
 }
 
 }  // namespace

@@ -300,3 +300,39 @@ TEST_F(SimulateTest, AnotherSpecialBenefitRatioLeavesBasicAndCriticalAlone) {
 
 }  // namespace
 }  // namespace onestop::testing
+
+namespace onestop::testing {
+namespace {
+
+// Outpatient special-disease visits (domain.md §3.6) re-settle like admissions: under the same
+// policy nothing changes; under a policy without the outpatient part every visit is refused,
+// counted and listed, and the admissions still settle.
+TEST_F(SimulateTest, VisitsReSettleAndAPolicyWithoutTheOutpatientPartRefusesThem) {
+  std::ifstream in(source_path("tests/cases/zhaoshan-2020-outpatient.claims.jsonl"));
+  int visits = 0;
+  int live = 0;
+  for (std::string line; std::getline(in, line);) {
+    const Claim claim = codec::decode_claim(line).value();
+    if (claim.year() != 2021) continue;
+    EXPECT_EQ(ledger_->settle(settle_job(claim)).get().outcome, sqlite::Outcome::created);
+    ++live;
+    visits += claim.is_visit();
+  }
+  ASSERT_GT(visits, 0);
+  const auto same = reports::simulate(*ledger_, reference_policy(), 2021, {});
+  EXPECT_EQ(same.settlements, live);
+  EXPECT_EQ(same.refused, 0);
+  EXPECT_EQ(same.settlements_changed, 0);
+
+  Policy without = reference_policy();
+  std::get<DeductibleRatio>(without.layers[0].params).outpatient.reset();
+  const auto r = reports::simulate(*ledger_, without, 2021, {});
+  EXPECT_EQ(r.refused, visits);
+  EXPECT_EQ(r.settlements, live - visits);
+  ASSERT_FALSE(r.refusals.empty());
+  EXPECT_EQ(r.refusals[0].error.code, "outpatient_not_covered");
+  EXPECT_EQ(r.refusals[0].error.field, "visit");
+}
+
+}  // namespace
+}  // namespace onestop::testing

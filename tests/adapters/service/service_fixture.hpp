@@ -60,6 +60,15 @@ inline std::vector<sqlite::RosterEntry> test_roster() {
   return out;
 }
 
+// Certifications for outpatient special diseases (domain.md §3.6): P1 severe_mental all
+// along; P3 pneumoconiosis from February to June 2020 only.
+inline std::vector<sqlite::Certification> test_certifications() {
+  return {
+      {"P1", "severe_mental", *Date::parse("2020-01-01"), std::nullopt},
+      {"P3", "pneumoconiosis", *Date::parse("2020-02-01"), *Date::parse("2020-06-30")},
+  };
+}
+
 // A hospital request (requests.hpp) as JSON text. Defaults: H2 (the city No. 3 hospital, in
 // region), patient P1, 2020-03-02..12, one class A item of 12000.00 and one class B item.
 struct RequestBuilder {
@@ -100,13 +109,21 @@ struct RequestBuilder {
     referral = r;
     return *this;
   }
+  // An outpatient special-disease visit for `disease` on one day.
+  RequestBuilder& visit(std::string disease, const std::string& day = "2020-03-12") {
+    visit_members = ",\"visit\":\"outpatient_special\",\"special_disease\":\"" + disease + "\"";
+    admitted_on = day;
+    discharged_on = day;
+    return *this;
+  }
+  std::string visit_members;  // "" for an admission
 
   std::string json() const {
     return "{\"hospital_id\":\"" + hospital_id + "\",\"bill_no\":\"" + bill_no +
            "\",\"patient\":{\"id\":\"" + patient_id +
            "\"},\"referral\":" + (referral ? "true" : "false") + ",\"admitted_on\":\"" +
-           admitted_on + "\",\"discharged_on\":\"" + discharged_on +
-           "\",\"diagnoses\":" + diagnoses + ",\"items\":" + items + "}";
+           admitted_on + "\",\"discharged_on\":\"" + discharged_on + "\"" + visit_members +
+           ",\"diagnoses\":" + diagnoses + ",\"items\":" + items + "}";
   }
 };
 
@@ -130,12 +147,16 @@ class ServiceWorld {
     if (!roster) throw std::runtime_error(roster.error().message);
     roster_ = std::move(roster).value();
     if (auto e = roster_->replace_all(test_roster())) throw std::runtime_error(e->message);
+    if (auto e = roster_->replace_certifications(test_certifications())) {
+      throw std::runtime_error(e->message);
+    }
     service_ = std::make_unique<service::SettlementService>(*hospitals_, *policies_, *ledger_,
                                                             *roster_, std::move(options));
   }
 
   const service::SettlementService& service() const { return *service_; }
   sqlite::Ledger& ledger() { return *ledger_; }
+  sqlite::Roster& roster() { return *roster_; }
   const std::string& dir() const { return dir_; }
 
  private:
