@@ -1,8 +1,5 @@
 #include "adapters/codec/claim_codec.hpp"
 
-#include <Poco/Exception.h>
-#include <Poco/JSON/Parser.h>
-
 #include <limits>
 #include <utility>
 
@@ -12,8 +9,10 @@
 namespace onestop::codec {
 namespace {
 
-using Poco::JSON::Array;
-using Poco::JSON::Object;
+// The readers' node type under the names of what it holds here (Object::Ptr, Array::Ptr: a
+// member within the parsed document).
+using Array = JsonNode;
+using Object = JsonNode;
 
 // Moves a reader's value into `out`, or hands back its error.
 template <typename T>
@@ -104,15 +103,10 @@ std::optional<std::string> string_token_value(std::string_view token) {
   if (token.find('\\') == std::string_view::npos) {
     return std::string(token.substr(1, token.size() - 2));
   }
-  try {
-    // Let the parser undo the escapes; it refuses a top-level scalar but not an array element.
-    Poco::JSON::Parser parser;
-    parser.setAllowNullByte(false);
-    const Array::Ptr a = parser.parse("[" + std::string(token) + "]").extract<Array::Ptr>();
-    return a->get(0).extract<std::string>();
-  } catch (const Poco::Exception&) {
-    return std::nullopt;
-  }
+  // Let the parser undo the escapes: a string is a JSON document of its own.
+  const auto value = parse_json(token);
+  if (!value || (*value)->type != JsonNode::Type::string) return std::nullopt;
+  return std::string((*value)->text);
 }
 
 }  // namespace
@@ -277,14 +271,13 @@ Result<std::vector<std::string>> read_diagnoses(const Object& obj, std::string_v
   std::vector<std::string> diagnoses;
   diagnoses.reserve(array->size());
   for (const auto& element : *array) {
-    const std::string path = element_path(prefix, "diagnoses", diagnoses.size());
-    if (!element.isString()) {
-      return Error{"wrong_type", path,
+    if (element.type != JsonNode::Type::string) {
+      return Error{"wrong_type", element_path(prefix, "diagnoses", diagnoses.size()),
                    "expected an ICD-10 code string, got " + std::string(json_type_name(element))};
     }
-    std::string code = element.extract<std::string>();
+    std::string code(element.text);
     if (code.empty() || code.size() > limits.diagnosis_bytes) {
-      return Error{"bad_diagnosis", path,
+      return Error{"bad_diagnosis", element_path(prefix, "diagnoses", diagnoses.size()),
                    "must be an ICD-10 code of 1 to " + std::to_string(limits.diagnosis_bytes) +
                        " characters"};
     }

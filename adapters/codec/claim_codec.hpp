@@ -14,13 +14,12 @@
 // category or the hospital's level, with the same rules and the same error paths.
 #pragma once
 
-#include <Poco/JSON/Object.h>
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "adapters/codec/json_reader.hpp"
 #include "engine/claim.hpp"
 #include "engine/error.hpp"
 #include "engine/limits.hpp"
@@ -52,7 +51,7 @@ struct ClaimLimits {
 Result<Claim> decode_claim(std::string_view json_text, const ClaimLimits& limits = {});
 
 // The same from an already-parsed document root.
-Result<Claim> decode_claim(const Poco::JSON::Object& doc, const ClaimLimits& limits = {});
+Result<Claim> decode_claim(const JsonNode& doc, const ClaimLimits& limits = {});
 
 // The bill number of a document that failed to decode, for its error line: the root's
 // "bill_no" when it is a string of at most limits::kIdLength bytes, found even when the
@@ -74,30 +73,28 @@ std::string encode_hospital_request(const Claim& c);
 
 // An identifier (hospital_id, bill_no, patient id, category): a non-empty string of at most
 // limits.id_bytes bytes.
-Result<std::string> read_id(const Poco::JSON::Object& obj, std::string_view prefix,
-                            std::string_view key, const ClaimLimits& limits = {});
+Result<std::string> read_id(const JsonNode& obj, std::string_view prefix, std::string_view key,
+                            const ClaimLimits& limits = {});
 
 // One item object at `path` ("items[3]"): keys code, name, class, amount, over_limit (optional,
 // absent = 0.00). The name may be empty. Duplicated codes are the engine's business.
-Result<Item> read_item(const Poco::JSON::Object& item, std::string_view path,
-                       const ClaimLimits& limits = {});
+Result<Item> read_item(const JsonNode& item, std::string_view path, const ClaimLimits& limits = {});
 
 // The "items" array of `obj`: 1..limits.items_per_claim item objects.
-Result<std::vector<Item>> read_items(const Poco::JSON::Object& obj, std::string_view prefix,
+Result<std::vector<Item>> read_items(const JsonNode& obj, std::string_view prefix,
                                      const ClaimLimits& limits = {});
 
 // The "diagnoses" array of `obj`: at most limits.diagnoses_per_claim strings of 1 to
 // limits.diagnosis_bytes bytes (bad_diagnosis otherwise). Whether a code is in a policy's
 // catalogue is the policy's business.
-Result<std::vector<std::string>> read_diagnoses(const Poco::JSON::Object& obj,
-                                                std::string_view prefix,
+Result<std::vector<std::string>> read_diagnoses(const JsonNode& obj, std::string_view prefix,
                                                 const ClaimLimits& limits = {});
 
 // The admission part that the canonical claim shares with a hospital's request: "referral",
 // "admitted_on", "discharged_on", "visit", "special_disease", "diagnoses", "items", read in
 // that order into `claim`.
 // Returns the first defect, or nullopt.
-std::optional<Error> read_admission(const Poco::JSON::Object& obj, std::string_view prefix,
-                                    Claim& claim, const ClaimLimits& limits = {});
+std::optional<Error> read_admission(const JsonNode& obj, std::string_view prefix, Claim& claim,
+                                    const ClaimLimits& limits = {});
 
 }  // namespace onestop::codec

@@ -1,140 +1,14 @@
 #include "adapters/codec/json_util.hpp"
 
-#include <Poco/Exception.h>
-#include <Poco/JSON/JSONException.h>
-#include <Poco/JSON/ParseHandler.h>
-#include <Poco/JSON/Parser.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <limits>
-#include <set>
-#include <typeinfo>
-#include <vector>
 
 namespace onestop::codec {
 namespace {
 
-using Poco::Dynamic::Var;
-using Poco::JSON::Array;
-using Poco::JSON::Object;
-
-// Poco's ParseHandler with two additions: objects keep document order, and a key repeated
-// within one object stops the parse (Poco would silently keep the last value). To name the
-// duplicate's path it tracks where it is: the current key of each open object and the current
-// index of each open array.
-class StrictHandler final : public Poco::JSON::ParseHandler {
- public:
-  StrictHandler() : ParseHandler(/*preserveObjectOrder=*/true) {}
-
-  // The path of the repeated key, once the parse stopped on one; empty otherwise.
-  const std::string& duplicate_path() const { return duplicate_path_; }
-
-  void reset() override {
-    ParseHandler::reset();
-    frames_.clear();
-    duplicate_path_.clear();
-  }
-  void startObject() override {
-    on_value();
-    ParseHandler::startObject();
-    frames_.push_back(Frame{});
-  }
-  void endObject() override {
-    frames_.pop_back();
-    ParseHandler::endObject();
-  }
-  void startArray() override {
-    on_value();
-    ParseHandler::startArray();
-    Frame f;
-    f.is_array = true;
-    frames_.push_back(std::move(f));
-  }
-  void endArray() override {
-    frames_.pop_back();
-    ParseHandler::endArray();
-  }
-  void key(const std::string& k) override;
-
-  void value(int v) override {
-    on_value();
-    ParseHandler::value(v);
-  }
-  void value(unsigned v) override {
-    on_value();
-    ParseHandler::value(v);
-  }
-  void value(Poco::Int64 v) override {
-    on_value();
-    ParseHandler::value(v);
-  }
-  void value(Poco::UInt64 v) override {
-    on_value();
-    ParseHandler::value(v);
-  }
-  void value(const std::string& s) override {
-    on_value();
-    ParseHandler::value(s);
-  }
-  void value(double d) override {
-    on_value();
-    ParseHandler::value(d);
-  }
-  void value(bool b) override {
-    on_value();
-    ParseHandler::value(b);
-  }
-  void null() override {
-    on_value();
-    ParseHandler::null();
-  }
-
- private:
-  struct Frame {
-    bool is_array = false;
-    std::size_t next_index = 0;               // arrays: index of the next element
-    std::string current_key;                  // objects: the key being read
-    std::set<std::string, std::less<>> keys;  // objects: keys seen so far
-  };
-
-  // Counts array elements so a path can name them.
-  void on_value() {
-    if (!frames_.empty() && frames_.back().is_array) ++frames_.back().next_index;
-  }
-  std::string path_to_top() const;
-
-  std::vector<Frame> frames_;
-  std::string duplicate_path_;
-};
-
-void StrictHandler::key(const std::string& k) {
-  Frame& top = frames_.back();
-  // A set, not a scan: a hostile object with a million keys must not cost quadratic time.
-  if (!top.keys.insert(k).second) {
-    duplicate_path_ = field_path(path_to_top(), k);
-    throw Poco::JSON::JSONException("duplicate key");
-  }
-  top.current_key = k;
-  ParseHandler::key(k);
-}
-
-std::string StrictHandler::path_to_top() const {
-  std::string path;
-  for (std::size_t i = 0; i + 1 < frames_.size(); ++i) {
-    const Frame& f = frames_[i];
-    if (f.is_array) {
-      path += "[" + std::to_string(f.next_index - 1) + "]";
-    } else {
-      if (!path.empty()) path += '.';
-      path += f.current_key;
-    }
-  }
-  return path;
-}
-
-Error type_error(std::string path, std::string_view expected, const Var& got) {
+Error type_error(std::string path, std::string_view expected, const JsonNode& got) {
   return Error{"wrong_type", std::move(path),
                "expected " + std::string(expected) + ", got " + std::string(json_type_name(got))};
 }
@@ -142,54 +16,25 @@ Error type_error(std::string path, std::string_view expected, const Var& got) {
 Error missing(std::string path) { return Error{"missing_field", std::move(path), "is required"}; }
 
 // Where a required member must be a JSON string: the string, or the error.
-Result<const std::string*> string_member(const Object& obj, std::string_view prefix,
-                                         std::string_view key, std::string_view expected) {
-  const Var* v = find_member(obj, key);
+Result<std::string_view> string_member(const JsonNode& obj, std::string_view prefix,
+                                       std::string_view key, std::string_view expected) {
+  const JsonNode* v = find_member(obj, key);
   if (v == nullptr) return missing(field_path(prefix, key));
-  if (!v->isString()) return type_error(field_path(prefix, key), expected, *v);
-  return &v->extract<std::string>();
-}
-
-// Poco refuses a scalar at the top level ("12", "\"x\"") with a parser-state message; to
-// report it as a wrong type instead, see whether the text parses as an array element.
-std::optional<Var> top_level_scalar(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos || text[first] == '{' || text[first] == '[') {
-    return std::nullopt;
-  }
-  try {
-    Poco::JSON::Parser parser;
-    parser.setAllowNullByte(false);
-    Var wrapped = parser.parse("[" + std::string(text) + "]");
-    const Array::Ptr elements = wrapped.extract<Array::Ptr>();
-    if (elements->size() != 1) return std::nullopt;  // "1,2" is no single value
-    return elements->get(0);
-  } catch (const Poco::Exception&) {
-    return std::nullopt;  // not JSON at all: the caller reports the original parse error
-  }
+  if (v->type != JsonNode::Type::string) return type_error(field_path(prefix, key), expected, *v);
+  return v->text;
 }
 
 }  // namespace
 
-Result<Object::Ptr> parse_object(std::string_view text) {
-  Poco::SharedPtr<StrictHandler> handler = new StrictHandler;
-  Poco::JSON::Parser parser(handler);
-  parser.setAllowNullByte(false);  // ids with NUL would be cut short by C APIs downstream
-  Var root;
-  try {
-    root = parser.parse(std::string(text));
-  } catch (const Poco::Exception& e) {
-    if (!handler->duplicate_path().empty()) {
-      return Error{"duplicate_field", handler->duplicate_path(), "appears twice in its object"};
-    }
-    if (auto scalar = top_level_scalar(text)) return type_error("", "a JSON object", *scalar);
-    // Poco's words for a scalar followed by more text ("1,2") say nothing to a client.
-    const bool stray = e.message().find("empty stack") != std::string::npos;
-    return Error{"malformed_json", "",
-                 "not valid JSON: " + (stray ? "expected one object" : e.message())};
+Result<JsonDocument> parse_object(std::string_view text) {
+  auto doc = parse_json(text);
+  if (!doc) {
+    const Error& e = doc.error();
+    if (e.code == "duplicate_key") return Error{"duplicate_field", e.field, e.message};
+    return Error{"malformed_json", "", "not valid JSON: " + e.message};
   }
-  if (root.type() != typeid(Object::Ptr)) return type_error("", "a JSON object", root);
-  return root.extract<Object::Ptr>();
+  if ((*doc)->type != JsonNode::Type::object) return type_error("", "a JSON object", **doc);
+  return doc;
 }
 
 std::string shown_value(std::string_view value) {
@@ -197,52 +42,41 @@ std::string shown_value(std::string_view value) {
   return "\"" + std::string(value) + "\"";
 }
 
-std::string field_path(std::string_view prefix, std::string_view key) {
-  std::string path;
-  path.reserve(prefix.size() + key.size() + 1);
-  path.append(prefix);
-  if (!prefix.empty()) path += '.';
-  path.append(key);
-  return path;
-}
+const JsonNode* find_member(const JsonNode& obj, std::string_view key) { return obj.find(key); }
 
-std::string element_path(std::string_view prefix, std::string_view key, std::size_t i) {
-  return field_path(prefix, key) + "[" + std::to_string(i) + "]";
-}
-
-const Var* find_member(const Object& obj, std::string_view key) {
-  // Object exposes its std::map only through iterators; claim objects are small.
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    if (it->first == key) return &it->second;
+std::string_view json_type_name(const JsonNode& value) {
+  switch (value.type) {
+    case JsonNode::Type::null:
+      return "null";
+    case JsonNode::Type::boolean:
+      return "boolean";
+    case JsonNode::Type::number:
+      return "number";
+    case JsonNode::Type::string:
+      return "string";
+    case JsonNode::Type::array:
+      return "array";
+    case JsonNode::Type::object:
+      return "object";
   }
-  return nullptr;
-}
-
-std::string_view json_type_name(const Var& value) {
-  if (value.isEmpty()) return "null";
-  if (value.type() == typeid(Object::Ptr) || value.type() == typeid(Object)) return "object";
-  if (value.type() == typeid(Array::Ptr) || value.type() == typeid(Array)) return "array";
-  if (value.isString()) return "string";
-  if (value.isBoolean()) return "boolean";
-  if (value.isNumeric()) return "number";
   return "unknown";
 }
 
-std::optional<Error> check_known_keys(const Object& obj, std::string_view prefix,
+std::optional<Error> check_known_keys(const JsonNode& obj, std::string_view prefix,
                                       std::initializer_list<std::string_view> known) {
-  for (const std::string& name : obj.getNames()) {
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      return Error{"unknown_field", field_path(prefix, name), "is not a known field"};
+  for (const JsonNode& member : obj.members()) {
+    if (std::find(known.begin(), known.end(), member.key) == known.end()) {
+      return Error{"unknown_field", field_path(prefix, member.key), "is not a known field"};
     }
   }
   return std::nullopt;
 }
 
-Result<std::string> read_string(const Object& obj, std::string_view prefix, std::string_view key,
+Result<std::string> read_string(const JsonNode& obj, std::string_view prefix, std::string_view key,
                                 StringRule rule) {
   auto s = string_member(obj, prefix, key, "a string");
   if (!s) return s.error();
-  const std::string& text = **s;
+  const std::string_view text = *s;
   if (text.empty() && !rule.allow_empty) {
     return Error{"empty", field_path(prefix, key), "must not be empty"};
   }
@@ -250,30 +84,32 @@ Result<std::string> read_string(const Object& obj, std::string_view prefix, std:
     return Error{"too_long", field_path(prefix, key),
                  "is longer than " + std::to_string(rule.max_bytes) + " bytes"};
   }
-  return text;
+  return std::string(text);
 }
 
-Result<bool> read_bool(const Object& obj, std::string_view prefix, std::string_view key) {
-  const Var* v = find_member(obj, key);
+Result<bool> read_bool(const JsonNode& obj, std::string_view prefix, std::string_view key) {
+  const JsonNode* v = find_member(obj, key);
   if (v == nullptr) return missing(field_path(prefix, key));
-  if (!v->isBoolean()) return type_error(field_path(prefix, key), "true or false", *v);
-  return v->extract<bool>();
+  if (v->type != JsonNode::Type::boolean) {
+    return type_error(field_path(prefix, key), "true or false", *v);
+  }
+  return v->boolean;
 }
 
-Result<Date> read_date(const Object& obj, std::string_view prefix, std::string_view key) {
+Result<Date> read_date(const JsonNode& obj, std::string_view prefix, std::string_view key) {
   auto s = string_member(obj, prefix, key, "a date string \"YYYY-MM-DD\"");
   if (!s) return s.error();
-  if (auto d = Date::parse(**s)) return *d;
+  if (auto d = Date::parse(*s)) return *d;
   return Error{"bad_date", field_path(prefix, key),
-               "expected an existing date as \"YYYY-MM-DD\", got " + shown_value(**s)};
+               "expected an existing date as \"YYYY-MM-DD\", got " + shown_value(*s)};
 }
 
-Result<Money> read_amount(const Object& obj, std::string_view prefix, std::string_view key,
+Result<Money> read_amount(const JsonNode& obj, std::string_view prefix, std::string_view key,
                           const Money& max, bool optional) {
   if (optional && find_member(obj, key) == nullptr) return Money{};
   auto s = string_member(obj, prefix, key, "an amount string like \"1234.50\"");
   if (!s) return s.error();
-  const std::string& text = **s;
+  const std::string_view text = *s;
   const std::optional<Money> m = Money::parse(text);
   if (!m) {
     return Error{
@@ -291,35 +127,37 @@ Result<Money> read_amount(const Object& obj, std::string_view prefix, std::strin
   return *m;
 }
 
-Result<Object::Ptr> read_object(const Object& obj, std::string_view prefix, std::string_view key) {
-  const Var* v = find_member(obj, key);
+Result<JsonNode::Ptr> read_object(const JsonNode& obj, std::string_view prefix,
+                                  std::string_view key) {
+  const JsonNode* v = find_member(obj, key);
   if (v == nullptr) return missing(field_path(prefix, key));
-  if (v->type() != typeid(Object::Ptr)) {
+  if (v->type != JsonNode::Type::object) {
     return type_error(field_path(prefix, key), "an object", *v);
   }
-  return v->extract<Object::Ptr>();
+  return v;
 }
 
-Result<Array::Ptr> read_array(const Object& obj, std::string_view prefix, std::string_view key,
-                              std::size_t min_size, std::size_t max_size) {
-  const Var* v = find_member(obj, key);
+Result<JsonNode::Ptr> read_array(const JsonNode& obj, std::string_view prefix, std::string_view key,
+                                 std::size_t min_size, std::size_t max_size) {
+  const JsonNode* v = find_member(obj, key);
   if (v == nullptr) return missing(field_path(prefix, key));
-  if (v->type() != typeid(Array::Ptr)) return type_error(field_path(prefix, key), "an array", *v);
-  Array::Ptr arr = v->extract<Array::Ptr>();
-  if (arr->size() < min_size) {
+  if (v->type != JsonNode::Type::array) {
+    return type_error(field_path(prefix, key), "an array", *v);
+  }
+  if (v->size() < min_size) {
     return Error{"empty", field_path(prefix, key), "must not be empty"};
   }
-  if (arr->size() > max_size) {
+  if (v->size() > max_size) {
     return Error{"too_many", field_path(prefix, key),
                  "has more than " + std::to_string(max_size) + " elements"};
   }
-  return arr;
+  return v;
 }
 
-Result<Object::Ptr> element_object(const Array& arr, std::size_t i, std::string_view path) {
-  const Var& v = *(arr.begin() + static_cast<std::ptrdiff_t>(i));
-  if (v.type() != typeid(Object::Ptr)) return type_error(std::string(path), "an object", v);
-  return v.extract<Object::Ptr>();
+Result<JsonNode::Ptr> element_object(const JsonNode& arr, std::size_t i, std::string_view path) {
+  const JsonNode& v = arr.elements()[i];
+  if (v.type != JsonNode::Type::object) return type_error(std::string(path), "an object", v);
+  return &v;
 }
 
 // ---------------------------------------------------------------------------------------------

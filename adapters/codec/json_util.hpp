@@ -1,14 +1,11 @@
-// JSON plumbing shared by the codecs: a strict parser, field readers that name the JSON path of
-// every defect, and a small writer that produces deterministic, compact, valid UTF-8 JSON.
+// JSON plumbing shared by the codecs: the field readers over json_reader.hpp's tree, which name
+// the JSON path of every defect, and a small writer that produces deterministic, compact, valid
+// UTF-8 JSON.
 //
 // Readers take the object, the JSON path of that object ("" for the document root, "items[3]"
 // for an item) and the key; errors carry the full path ("items[3].amount"). They never read a
 // number where a string is expected and never pass money through binary floating point.
 #pragma once
-
-#include <Poco/Dynamic/Var.h>
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "adapters/codec/json_reader.hpp"
 #include "engine/date.hpp"
 #include "engine/error.hpp"
 #include "engine/money.hpp"
@@ -26,23 +24,18 @@ namespace onestop::codec {
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
-// Parses one JSON document whose top level must be an object. Errors (field "" unless a single
-// member is to blame):
-//   malformed_json   not JSON (syntax, invalid UTF-8, trailing bytes, nesting deeper than the
-//                    parser's limit, "\u0000" in a string, a number no double can hold);
+// Parses one JSON document (parse_json of json_reader.hpp) whose top level must be an object;
+// `**doc` is that object. Errors (field "" unless a single member is to blame):
+//   malformed_json   not JSON (syntax, invalid UTF-8, trailing bytes, nesting deeper than
+//                    JsonLimits, "\u0000" in a string, a number no double can hold);
 //   duplicate_field  an object names the same key twice (field: the second occurrence's path);
 //                    refused because parsers disagree on which one wins;
 //   wrong_type       the document is valid JSON but not an object.
 // Objects keep their keys in document order so unknown keys are reported in that order.
-Result<Poco::JSON::Object::Ptr> parse_object(std::string_view text);
+Result<JsonDocument> parse_object(std::string_view text);
 
 // ---------------------------------------------------------------------------------------------
-// Paths
-
-// "key" at the root, "prefix.key" below it.
-std::string field_path(std::string_view prefix, std::string_view key);
-// "prefix.key[i]" (or "key[i]" at the root): element i of an array member.
-std::string element_path(std::string_view prefix, std::string_view key, std::size_t i);
+// Paths (field_path, index_path and element_path are in json_reader.hpp)
 
 // An offending value for an error message: quoted, or only its size when it is too long to
 // repeat (a message should not echo a megabyte back).
@@ -52,13 +45,13 @@ std::string shown_value(std::string_view value);
 // Field readers
 
 // The member `key` of `obj`, or nullptr when absent. No copy of the value is made.
-const Poco::Dynamic::Var* find_member(const Poco::JSON::Object& obj, std::string_view key);
+const JsonNode* find_member(const JsonNode& obj, std::string_view key);
 
 // A JSON type name for messages: "string", "number", "boolean", "null", "object", "array".
-std::string_view json_type_name(const Poco::Dynamic::Var& value);
+std::string_view json_type_name(const JsonNode& value);
 
 // unknown_field for the first key of `obj` (in document order) that is not in `known`.
-std::optional<Error> check_known_keys(const Poco::JSON::Object& obj, std::string_view prefix,
+std::optional<Error> check_known_keys(const JsonNode& obj, std::string_view prefix,
                                       std::initializer_list<std::string_view> known);
 
 // How a string member is checked: bytes of UTF-8 at most, and whether "" is acceptable.
@@ -68,39 +61,35 @@ struct StringRule {
 };
 
 // A required string member. Errors: missing_field, wrong_type, empty, too_long.
-Result<std::string> read_string(const Poco::JSON::Object& obj, std::string_view prefix,
-                                std::string_view key, StringRule rule);
+Result<std::string> read_string(const JsonNode& obj, std::string_view prefix, std::string_view key,
+                                StringRule rule);
 
 // A required boolean member. Errors: missing_field, wrong_type.
-Result<bool> read_bool(const Poco::JSON::Object& obj, std::string_view prefix,
-                       std::string_view key);
+Result<bool> read_bool(const JsonNode& obj, std::string_view prefix, std::string_view key);
 
 // A required "YYYY-MM-DD" member of an existing date. Errors: missing_field, wrong_type,
 // bad_date.
-Result<Date> read_date(const Poco::JSON::Object& obj, std::string_view prefix,
-                       std::string_view key);
+Result<Date> read_date(const JsonNode& obj, std::string_view prefix, std::string_view key);
 
 // An amount string of design.md §2 ("1234.50"), 0 ≤ amount ≤ `max`. A JSON number is
 // wrong_type even when its value would do: amounts travel as strings. Errors: missing_field,
 // wrong_type, bad_amount (not exactly two decimals, exponent, spaces, ...), negative_amount,
 // amount_too_large. With `optional`, an absent member reads as 0.00 (null is still wrong_type).
-Result<Money> read_amount(const Poco::JSON::Object& obj, std::string_view prefix,
-                          std::string_view key, const Money& max, bool optional = false);
+Result<Money> read_amount(const JsonNode& obj, std::string_view prefix, std::string_view key,
+                          const Money& max, bool optional = false);
 
 // A required object member. Errors: missing_field, wrong_type.
-Result<Poco::JSON::Object::Ptr> read_object(const Poco::JSON::Object& obj, std::string_view prefix,
-                                            std::string_view key);
+Result<JsonNode::Ptr> read_object(const JsonNode& obj, std::string_view prefix,
+                                  std::string_view key);
 
 // A required array member with min_size ≤ size ≤ max_size. Errors: missing_field, wrong_type,
 // empty (fewer than min_size, which is 0 or 1), too_many.
-Result<Poco::JSON::Array::Ptr> read_array(const Poco::JSON::Object& obj, std::string_view prefix,
-                                          std::string_view key, std::size_t min_size,
-                                          std::size_t max_size);
+Result<JsonNode::Ptr> read_array(const JsonNode& obj, std::string_view prefix, std::string_view key,
+                                 std::size_t min_size, std::size_t max_size);
 
 // Element `i` of `arr` (from read_array) as an object; `path` is the element's path.
 // Errors: wrong_type.
-Result<Poco::JSON::Object::Ptr> element_object(const Poco::JSON::Array& arr, std::size_t i,
-                                               std::string_view path);
+Result<JsonNode::Ptr> element_object(const JsonNode& arr, std::size_t i, std::string_view path);
 
 // ---------------------------------------------------------------------------------------------
 // Writing
@@ -134,6 +123,14 @@ class JsonWriter {
   JsonWriter& value(std::int64_t number);
   JsonWriter& value(int number) { return value(static_cast<std::int64_t>(number)); }
   JsonWriter& value(bool flag);
+  // A string value whose text append(std::string&) writes: formatted in a buffer the writer
+  // keeps, so that values made of parts (a trace value, a rule path) need no string each.
+  template <typename Append>
+  JsonWriter& value_of(Append append) {
+    scratch_.clear();
+    append(scratch_);
+    return value(std::string_view(scratch_));
+  }
   // The next value is `json` as it is: a document this program wrote and stored (a stored
   // result), embedded without parsing it again. The caller vouches that it is one JSON value.
   JsonWriter& raw(std::string_view json);
@@ -152,6 +149,7 @@ class JsonWriter {
   void separate();  // a comma before every element but the first of a container
 
   std::string out_;
+  std::string scratch_;  // for value_of
   bool need_comma_ = false;
 };
 

@@ -2,12 +2,34 @@
 
 #include <algorithm>
 
+namespace onestop::policy {
+
+std::string_view type_name(JsonNode::Type type) {
+  switch (type) {
+    case JsonNode::Type::null:
+      return "null";
+    case JsonNode::Type::boolean:
+      return "a boolean";
+    case JsonNode::Type::number:
+      return "a number";
+    case JsonNode::Type::string:
+      return "a string";
+    case JsonNode::Type::array:
+      return "an array";
+    case JsonNode::Type::object:
+      return "an object";
+  }
+  return "a value";
+}
+
+}  // namespace onestop::policy
+
 namespace onestop::policy::detail {
 
 namespace {
 
-const std::string& string_value(const JsonNode& node, const std::string& path,
-                                std::string_view expected) {
+std::string_view string_value(const JsonNode& node, const std::string& path,
+                              std::string_view expected) {
   expect_type(node, JsonNode::Type::string, path, expected);
   return node.text;
 }
@@ -37,7 +59,7 @@ void expect_type(const JsonNode& node, JsonNode::Type type, const std::string& p
 
 void read_object(const JsonNode& node, const std::string& path, const std::vector<Field>& fields) {
   expect_type(node, JsonNode::Type::object, path, "an object");
-  for (const JsonMember& member : node.members) {
+  for (const JsonNode& member : node.members()) {
     const auto field = std::find_if(fields.begin(), fields.end(),
                                     [&](const Field& f) { return f.key == member.key; });
     const std::string member_at = member_path(path, member.key);
@@ -47,7 +69,7 @@ void read_object(const JsonNode& node, const std::string& path, const std::vecto
                " is not allowed here; unknown keys are refused so that a misspelt rule is "
                "never silently ignored.");
     }
-    field->read(member.value, member_at);
+    field->read(member, member_at);
   }
   for (const Field& field : fields) {
     if (field.required && node.find(field.key) == nullptr) {
@@ -57,28 +79,28 @@ void read_object(const JsonNode& node, const std::string& path, const std::vecto
   }
 }
 
-const std::vector<JsonNode>& read_array(const JsonNode& node, const std::string& path,
-                                        std::size_t max_size, bool allow_empty) {
+std::span<const JsonNode> read_array(const JsonNode& node, const std::string& path,
+                                     std::size_t max_size, bool allow_empty) {
   expect_type(node, JsonNode::Type::array, path, "an array");
-  if (node.elements.empty() && !allow_empty) {
+  if (node.elements().empty() && !allow_empty) {
     fail("empty", path, "This list must have at least one entry.");
   }
-  if (node.elements.size() > max_size) {
+  if (node.elements().size() > max_size) {
     fail("too_many", path,
-         "This list has " + std::to_string(node.elements.size()) + " entries; at most " +
+         "This list has " + std::to_string(node.elements().size()) + " entries; at most " +
              std::to_string(max_size) + " are allowed.");
   }
-  return node.elements;
+  return node.elements();
 }
 
 std::string read_string(const JsonNode& node, const std::string& path) {
-  return string_value(node, path, "a string");
+  return std::string(string_value(node, path, "a string"));
 }
 
 std::string read_nonempty_string(const JsonNode& node, const std::string& path) {
-  const std::string& text = string_value(node, path, "a string");
+  const std::string_view text = string_value(node, path, "a string");
   if (text.empty()) fail("empty", path, "This text must not be empty.");
-  return text;
+  return std::string(text);
 }
 
 bool read_bool(const JsonNode& node, const std::string& path) {
@@ -87,7 +109,7 @@ bool read_bool(const JsonNode& node, const std::string& path) {
 }
 
 Money read_money(const JsonNode& node, const std::string& path) {
-  const std::string& text =
+  const std::string_view text =
       string_value(node, path, "an amount written as a string such as \"800.00\"");
   // Money::parse accepts "-0.00"; refusing any sign keeps one spelling per amount.
   if (!text.empty() && text[0] == '-') {
@@ -110,7 +132,8 @@ std::optional<Money> read_money_or_null(const JsonNode& node, const std::string&
 }
 
 Rate read_rate(const JsonNode& node, const std::string& path) {
-  const std::string& text = string_value(node, path, "a rate written as a string such as \"0.65\"");
+  const std::string_view text =
+      string_value(node, path, "a rate written as a string such as \"0.65\"");
   const auto rate = Rate::parse(text);
   if (!rate) {
     fail("bad_rate", path,
@@ -126,7 +149,7 @@ Rate read_rate(const JsonNode& node, const std::string& path) {
 }
 
 Date read_date(const JsonNode& node, const std::string& path) {
-  const std::string& text = string_value(node, path, "a date written as \"YYYY-MM-DD\"");
+  const std::string_view text = string_value(node, path, "a date written as \"YYYY-MM-DD\"");
   const auto date = Date::parse(text);
   if (!date) {
     fail("bad_date", path, quote_text(text) + " is not an existing date written as YYYY-MM-DD.");

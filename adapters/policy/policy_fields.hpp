@@ -6,15 +6,30 @@
 #include <exception>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "adapters/policy/json_tree.hpp"
+#include "adapters/codec/json_reader.hpp"
 #include "engine/date.hpp"
 #include "engine/error.hpp"
 #include "engine/money.hpp"
+
+namespace onestop::policy {
+
+// The policy loader reads the tree of the one JSON reader (adapters/codec/json_reader.hpp).
+using codec::index_path;
+using codec::JsonNode;
+// "parent.key", as errors name fields ("layers[1].bands[2].from"); "key" at the root.
+inline std::string member_path(std::string_view parent, std::string_view key) {
+  return codec::field_path(parent, key);
+}
+// "a string", "a number", ... for error messages.
+std::string_view type_name(JsonNode::Type type);
+
+}  // namespace onestop::policy
 
 namespace onestop::policy::detail {
 
@@ -68,8 +83,8 @@ void expect_type(const JsonNode& node, JsonNode::Type type, const std::string& p
 
 // An array of 1..max_size elements (0..max_size with allow_empty): wrong_type, empty,
 // too_many. The elements are left to the caller.
-const std::vector<JsonNode>& read_array(const JsonNode& node, const std::string& path,
-                                        std::size_t max_size, bool allow_empty);
+std::span<const JsonNode> read_array(const JsonNode& node, const std::string& path,
+                                     std::size_t max_size, bool allow_empty);
 
 std::string read_string(const JsonNode& node, const std::string& path);
 std::string read_nonempty_string(const JsonNode& node, const std::string& path);  // empty

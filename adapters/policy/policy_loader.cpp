@@ -16,9 +16,6 @@
 //   bad_date            also: effective_to before effective_from
 #include "adapters/policy/policy_loader.hpp"
 
-#include <Poco/DigestEngine.h>
-#include <Poco/SHA2Engine.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -26,7 +23,8 @@
 #include <fstream>
 #include <limits>
 
-#include "adapters/policy/json_tree.hpp"
+#include "adapters/codec/digest.hpp"
+#include "adapters/codec/json_reader.hpp"
 #include "adapters/policy/policy_fields.hpp"
 #include "engine/limits.hpp"
 
@@ -55,8 +53,8 @@ Context read_context(const JsonNode& root) {
   Context context;
   const JsonNode* categories = root.find("categories");
   if (categories == nullptr) return context;
-  for (const JsonNode& element : categories->elements) {
-    if (element.type == Type::string) context.categories.push_back(element.text);
+  for (const JsonNode& element : categories->elements()) {
+    if (element.type == Type::string) context.categories.emplace_back(element.text);
   }
   return context;
 }
@@ -169,10 +167,11 @@ std::map<std::string, Adjustment> read_by_category(const JsonNode& node, const s
                                                    const Context& context, ReadOne read_one) {
   detail::expect_type(node, Type::object, path, "an object keyed by category");
   std::map<std::string, Adjustment> adjustments;
-  for (const JsonMember& member : node.members) {
+  for (const JsonNode& member : node.members()) {
     const std::string at = member_path(path, member.key);
-    check_known_category(member.key, at, context);
-    adjustments.emplace(member.key, read_one(member.value, at));
+    const std::string category(member.key);
+    check_known_category(category, at, context);
+    adjustments.emplace(category, read_one(member, at));
   }
   return adjustments;
 }
@@ -522,6 +521,18 @@ Policy read_policy(const JsonNode& root) {
   return p;
 }
 
+// The one JSON reader, with the policy loader's wording of its errors.
+Result<codec::JsonDocument> parse_document(std::string_view json_text) {
+  auto doc = codec::parse_json(json_text);
+  if (doc) return doc;
+  const Error& e = doc.error();
+  if (e.code == "duplicate_key") {
+    return Error{"duplicate_key", e.field,
+                 "This key appears twice in the same object; a key may appear only once."};
+  }
+  return Error{"malformed_json", "", "The text is not valid JSON: " + e.message + "."};
+}
+
 Result<std::string> read_file(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
@@ -548,11 +559,11 @@ Result<Policy> parse_policy(std::string_view json_text) {
         "too_large", "",
         "The policy is larger than " + std::to_string(limits::kPolicyFileBytes) + " bytes."};
   }
-  auto tree = parse_json(json_text);
+  auto tree = parse_document(json_text);
   if (!tree) return tree.error();
   try {
-    Policy policy = read_policy(tree.value());
-    policy.sha256 = sha256_hex(canonical_json(tree.value()));
+    Policy policy = read_policy(**tree);
+    policy.sha256 = codec::sha256_hex(codec::canonical_json(**tree));
     return policy;
   } catch (const detail::Failure& failure) {
     return failure.error();
@@ -572,15 +583,9 @@ Result<Policy> load_policy_file(const std::string& path) {
 }
 
 Result<std::string> canonical_form(std::string_view json_text) {
-  auto tree = parse_json(json_text);
+  auto tree = parse_document(json_text);
   if (!tree) return tree.error();
-  return canonical_json(tree.value());
-}
-
-std::string sha256_hex(std::string_view bytes) {
-  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
-  engine.update(bytes.data(), static_cast<unsigned>(bytes.size()));
-  return Poco::DigestEngine::digestToHex(engine.digest());
+  return codec::canonical_json(**tree);
 }
 
 }  // namespace onestop::policy

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/codec/digest.hpp"
 #include "engine/date.hpp"
 #include "engine/error.hpp"
 #include "engine/policy.hpp"
@@ -31,14 +32,14 @@ Result<Policy> parse_policy(std::string_view json_text);
 // with the path, the field stays the JSON path.
 Result<Policy> load_policy_file(const std::string& path);
 
-// The canonical form of any JSON document (see canonical_json in json_tree.hpp): keys sorted,
-// no insignificant whitespace, strings re-escaped canonically, UTF-8 kept. Reformatting a file
+// The canonical form of any JSON document (see canonical_json in codec/json_reader.hpp): keys
+// sorted, no insignificant whitespace, strings re-escaped canonically, UTF-8 kept. Reformatting a file
 // or reordering its keys leaves it unchanged; any change of a value changes it.
 // malformed_json or duplicate_key when the text is not one well-formed JSON document.
 Result<std::string> canonical_form(std::string_view json_text);
 
-// Lowercase hex SHA-256 of the bytes (Poco::SHA2Engine).
-std::string sha256_hex(std::string_view bytes);
+// Lowercase hex SHA-256 of the bytes; it lives in the codec, which requests share.
+using codec::sha256_hex;
 
 // All policies of a directory; a claim's policy is the one in effect on its discharge date.
 class PolicySet {

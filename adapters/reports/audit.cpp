@@ -1,8 +1,5 @@
 #include "adapters/reports/audit.hpp"
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -14,8 +11,7 @@
 namespace onestop::reports {
 namespace {
 
-using Poco::JSON::Array;
-using Poco::JSON::Object;
+using Object = codec::JsonNode;
 
 constexpr int kFirstYear = 1900;  // the years Date knows
 constexpr int kLastYear = 2999;
@@ -25,29 +21,27 @@ Error corrupt(std::string field, std::string message) {
 }
 
 // The string member `key`, or "" when it is absent or not a string.
-std::string string_of(const Object& obj, const std::string& key) {
-  const Poco::Dynamic::Var* v = codec::find_member(obj, key);
-  return v != nullptr && v->isString() ? v->extract<std::string>() : std::string();
+std::string string_of(const Object& obj, std::string_view key) {
+  const Object* v = codec::find_member(obj, key);
+  return v != nullptr && v->type == Object::Type::string ? std::string(v->text) : std::string();
 }
 
 // The boolean member `key`; false when absent or not a boolean.
-bool bool_of(const Object& obj, const std::string& key) {
-  const Poco::Dynamic::Var* v = codec::find_member(obj, key);
-  return v != nullptr && v->type() == typeid(bool) && v->extract<bool>();
+bool bool_of(const Object& obj, std::string_view key) {
+  const Object* v = codec::find_member(obj, key);
+  return v != nullptr && v->type == Object::Type::boolean && v->boolean;
 }
 
 // The object elements of the array member `key` (none when absent); nullopt when a member or
 // an element has another type.
-std::optional<std::vector<Object::Ptr>> objects_of(const Object& obj, const std::string& key) {
+std::optional<std::vector<Object::Ptr>> objects_of(const Object& obj, std::string_view key) {
   std::vector<Object::Ptr> out;
-  const Poco::Dynamic::Var* v = codec::find_member(obj, key);
+  const Object* v = codec::find_member(obj, key);
   if (v == nullptr) return out;
-  if (v->type() != typeid(Array::Ptr)) return std::nullopt;
-  const Array::Ptr arr = v->extract<Array::Ptr>();
-  for (std::size_t i = 0; i < arr->size(); ++i) {
-    Object::Ptr element = arr->getObject(static_cast<unsigned>(i));
-    if (element.isNull()) return std::nullopt;
-    out.push_back(element);
+  if (v->type != Object::Type::array) return std::nullopt;
+  for (const Object& element : v->elements()) {
+    if (element.type != Object::Type::object) return std::nullopt;
+    out.push_back(&element);
   }
   return out;
 }
@@ -70,9 +64,10 @@ AuditStep read_step(const Object& step) {
   out.step = string_of(step, "step");
   out.value = string_of(step, "value");
   out.rule = string_of(step, "rule");
-  if (const Object::Ptr inputs = step.getObject("inputs"); !inputs.isNull()) {
-    for (const std::string& name : inputs->getNames()) {
-      out.inputs.emplace_back(name, string_of(*inputs, name));
+  if (const Object* inputs = codec::find_member(step, "inputs");
+      inputs != nullptr && inputs->type == Object::Type::object) {
+    for (const Object& input : inputs->members()) {
+      out.inputs.emplace_back(std::string(input.key), string_of(*inputs, input.key));
     }
   }
   return out;
@@ -100,8 +95,8 @@ struct ClaimFacts {
 Result<ClaimFacts> claim_facts(const std::string& claim_json) {
   auto claim = codec::parse_object(claim_json);
   if (!claim) return corrupt("claim_json", claim.error().message);
-  const Object::Ptr patient = (*claim)->getObject("patient");
-  std::string category = patient.isNull() ? "" : string_of(*patient, "category");
+  const Object* patient = codec::find_member(**claim, "patient");
+  std::string category = patient == nullptr ? "" : string_of(*patient, "category");
   if (category.empty()) return corrupt("claim_json.patient.category", "is missing");
   return ClaimFacts{string_of(**claim, "discharged_on"), std::move(category),
                     string_of(**claim, "special_disease")};

@@ -12,8 +12,8 @@
 namespace onestop::service {
 namespace {
 
-using Poco::JSON::Array;
-using Poco::JSON::Object;
+using Array = codec::JsonNode;
+using Object = codec::JsonNode;
 
 constexpr std::size_t kRegistryFileBytes = 4 << 20;
 

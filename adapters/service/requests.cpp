@@ -3,13 +3,13 @@
 #include <utility>
 
 #include "adapters/codec/claim_codec.hpp"
+#include "adapters/codec/digest.hpp"
 #include "adapters/codec/json_util.hpp"
-#include "adapters/policy/policy_loader.hpp"
 
 namespace onestop::service {
 namespace {
 
-using Poco::JSON::Object;
+using Object = codec::JsonNode;
 
 // Stands in for the category while the engine's validate() checks a request; the service
 // replaces it with the roster's before anything is settled.
@@ -78,7 +78,7 @@ Result<Claim> decode_settle_request(std::string_view json_text,
 std::string canonical_request(const Claim& c) { return codec::encode_hospital_request(c); }
 
 std::string request_sha256(const Claim& request) {
-  return policy::sha256_hex(canonical_request(request));
+  return codec::sha256_hex(canonical_request(request));
 }
 
 Result<AdmissionQuery> decode_admission_query(std::string_view json_text,

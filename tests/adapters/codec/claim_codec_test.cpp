@@ -483,7 +483,7 @@ TEST(ReadItems, PathsFollowThePrefix) {
                           R"( "amount": "1.00"}, {"code": "Y", "name": "", "class": "A",)"
                           R"( "amount": "1.001"}]}})");
   ASSERT_TRUE(doc.ok());
-  auto items = read_items(*(*doc)->getObject("claim"), "claim");
+  auto items = read_items(*(*doc)->find("claim"), "claim");
   ASSERT_FALSE(items.ok());
   EXPECT_EQ(items.error().field, "claim.items[1].amount");
   EXPECT_EQ(items.error().code, "bad_amount");
