@@ -43,7 +43,8 @@ ApiResponse text_response(std::string content_type, std::string body) {
 }  // namespace
 
 ApiResponse Api::reconciliation_totals(const ApiRequest& request) const {
-  auto params = QueryParams::read(request.query, {"from", "to", "hospital", "fund", "clr_type", "format"});
+  auto params =
+      QueryParams::read(request.query, {"from", "to", "hospital", "fund", "clr_type", "format"});
   if (!params) return problem(params.error(), request);
   auto query = reconciliation_query(*params, utc_offset_minutes_);
   if (!query) return problem(query.error(), request);
@@ -60,7 +61,8 @@ ApiResponse Api::reconciliation_totals(const ApiRequest& request) const {
 }
 
 ApiResponse Api::reconciliation_details(const ApiRequest& request) const {
-  auto params = QueryParams::read(request.query, {"from", "to", "hospital", "fund", "clr_type", "format"});
+  auto params =
+      QueryParams::read(request.query, {"from", "to", "hospital", "fund", "clr_type", "format"});
   if (!params) return problem(params.error(), request);
   auto query = reconciliation_query(*params, utc_offset_minutes_);
   if (!query) return problem(query.error(), request);

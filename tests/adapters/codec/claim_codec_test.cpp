@@ -126,15 +126,16 @@ TEST(DecodeClaim, VisitsRoundTripAndAdmissionsKeepTheirBytes) {
     expect_same_claim(*c, *again);
   }
   EXPECT_EQ(visits, 303);
-  const std::string visit = edited(R"("discharged_on": "2020-03-12",)",
-                                   R"("discharged_on": "2020-03-12", "visit": "outpatient_special",)"
-                                   R"( "special_disease": "pneumoconiosis",)");
+  const std::string visit =
+      edited(R"("discharged_on": "2020-03-12",)",
+             R"("discharged_on": "2020-03-12", "visit": "outpatient_special",)"
+             R"( "special_disease": "pneumoconiosis",)");
   EXPECT_NE(encode_claim(decode_claim(visit).value())
                 .find(R"("discharged_on":"2020-03-12","visit":"outpatient_special",)"
                       R"("special_disease":"pneumoconiosis","diagnoses")"),
             std::string::npos);
-  const std::string inpatient =
-      edited(R"("discharged_on": "2020-03-12",)", R"("discharged_on": "2020-03-12", "visit": "inpatient",)");
+  const std::string inpatient = edited(R"("discharged_on": "2020-03-12",)",
+                                       R"("discharged_on": "2020-03-12", "visit": "inpatient",)");
   EXPECT_EQ(encode_claim(decode_claim(inpatient).value()),
             encode_claim(decode_claim(kClaim).value()));
 }
@@ -147,12 +148,13 @@ TEST(DecodeClaim, VisitDefectsNameTheirField) {
   const std::string at = R"("discharged_on": "2020-03-12",)";
   EXPECT_EQ(error(edited(at, std::string(at) + R"( "visit": "outpatient_special",)")),
             "missing_field @special_disease");
-  EXPECT_EQ(error(edited(at, std::string(at) + R"( "visit": "day_care",)")), "unknown_visit @visit");
+  EXPECT_EQ(error(edited(at, std::string(at) + R"( "visit": "day_care",)")),
+            "unknown_visit @visit");
   EXPECT_EQ(error(edited(at, std::string(at) + R"( "visit": 14,)")), "wrong_type @visit");
   EXPECT_EQ(error(edited(at, std::string(at) + R"( "special_disease": "pneumoconiosis",)")),
             "special_disease_not_applicable @special_disease");
-  EXPECT_EQ(error(edited(at, std::string(at) +
-                                 R"( "visit": "outpatient_special", "special_disease": "",)")),
+  EXPECT_EQ(error(edited(
+                at, std::string(at) + R"( "visit": "outpatient_special", "special_disease": "",)")),
             "empty @special_disease");
   EXPECT_EQ(error(edited(at, std::string(at) + R"( "visit": "outpatient_special", )" +
                                  R"("special_disease": ")" + std::string(65, 'x') + R"(",)")),

@@ -122,3 +122,36 @@ TEST_F(ReportRoutes, TheAuditExplainsThePersonsYear) {
 
 }  // namespace
 }  // namespace onestop::testing
+
+namespace onestop::testing {
+namespace {
+
+// The national clearing type: 11 for an outpatient special-disease visit, 21 for an
+// admission; clr_type keeps one kind, any other value is 400 naming it.
+TEST_F(ReportRoutes, TheClearingTypeSeparatesVisitsFromAdmissions) {
+  RequestBuilder visit;
+  visit.hospital("H3").bill("MZ-1").visit("severe_mental");
+  visit.diagnoses = R"(["F20.0"])";
+  const Reply settled = server_.post("/v1/settlements", visit.json());
+  ASSERT_EQ(settled.status, 201) << settled.body;
+  const std::string details = std::string("/v1/reconciliation/details?") + kAllDays;
+  const Reply visits = server_.get(details + "&clr_type=11&format=jsonl");
+  ASSERT_EQ(visits.status, 200) << visits.body;
+  int rows = 0;
+  funds_of_details(visits.body, &rows);
+  EXPECT_EQ(rows, 1);
+  EXPECT_NE(visits.body.find(R"("bill_no":"MZ-1")"), std::string::npos);
+  EXPECT_NE(visits.body.find(R"("clr_type":"11","special_disease":"severe_mental")"),
+            std::string::npos);
+  const Reply admissions = server_.get(details + "&clr_type=21&format=jsonl");
+  funds_of_details(admissions.body, &rows);
+  EXPECT_EQ(rows, 3);  // two settlements and a cancellation
+  EXPECT_EQ(admissions.body.find("MZ-1"), std::string::npos);
+  const Reply bad =
+      server_.get(std::string("/v1/reconciliation/totals?") + kAllDays + "&clr_type=14");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(parse_json(bad.body)->getValue<std::string>("field"), "clr_type");
+}
+
+}  // namespace
+}  // namespace onestop::testing
