@@ -69,7 +69,7 @@ Result<ItemClass> read_item_class(const Object& item, std::string_view path) {
 }
 
 std::optional<Error> read_patient(const Object& doc, Claim& claim, const ClaimLimits& limits) {
-  Object::Ptr patient;
+  Object::Ptr patient = nullptr;
   if (auto e = assign(read_object(doc, "", "patient"), patient)) return e;
   if (auto e = check_known_keys(*patient, "patient", {"id", "category"})) return e;
   if (auto e = assign(read_id(*patient, "patient", "id", limits), claim.patient_id)) return e;
@@ -78,7 +78,7 @@ std::optional<Error> read_patient(const Object& doc, Claim& claim, const ClaimLi
 }
 
 std::optional<Error> read_hospital(const Object& doc, Claim& claim) {
-  Object::Ptr hospital;
+  Object::Ptr hospital = nullptr;
   if (auto e = assign(read_object(doc, "", "hospital"), hospital)) return e;
   if (auto e = check_known_keys(*hospital, "hospital", {"level", "in_region"})) return e;
   if (auto e = assign(read_level(*hospital, "hospital"), claim.level)) return e;
@@ -244,7 +244,7 @@ Result<Item> read_item(const Object& obj, std::string_view path, const ClaimLimi
 
 Result<std::vector<Item>> read_items(const Object& obj, std::string_view prefix,
                                      const ClaimLimits& limits) {
-  Array::Ptr array;
+  Array::Ptr array = nullptr;
   if (auto e = assign(read_array(obj, prefix, "items", 1, limits.items_per_claim), array)) {
     return *e;
   }
@@ -252,7 +252,7 @@ Result<std::vector<Item>> read_items(const Object& obj, std::string_view prefix,
   items.reserve(array->size());
   for (std::size_t i = 0; i < array->size(); ++i) {
     const std::string path = element_path(prefix, "items", i);
-    Object::Ptr element;
+    Object::Ptr element = nullptr;
     if (auto e = assign(element_object(*array, i, path), element)) return *e;
     auto item = read_item(*element, path, limits);
     if (!item) return item.error();
@@ -263,7 +263,7 @@ Result<std::vector<Item>> read_items(const Object& obj, std::string_view prefix,
 
 Result<std::vector<std::string>> read_diagnoses(const Object& obj, std::string_view prefix,
                                                 const ClaimLimits& limits) {
-  Array::Ptr array;
+  Array::Ptr array = nullptr;
   if (auto e = assign(read_array(obj, prefix, "diagnoses", 0, limits.diagnoses_per_claim),
                       array)) {
     return *e;

@@ -77,14 +77,14 @@ Result<HospitalRegistry> HospitalRegistry::parse(std::string_view json_text) {
   if (format != kHospitalsFormat) {
     return Error{"bad_format", "format", "expected \"" + std::string(kHospitalsFormat) + "\""};
   }
-  Array::Ptr array;
+  Array::Ptr array = nullptr;
   if (auto e = assign(codec::read_array(root, "", "hospitals", 1, kHospitalsMax), array)) {
     return *e;
   }
   std::vector<Hospital> hospitals;
   for (std::size_t i = 0; i < array->size(); ++i) {
     const std::string path = codec::element_path("", "hospitals", i);
-    Object::Ptr element;
+    Object::Ptr element = nullptr;
     if (auto e = assign(codec::element_object(*array, i, path), element)) return *e;
     auto h = read_hospital(*element, path);
     if (!h) return h.error();

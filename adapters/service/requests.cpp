@@ -43,7 +43,7 @@ std::optional<Error> check_request_keys(const Object& obj, std::string_view pref
 // "patient": {"id": ...} into `patient_id`.
 std::optional<Error> read_patient_id(const Object& doc, std::string& patient_id,
                                      const codec::ClaimLimits& limits) {
-  Object::Ptr patient;
+  Object::Ptr patient = nullptr;
   if (auto e = assign(codec::read_object(doc, "", "patient"), patient)) return e;
   if (auto e = check_request_keys(*patient, "patient", {"id"})) return e;
   return assign(codec::read_id(*patient, "patient", "id", limits), patient_id);

@@ -152,7 +152,9 @@ int audit_access(const Parsed& parsed, std::ostream& out, std::ostream& err) {
   }
   const auto request = read_request(parsed, err);
   if (!request) return kUsage;
-  const std::string db = option_or(parsed, "db", "var/onestop.db");
+  const auto found = ledger_path(parsed, "audit access", err);
+  if (!found) return kUsage;
+  const std::string& db = *found;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(db, ec)) {
     err << "onestop audit access: --db: no ledger database at " << db << "\n";

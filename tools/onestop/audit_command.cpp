@@ -32,8 +32,7 @@ Poco::Util::OptionSet audit_options() {
   Poco::Util::OptionSet options;
   options.addOption(
       Option("year", "y", "patient, report: the policy year (required)").argument("YYYY"));
-  options.addOption(
-      Option("db", "d", "the ledger database (default var/onestop.db)").argument("FILE"));
+  add_ledger_options(options, /*config=*/false);  // add_region_options adds --config
   options.addOption(
       Option("policy-dir", "p", "the policies the records name (default config/policies)")
           .argument("DIR"));
@@ -95,7 +94,9 @@ int audit_patient(const Parsed& parsed, int year, const policy::PolicySet& polic
     err << "onestop audit: usage: onestop audit " << kUsageLine << "\n";
     return kUsage;
   }
-  auto ledger = open_ledger(option_or(parsed, "db", "var/onestop.db"), err);
+  const auto db = ledger_path(parsed, "audit", err);
+  if (!db) return kUsage;
+  auto ledger = open_ledger(*db, err);
   if (!ledger) return kUsage;
   const auto audit = reports::audit_patient(*ledger, policies, parsed.positional[1], year);
   if (!audit) {
@@ -147,15 +148,16 @@ int audit_report(const Parsed& parsed, int year, const policy::PolicySet& polici
                  std::ostream& out, std::ostream& err) {
   const auto query = report_query(parsed, year, policies, err);
   if (!query) return kUsage;
-  const std::string db = option_or(parsed, "db", "var/onestop.db");
-  auto ledger = open_ledger(db, err);
+  const auto db = ledger_path(parsed, "audit", err);
+  if (!db) return kUsage;
+  auto ledger = open_ledger(*db, err);
   if (!ledger) return kUsage;
   const auto report = reports::build_report(*ledger, policies, *query);
   if (!report) {
     err << "onestop audit: " << report.error().field << ": " << report.error().message << "\n";
     return kFailed;
   }
-  const reports::ChainCheck chain = reports::check_chain(db, policies);
+  const reports::ChainCheck chain = reports::check_chain(*db, policies);
   const std::string dir = parsed.options.at("out");
   if (auto e = reports::write_report_files(*report, chain, dir)) {
     err << "onestop audit: " << e->message << "\n";

@@ -106,6 +106,27 @@ std::optional<http::ServerConfig> server_settings(
   return std::move(config).value();
 }
 
+void add_ledger_options(Poco::Util::OptionSet& options, bool config) {
+  using Poco::Util::Option;
+  options.addOption(Option("db", "d",
+                           "the ledger database (default onestop.ledger.path of --config, "
+                           "else var/onestop.db)")
+                        .argument("FILE"));
+  if (config) {
+    options.addOption(
+        Option("config", "", "the settings file (default config/onestop.properties)")
+            .argument("FILE"));
+  }
+}
+
+std::optional<std::string> ledger_path(const Parsed& parsed, const std::string& command,
+                                       std::ostream& err) {
+  if (const auto it = parsed.options.find("db"); it != parsed.options.end()) return it->second;
+  const auto config = server_settings(parsed, command, err);
+  if (!config) return std::nullopt;
+  return config->db_path;
+}
+
 void add_region_options(Poco::Util::OptionSet& options) {
   using Poco::Util::Option;
   options.addOption(Option("utc-offset", "",

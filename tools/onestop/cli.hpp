@@ -49,6 +49,16 @@ std::optional<http::ServerConfig> server_settings(
     const Parsed& parsed, const std::string& command, std::ostream& err,
     const std::map<std::string, std::string>& overrides = {});
 
+// Adds --db FILE (the ledger, found by ledger_path()) and, with `config`, --config FILE.
+void add_ledger_options(Poco::Util::OptionSet& options, bool config = true);
+
+// The ledger database a command opens, found as `onestop serve` finds it: --db, else
+// onestop.ledger.path of --config (default config/onestop.properties when it exists, else the
+// built-in var/onestop.db). nullopt, with the reason written to `err`, when the settings file
+// is defective.
+std::optional<std::string> ledger_path(const Parsed& parsed, const std::string& command,
+                                       std::ostream& err);
+
 // Adds --utc-offset and --config, read by utc_offset().
 void add_region_options(Poco::Util::OptionSet& options);
 

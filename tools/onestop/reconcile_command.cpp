@@ -59,7 +59,7 @@ Poco::Util::OptionSet reconcile_options() {
                      "totals: table|csv|json; details: csv|jsonl; match: "
                      "table|json")
                   .argument("FORMAT"));
-  o.addOption(Option("db", "d", "the ledger database (default var/onestop.db)").argument("FILE"));
+  add_ledger_options(o, /*config=*/false);  // add_region_options adds --config
   add_region_options(o);
   o.addOption(Option("statement", "s", "match: the other side's statement CSV").argument("FILE"));
   o.addOption(Option("policy-dir", "p",
@@ -210,8 +210,9 @@ int run(const std::string& command, const Parsed& parsed, const sqlite::Reconcil
     statement = load_statement(parsed.options.at("statement"), err);
     if (!statement) return kUsage;
   }
-  const std::string db = option_or(parsed, "db", "var/onestop.db");
-  const auto ledger = open_ledger(db, err);
+  const auto db = ledger_path(parsed, "reconcile", err);
+  if (!db) return kUsage;
+  const auto ledger = open_ledger(*db, err);
   if (!ledger) return kUsage;
   try {
     if (command == "totals") return totals(*ledger, q, *format, out);
@@ -221,7 +222,7 @@ int run(const std::string& command, const Parsed& parsed, const sqlite::Reconcil
     }
     return match(*ledger, q, *statement, *format, out);
   } catch (const sqlite::LedgerUnavailable& e) {
-    err << "onestop reconcile: " << db << ": " << e.error().message << "\n";
+    err << "onestop reconcile: " << *db << ": " << e.error().message << "\n";
     return kUsage;
   }
 }

@@ -24,9 +24,7 @@ constexpr std::uintmax_t kMaxRosterBytes = 256u << 20;
 // --db and --policy-dir, with their defaults in the help.
 Poco::Util::OptionSet roster_options() {
   Poco::Util::OptionSet options;
-  options.addOption(
-      Option("db", "d", "the ledger database (default var/onestop.db; created when missing)")
-          .argument("FILE"));
+  add_ledger_options(options);  // the database is created when missing
   options.addOption(Option("policy-dir", "p",
                            "categories (and diseases) must be known to a policy here (default "
                            "config/policies)")
@@ -143,7 +141,9 @@ int roster_command(const std::vector<std::string>& args, std::ostream& out, std:
     err << "onestop roster: policies " << dir << ": " << known.error().message << "\n";
     return kUsage;
   }
-  const std::string db = option_or(*parsed, "db", "var/onestop.db");
+  const auto found = ledger_path(*parsed, "roster", err);
+  if (!found) return kUsage;
+  const std::string& db = *found;
   if (certifications) return import_certifications(parsed->positional[1], db, *known, out, err);
   return import_roster(parsed->positional[1], db, *known, out, err);
 }

@@ -32,8 +32,7 @@ Poco::Util::OptionSet simulate_options() {
   options.addOption(Option("year", "y", "the policy year (discharge year) to re-settle")
                         .required(true)
                         .argument("YYYY"));
-  options.addOption(
-      Option("db", "d", "the ledger database (default var/onestop.db)").argument("FILE"));
+  add_ledger_options(options);
   options.addOption(Option("out", "o",
                            "write the per-settlement differences as CSV (only the settlements "
                            "that changed or that the policy refuses)")
@@ -90,7 +89,9 @@ std::optional<Settings> settings_from(const Parsed& parsed, std::ostream& err) {
   s.year = static_cast<int>(*year);
   s.top = static_cast<std::size_t>(*top);
   s.threads = static_cast<unsigned>(*threads);
-  s.db = option_or(parsed, "db", "var/onestop.db");
+  const auto db = ledger_path(parsed, "simulate", err);
+  if (!db) return std::nullopt;
+  s.db = *db;
   s.out = option_or(parsed, "out", "");
   const std::string format =
       option_or(parsed, "format", isatty(STDOUT_FILENO) == 1 ? "table" : "json");

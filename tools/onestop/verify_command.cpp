@@ -18,8 +18,7 @@ using Poco::Util::Option;
 // --db and --policy-dir, with their defaults in the help.
 Poco::Util::OptionSet verify_options() {
   Poco::Util::OptionSet options;
-  options.addOption(
-      Option("db", "d", "the ledger database (default var/onestop.db)").argument("FILE"));
+  add_ledger_options(options);
   options.addOption(
       Option("policy-dir", "p", "the policies the records name (default config/policies)")
           .argument("DIR"));
@@ -57,7 +56,9 @@ int verify_command(const std::vector<std::string>& args, std::ostream& out, std:
     err << "onestop verify: unexpected argument '" << parsed->positional[0] << "'\n";
     return kUsage;
   }
-  const std::string db = option_or(*parsed, "db", "var/onestop.db");
+  const auto found = ledger_path(*parsed, "verify", err);
+  if (!found) return kUsage;
+  const std::string& db = *found;
   const std::string dir = option_or(*parsed, "policy-dir", "config/policies");
   const Result<policy::PolicySet> policies = policy::PolicySet::load_dir(dir);
   if (!policies) {
