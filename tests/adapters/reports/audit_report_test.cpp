@@ -16,6 +16,7 @@
 
 #include "adapters/codec/csv.hpp"
 #include "adapters/codec/json_util.hpp"
+#include "tests/adapters/reports/poco_json.hpp"
 #include "adapters/sqlite/ledger_fixtures.hpp"
 
 namespace onestop::testing {
@@ -165,7 +166,7 @@ Money expected_sum(const std::string& member) {
   std::string e;
   while (std::getline(claims, c) && std::getline(expected, e)) {
     if (c.find("\"discharged_on\": \"2020-") == std::string::npos) continue;
-    sum += *Money::parse((*codec::parse_object(e))->getValue<std::string>(member));
+    sum += *Money::parse((*testing::poco_object(e))->getValue<std::string>(member));
   }
   return sum;
 }

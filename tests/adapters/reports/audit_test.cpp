@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "adapters/codec/json_util.hpp"
+#include "tests/adapters/reports/poco_json.hpp"
 #include "adapters/reports/audit.hpp"
 #include "adapters/sqlite/ledger_fixtures.hpp"
 
@@ -196,7 +197,7 @@ TEST_F(HandWorked, YearTotalsRatioAccumulatorsAndFlags) {
 TEST_F(HandWorked, JsonEmbedsEachStoredResult) {
   const PatientAudit a = world_.audit("P0010030");
   const std::string json = reports::audit_json(a);
-  auto doc = codec::parse_object(json);
+  auto doc = testing::poco_object(json);
   ASSERT_TRUE(doc.ok()) << doc.error().message << "\n" << json;
   const auto& d = **doc;
   EXPECT_EQ(d.getValue<std::string>("reimbursement_ratio"), "0.6205");

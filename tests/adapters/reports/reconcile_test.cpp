@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "adapters/codec/json_util.hpp"
+#include "tests/adapters/reports/poco_json.hpp"
 #include "adapters/reports/reconcile_fixture.hpp"
 
 namespace onestop::testing {
@@ -151,7 +152,7 @@ TEST_F(ReconcileTotals, JsonIsOneDocumentWithAmountsAsStrings) {
   const auto rows = ledger().totals(q);
   std::ostringstream out;
   reports::write_totals_json(out, q, rows);
-  const auto doc = codec::parse_object(out.str());
+  const auto doc = testing::poco_object(out.str());
   ASSERT_TRUE(doc) << out.str();
   EXPECT_EQ((*doc)->getValue<std::string>("from"), "2020-03-01");
   EXPECT_EQ((*doc)->getValue<std::string>("to"), "2020-03-05");
@@ -233,7 +234,7 @@ TEST_F(ReconcileDetails, JsonLinesHaveEveryFundOfTheRecord) {
                       "{\"fund\":\"620100\",\"paid\":\"1450.00\"},"
                       "{\"fund\":\"640100\",\"paid\":\"410.00\"}]}");
   ASSERT_TRUE(std::getline(lines, line));
-  const auto doc = codec::parse_object(line);
+  const auto doc = testing::poco_object(line);
   ASSERT_TRUE(doc);
   EXPECT_EQ((*doc)->getValue<std::string>("kind"), "cancellation");
   EXPECT_EQ((*doc)->getValue<std::int64_t>("cancels"), id("B3"));
@@ -521,7 +522,7 @@ TEST_F(ReconcileMatch, JsonCarriesTotalsCountsAndBothSides) {
       reports::match(ledger(), march_of("390100"), statement_file("statement-one-of-each.csv"));
   std::ostringstream out;
   reports::write_match_json(out, report);
-  const auto doc = codec::parse_object(out.str());
+  const auto doc = testing::poco_object(out.str());
   ASSERT_TRUE(doc) << out.str();
   EXPECT_FALSE((*doc)->getValue<bool>("ties"));
   EXPECT_EQ((*doc)->getValue<std::string>("difference"), "5399.99");
@@ -598,7 +599,7 @@ TEST_F(ReconcileCommand, TotalsAndDetailsInEachFormat) {
             "4300.00\r\n");
   run = run_onestop("reconcile totals --format json" + args);
   EXPECT_EQ(run.status, 0) << run.output;
-  EXPECT_TRUE(codec::parse_object(run.output)) << run.output;
+  EXPECT_TRUE(testing::poco_object(run.output)) << run.output;
   run = run_onestop("reconcile details --policy-dir " + source_path("config/policies") + args);
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_NE(run.output.find(",fund:390100,fund:390200,fund:620100,fund:640100,other_funds,"
