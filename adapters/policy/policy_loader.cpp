@@ -495,7 +495,8 @@ Result<Policy> parse_policy(std::string_view json_text) {
   if (!tree) return tree.error();
   try {
     Policy policy = read_policy(tree.value());
-    policy.sha256 = sha256_hex(canonical_json(tree.value()));
+    policy.text = canonical_json(tree.value());
+    policy.sha256 = sha256_hex(policy.text);
     return policy;
   } catch (const detail::Failure& failure) {
     return failure.error();

@@ -71,7 +71,7 @@ std::string patient_id(std::int64_t person) {
 
 // The ID number (身份证号) of a person: region, birth date, sequence, GB 11643 check character.
 std::string id_number(Rng& rng, std::int64_t person) {
-  char body[18];
+  char body[48];  // room for any int the format could see (GCC checks it)
   std::snprintf(body, sizeof body, "430300%04d%02d%02d%03d",
                 static_cast<int>(rng.between(1940, 2015)), static_cast<int>(rng.between(1, 12)),
                 static_cast<int>(rng.between(1, 28)), static_cast<int>(person % 1000));
