@@ -124,6 +124,7 @@ struct Policy {
   std::string id;      // e.g. "zhaoshan-2020"
   std::string name;
   std::string sha256;  // content hash of the policy's canonical form, set by the loader
+  std::string text;    // that canonical form, set by the loader: the ledger keeps it
   Date effective_from;
   std::optional<Date> effective_to;  // inclusive; nullopt: open-ended
   Rounding rounding = Rounding::half_up;

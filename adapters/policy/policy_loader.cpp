@@ -563,7 +563,8 @@ Result<Policy> parse_policy(std::string_view json_text) {
   if (!tree) return tree.error();
   try {
     Policy policy = read_policy(**tree);
-    policy.sha256 = codec::sha256_hex(codec::canonical_json(**tree));
+    policy.text = codec::canonical_json(**tree);
+    policy.sha256 = codec::sha256_hex(policy.text);
     return policy;
   } catch (const detail::Failure& failure) {
     return failure.error();

@@ -22,7 +22,7 @@ inline constexpr std::string_view kFormat = "onestop-policy/1";
 // the top-level "format", then each layer's "kind" (it decides which keys the layer may have);
 // the category list is consulted wherever a category is named, whatever its position.
 // A missing required key is reported when the end of its object is reached.
-// On success policy.sha256 is the lowercase hex SHA-256 of canonical_form(json_text).
+// On success policy.text is canonical_form(json_text) and policy.sha256 its lowercase hex SHA-256.
 // Error codes: too_large, malformed_json, duplicate_key, and the validation codes listed in
 // policy_loader.cpp.
 Result<Policy> parse_policy(std::string_view json_text);

@@ -320,7 +320,8 @@ sqlite::Resettle resettle_with(const policy::PolicySet& policies) {
     Result<Settlement> s = settle(*policy, *claim, before);
     if (!s) return s.error();
     std::string result = codec::encode_settlement(*s);
-    return sqlite::Computed{std::move(s).value(), codec::encode_claim(*claim), std::move(result)};
+    return sqlite::Computed{std::move(s).value(), codec::encode_claim(*claim), std::move(result),
+                            std::move(claim).value()};
   };
 }
 

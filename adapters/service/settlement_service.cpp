@@ -18,19 +18,21 @@ using sqlite::Outcome;
 using sqlite::StoredRecord;
 using sqlite::WriteResult;
 
-// The engine and the codec for one settle job. Runs on the ledger's writer thread inside its
-// transaction, on the accumulators as committed (including earlier jobs of the batch).
-// Checked money throws std::overflow_error when an amount escapes its range: a bug, so the
-// job is refused as internal and nothing is written.
+// The engine for one settle job: only the settlement itself. Runs on the ledger's writer
+// thread inside its transaction, on the accumulators as committed (including earlier jobs of
+// the batch); the claim was encoded before the job was queued (`claim_json`), and the answer
+// is encoded after the commit, on the request's thread. Checked money throws
+// std::overflow_error when an amount escapes its range: a bug, so the job is refused as
+// internal and nothing is written.
 Result<sqlite::Computed> compute_job(const Policy& policy, const Claim& claim,
-                                     const Accumulators& before) {
+                                     const std::string& claim_json, const Accumulators& before) {
   try {
     Result<Settlement> s = onestop::settle(policy, claim, before);
     if (!s) return s.error();
     sqlite::Computed computed;
-    computed.claim_json = codec::encode_claim(claim);
-    computed.result_json = codec::encode_settlement(*s);
+    computed.claim_json = claim_json;
     computed.settlement = std::move(s).value();
+    computed.claim = claim;
     return computed;
   } catch (const std::exception& e) {
     return Error{"internal", "", std::string("settlement computation failed: ") + e.what()};
@@ -270,10 +272,18 @@ Result<WriteOutcome> SettlementService::settle(std::string_view body,
   job.patient_id = request->patient_id;
   job.year = resolved->claim.year();
   job.request_sha256 = sha;
-  job.compute = [policy = resolved->policy, claim = resolved->claim](const Accumulators& before) {
-    return compute_job(*policy, claim, before);
+  job.policy_text = resolved->policy->text;
+  job.compute = [policy = resolved->policy, claim = resolved->claim,
+                 claim_json = codec::encode_claim(resolved->claim)](const Accumulators& before) {
+    return compute_job(*policy, claim, claim_json, before);
   };
-  return settle_outcome(*request, ledger_.settle(std::move(job)).get());
+  sqlite::WriteResult written = ledger_.settle(std::move(job)).get();
+  // The answer of a new record, encoded here after its commit rather than on the writer.
+  if (written.outcome == Outcome::created && written.settlement && written.record &&
+      written.record->result_json.empty()) {
+    written.record->result_json = codec::encode_settlement(*written.settlement);
+  }
+  return settle_outcome(*request, std::move(written));
 }
 
 // A settle job's WriteResult as the service's outcome or error.

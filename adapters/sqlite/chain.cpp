@@ -11,7 +11,8 @@
 namespace onestop::sqlite {
 namespace {
 
-constexpr std::string_view kCanonicalVersion = "onestop-record/1";
+constexpr std::string_view kCanonicalV1 = "onestop-record/1";
+constexpr std::string_view kCanonicalV2 = "onestop-record/2";
 
 // Appends one field as "<length>:<bytes>": a reader always knows where it ends.
 void put(std::string& out, std::string_view field) {
@@ -104,16 +105,20 @@ void put_json_layers(std::string& out, const StoredRecord& c) {
 
 std::string canonical_record(const StoredRecord& r) {
   std::string out;
-  put(out, kCanonicalVersion);
+  const bool v1 = r.format == 1;
+  put(out, v1 ? kCanonicalV1 : kCanonicalV2);
   put(out, r.id);
   put(out, r.kind == RecordKind::settlement ? "settlement" : "cancellation");
   put(out, r.cancels ? std::to_string(*r.cancels) : std::string());
   for (const std::string* field : {&r.hospital_id, &r.bill_no, &r.patient_id}) put(out, *field);
   put(out, std::int64_t{r.year});
-  for (const std::string* field : {&r.policy_id, &r.policy_sha256, &r.request_sha256, &r.claim_json,
-                                   &r.result_json, &r.reason, &r.recorded_at}) {
+  for (const std::string* field :
+       {&r.policy_id, &r.policy_sha256, &r.request_sha256, &r.claim_json}) {
     put(out, *field);
   }
+  if (v1) put(out, r.result_json);
+  put(out, r.reason);
+  put(out, r.recorded_at);
   put(out, r.total);
   put(out, r.fund_paid);
   put(out, r.patient_pays);
@@ -125,6 +130,7 @@ std::string canonical_record(const StoredRecord& r) {
   put(out, static_cast<std::int64_t>(r.layer_fund.size()));
   for (const auto& fund : r.layer_fund) put(out, fund);
   put(out, r.movement);
+  if (!v1) put(out, r.before);
   return out;
 }
 

@@ -64,6 +64,13 @@ Query& Query::bind(int index, const std::optional<std::string>& value) {
   return *this;
 }
 
+Query& Query::bind(int index, Blob value) {
+  check(db_,
+        sqlite3_bind_blob64(stmt_, index, value.bytes.data(), value.bytes.size(), SQLITE_TRANSIENT),
+        "bind");
+  return *this;
+}
+
 bool Query::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -93,6 +100,13 @@ std::string Query::text(int column) const {
   const int size = sqlite3_column_bytes(stmt_, column);
   if (bytes == nullptr) return {};
   return std::string(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(size));
+}
+
+std::string Query::blob(int column) const {
+  const auto* bytes = sqlite3_column_blob(stmt_, column);
+  const int size = sqlite3_column_bytes(stmt_, column);
+  if (bytes == nullptr) return {};
+  return std::string(static_cast<const char*>(bytes), static_cast<std::size_t>(size));
 }
 
 bool Query::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }

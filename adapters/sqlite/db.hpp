@@ -33,6 +33,11 @@ Error unavailable(const std::string& message);
 // The same for a failed SQLite call: "the ledger database failed: " and what SQLite said.
 Error database_failed(const DbError& e);
 
+// Bytes bound as a BLOB (a std::string_view binds as TEXT).
+struct Blob {
+  std::string_view bytes;
+};
+
 // One use of a cached prepared statement. Bind, step, read columns; the destructor resets it
 // and clears its bindings so the next use starts clean. One Query per statement at a time.
 class Query {
@@ -49,6 +54,7 @@ class Query {
   Query& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
   Query& bind(int index, const std::optional<std::int64_t>& value);
   Query& bind(int index, const std::optional<std::string>& value);
+  Query& bind(int index, Blob value);
   // Binds the arguments to ?1, ?2, ... in order.
   template <typename... Args>
   Query& bind_all(const Args&... args) {
@@ -70,6 +76,8 @@ class Query {
 
   std::int64_t int64(int column) const;
   std::string text(int column) const;
+  // A BLOB (or any) column's bytes; empty for NULL.
+  std::string blob(int column) const;
   bool is_null(int column) const;
 
  private:

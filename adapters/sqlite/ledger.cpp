@@ -6,13 +6,18 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <utility>
 #include <variant>
 
+#include "adapters/codec/claim_codec.hpp"
+#include "adapters/policy/policy_loader.hpp"
+#include "adapters/sqlite/compact.hpp"
 #include "adapters/sqlite/db.hpp"
+#include "adapters/sqlite/derive.hpp"
 #include "adapters/sqlite/read_pool.hpp"
 #include "adapters/sqlite/record_store.hpp"
 #include "adapters/sqlite/report_store.hpp"
@@ -28,6 +33,9 @@ using detail::DbError;
 // Records per page when scan() walks the ledger: bounds its memory and how long it holds a
 // read connection.
 constexpr int kScanPage = 256;
+
+// Person-years whose accumulators the writer keeps in memory at most; beyond, it starts again.
+constexpr std::size_t kAccumulatorCache = 100'000;
 
 struct PendingJob {
   std::variant<SettleJob, CancelJob> job;
@@ -87,8 +95,8 @@ std::optional<Error> check_computed(const SettleJob& job, const Accumulators& be
     return internal("compute() returned a settlement for another key");
   }
   if (!(s.before == before)) return internal("compute() did not settle on the state it was given");
-  if (c.claim_json.empty() || c.result_json.empty() || s.policy_id.empty()) {
-    return internal("compute() returned no claim, result or policy");
+  if (c.claim_json.empty() || s.policy_id.empty() || s.policy_sha256.empty()) {
+    return internal("compute() returned no claim or policy");
   }
   std::set<std::string> layers;
   for (const auto& layer : s.layers) {
@@ -110,8 +118,18 @@ void seal(StoredRecord& r, const ChainHead& head) {
   r.hash = chain_hash(r);
 }
 
+// The compact body of a record whose canonical claim is `claim_json` (`claim` when known, else
+// decoded from it). Throws std::runtime_error when the claim does not decode (a bug).
+std::string record_body(const std::optional<Claim>& claim, const std::string& claim_json,
+                        const Accumulators& before) {
+  if (claim) return detail::encode_body(*claim, claim_json, before);
+  Result<Claim> decoded = codec::decode_claim(claim_json);
+  if (!decoded) throw std::runtime_error("the claim does not decode: " + decoded.error().message);
+  return detail::encode_body(*decoded, claim_json, before);
+}
+
 // The record of a computed settlement stamped `recorded_at`, next in the chain after `head`.
-StoredRecord settlement_record(const SettleJob& job, Computed c, std::string recorded_at,
+StoredRecord settlement_record(const SettleJob& job, const Computed& c, std::string recorded_at,
                                const ChainHead& head) {
   const Settlement& s = c.settlement;
   StoredRecord r;
@@ -123,8 +141,8 @@ StoredRecord settlement_record(const SettleJob& job, Computed c, std::string rec
   r.policy_id = s.policy_id;
   r.policy_sha256 = s.policy_sha256;
   r.request_sha256 = job.request_sha256;
-  r.claim_json = std::move(c.claim_json);
-  r.result_json = std::move(c.result_json);
+  r.claim_json = c.claim_json;
+  r.result_json = c.result_json;
   r.recorded_at = std::move(recorded_at);
   r.total = s.split.total;
   r.fund_paid = s.fund_paid;
@@ -135,6 +153,7 @@ StoredRecord settlement_record(const SettleJob& job, Computed c, std::string rec
   }
   r.movement = s.after - s.before;
   r.special_disease = s.special_disease;
+  r.before = s.before;
   seal(r, head);
   return r;
 }
@@ -219,6 +238,9 @@ class SqliteLedger final : public Ledger {
   WriteResult cancel_one(const CancelJob& job, ChainHead& head);
   WriteResult existing_settlement(const SettleJob& job, WriteResult otherwise);
   WriteResult existing_cancellation(const CancelJob& job, std::int64_t cancellation_id);
+  std::optional<Error> keep_policy(const SettleJob& job, const Settlement& s);
+  Accumulators accumulators_of(const std::string& patient_id, int year);
+  void moved(const StoredRecord& r);
   Connection& writer();
   // The time a record is stamped with: the options' clock, or the system's.
   std::string now() const { return options_.clock ? options_.clock() : detail::utc_now(); }
@@ -232,6 +254,16 @@ class SqliteLedger final : public Ledger {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<PendingJob> queue_;
+  // Writer thread only: content hashes of the policies the ledger holds (committed), and those
+  // the running batch added.
+  std::set<std::string> known_policies_;
+  std::set<std::string> batch_policies_;
+  // Writer thread only: person-years' accumulators as committed plus the running batch's
+  // movements, and the person-years the running batch read or moved (forgotten if it rolls
+  // back).
+  std::map<std::pair<std::string, int>, Accumulators> accumulators_;
+  std::set<std::pair<std::string, int>> batch_keys_;
+  std::int64_t cached_head_ = -1;  // the chain head the cache agrees with; -1: none yet
   bool closing_ = false;
   std::thread thread_;  // last: it starts once everything it uses exists
 };
@@ -289,9 +321,14 @@ void SqliteLedger::writer_loop() {
 // database failed anywhere in it (then nothing of the batch is written).
 void SqliteLedger::run_batch(std::vector<PendingJob>& batch) {
   std::vector<WriteResult> results;
+  batch_policies_.clear();
+  batch_keys_.clear();
   try {
     results = write_batch(batch);
+    known_policies_.merge(batch_policies_);
   } catch (const DbError& e) {
+    // Nothing of the batch was written: its person-years are read again when next needed.
+    for (const auto& key : batch_keys_) accumulators_.erase(key);
     logger().error("ledger batch of " + std::to_string(batch.size()) +
                    " jobs rolled back: " + e.what());
     // Roll back what SQLite did not roll back itself and keep the connection: while it stays
@@ -309,10 +346,14 @@ std::vector<WriteResult> SqliteLedger::write_batch(std::vector<PendingJob>& batc
   Connection& db = writer();
   db.exec("BEGIN IMMEDIATE");
   ChainHead head = detail::load_chain_head(db);
+  // Another connection wrote since this writer's last commit (another process on the file):
+  // the cached accumulators may be stale.
+  if (head.id != cached_head_) accumulators_.clear();
   std::vector<WriteResult> results;
   results.reserve(batch.size());
   for (auto& pending : batch) results.push_back(run_job(pending.job, head));
   db.exec("COMMIT");
+  cached_head_ = head.id;
   return results;
 }
 
@@ -341,22 +382,69 @@ WriteResult SqliteLedger::run_job(Job& job, ChainHead& head) {
 WriteResult SqliteLedger::settle_one(const SettleJob& job, ChainHead& head) {
   if (auto bad = check_settle_job(job)) return failed(Outcome::refused, *bad);
   Connection& db = *writer_;
-  const Accumulators before = detail::load_accumulators(db, job.patient_id, job.year).first;
+  const Accumulators before = accumulators_of(job.patient_id, job.year);
   Result<Computed> computed = run_compute(job, before);
   if (!computed) return existing_settlement(job, failed(Outcome::refused, computed.error()));
   if (auto bad = check_computed(job, before, *computed)) {
     logger().critical("settle job refused: " + bad->message);
     return failed(Outcome::refused, *bad);
   }
-  StoredRecord r = settlement_record(job, std::move(computed).value(), now(), head);
-  if (!detail::insert_record(db, r)) {
+  if (auto bad = keep_policy(job, computed->settlement)) return failed(Outcome::refused, *bad);
+  StoredRecord r = settlement_record(job, *computed, now(), head);
+  const std::string body = record_body(computed->claim, r.claim_json, r.before);
+  if (!detail::insert_record(db, r, body)) {
     return existing_settlement(
         job, failed(Outcome::refused, internal("the settlement key is taken but not found")));
   }
   detail::insert_layers(db, r);
   detail::apply_movement(db, r);
+  moved(r);
   head = {r.id, r.hash};
-  return with_record(Outcome::created, std::move(r));
+  WriteResult created = with_record(Outcome::created, std::move(r));
+  created.settlement = std::move(computed->settlement);
+  return created;
+}
+
+// The person's accumulators for the year as the writer's transaction sees them: from the
+// writer's cache, loaded from the database the first time. The cache is the writer's alone
+// (every write goes through it), so it stays true without reading again.
+Accumulators SqliteLedger::accumulators_of(const std::string& patient_id, int year) {
+  const auto key = std::make_pair(patient_id, year);
+  if (auto it = accumulators_.find(key); it != accumulators_.end()) return it->second;
+  if (accumulators_.size() >= kAccumulatorCache) accumulators_.clear();  // bounded memory
+  Accumulators loaded = detail::load_accumulators(*writer_, patient_id, year).first;
+  batch_keys_.insert(key);  // read inside the batch: may hold its writes
+  return accumulators_.emplace(key, std::move(loaded)).first->second;
+}
+
+// A record written in the running batch moved its person's accumulators: the cache follows,
+// and the person-year is remembered so that a rollback of the batch forgets it again.
+void SqliteLedger::moved(const StoredRecord& r) {
+  const auto key = std::make_pair(r.patient_id, r.year);
+  const auto it = accumulators_.find(key);
+  if (it == accumulators_.end()) return;  // not cached: read with this write when needed
+  it->second = it->second + r.movement;
+  batch_keys_.insert(key);
+}
+
+// Makes sure the ledger holds the text of the policy `s` was settled under, inside the
+// batch's transaction: known_policies_ lists those committed, batch_policies_ those this
+// batch added (forgotten when it rolls back). An internal error when the job has no text for
+// a policy the ledger lacks, or a text that is not that policy's.
+std::optional<Error> SqliteLedger::keep_policy(const SettleJob& job, const Settlement& s) {
+  if (known_policies_.contains(s.policy_sha256) || batch_policies_.contains(s.policy_sha256)) {
+    return std::nullopt;
+  }
+  Connection& db = *writer_;
+  if (!detail::holds_policy(db, s.policy_sha256)) {
+    if (job.policy_text.empty() || policy::sha256_hex(job.policy_text) != s.policy_sha256) {
+      return internal("no text of policy " + s.policy_id + " (" + s.policy_sha256 +
+                      ") to keep in the ledger");
+    }
+    detail::keep_policy(db, s.policy_id, s.policy_sha256, job.policy_text);
+  }
+  batch_policies_.insert(s.policy_sha256);
+  return std::nullopt;
 }
 
 // The answer when the job's key may already be settled: the same request replays the stored
@@ -383,7 +471,8 @@ WriteResult SqliteLedger::cancel_one(const CancelJob& job, ChainHead& head) {
     return failed(Outcome::refused, internal("cancel job without request_sha256"));
   }
   Connection& db = *writer_;
-  std::optional<StoredRecord> original = detail::load_record(db, job.settlement_id);
+  std::optional<StoredRecord> original =
+      detail::load_record(db, job.settlement_id, Documents::claim);
   if (!original || original->kind != RecordKind::settlement) {
     return failed(Outcome::not_found,
                   Error{"not_found", "", "no settlement " + std::to_string(job.settlement_id)});
@@ -403,12 +492,13 @@ WriteResult SqliteLedger::cancel_one(const CancelJob& job, ChainHead& head) {
     return r;
   }
   StoredRecord r = cancellation_record(job, *original, now(), head);
-  if (!detail::insert_record(db, r)) {
+  if (!detail::insert_record(db, r, record_body(std::nullopt, r.claim_json, r.before))) {
     const auto again = detail::load_record(db, job.settlement_id);
     return existing_cancellation(job, again ? again->cancelled_by.value_or(0) : 0);
   }
   detail::insert_layers(db, r);
   detail::apply_movement(db, r);
+  moved(r);
   head = {r.id, r.hash};
   return with_record(Outcome::created, std::move(r));
 }

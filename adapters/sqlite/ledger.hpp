@@ -13,11 +13,12 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/sqlite/reports.hpp"
 #include "engine/accumulators.hpp"
+#include "engine/claim.hpp"
 #include "engine/error.hpp"
 #include "engine/money.hpp"
 #include "engine/settlement.hpp"
-#include "adapters/sqlite/reports.hpp"
 
 namespace onestop::sqlite {
 
@@ -37,7 +38,8 @@ struct StoredRecord {
   std::string policy_sha256;
   std::string request_sha256;  // hash of the request body that created it (idempotency)
   std::string claim_json;      // canonical claim (codec::encode_claim)
-  std::string result_json;     // the result as returned (codec::encode_settlement)
+  std::string result_json;     // the result as returned (codec::encode_settlement); derived
+                               // again on read by settling (see `format`)
   std::string reason;          // cancellation reason
   std::string recorded_at;     // UTC, "2020-03-12T08:30:00.123Z", set by the adapter
   Money total;                 // negated in a cancellation
@@ -48,15 +50,26 @@ struct StoredRecord {
   Accumulators movement;  // what the record moved: settlement after − before; negated in a cancel
   std::string special_disease;  // an outpatient special-disease visit's (and its cancellation's)
                                 // disease, domain.md §3.6; "" for an admission
+  Accumulators before;    // settlement: the person's accumulators it settled on (format 2;
+                          // empty in a cancellation and in a format 1 record)
+  // 2: compact (schema 5 on): the claim and `before` stored compactly, the policy text kept
+  // once in the ledger, result_json derived on read by settling again (byte for byte what
+  // was first answered; a record the engine no longer reproduces to the fen fails the read).
+  // 1: written before schema 5, its claim and result documents stored verbatim.
+  int format = 2;
   std::string prev_hash;  // hex; "" for the first record
   std::string hash;       // sha256(prev_hash ‖ canonical record), hex
 };
 
-// What the engine computed for a settle job, ready to store.
+// What the engine computed for a settle job, ready to store. result_json is not stored (it is
+// derived on read); when given, the created record carries it, else the caller encodes the
+// answer from WriteResult::settlement after the commit, off the writer. `claim`, when given,
+// is the claim claim_json encodes (else the writer decodes claim_json to store it compactly).
 struct Computed {
   Settlement settlement;
   std::string claim_json;
   std::string result_json;
+  std::optional<Claim> claim;
 };
 
 // A settle request for the writer. `compute` runs on the writer thread inside the transaction,
@@ -73,6 +86,10 @@ struct SettleJob {
   std::string patient_id;
   int year = 0;
   std::string request_sha256;
+  // The canonical text of the policy it settles under (Policy::text), kept in the ledger's
+  // policies table the first time a record names that policy; may be empty when the ledger
+  // already holds it (else the job is refused as internal).
+  std::string policy_text;
   std::function<Result<Computed>(const Accumulators& before)> compute;
 };
 
@@ -87,9 +104,10 @@ enum class Outcome {
 
 struct WriteResult {
   Outcome outcome = Outcome::refused;
-  std::optional<StoredRecord> record;  // created/replayed/conflict: the record concerned
-  std::vector<std::int64_t> blocking;  // cancel conflict: later live settlements in the way
-  std::optional<Error> error;          // refused/unavailable/conflict: why
+  std::optional<StoredRecord> record;    // created/replayed/conflict: the record concerned
+  std::vector<std::int64_t> blocking;    // cancel conflict: later live settlements in the way
+  std::optional<Error> error;            // refused/unavailable/conflict: why
+  std::optional<Settlement> settlement;  // created settlement: what compute() returned
 };
 
 // Error codes in WriteResult::error:
@@ -175,9 +193,12 @@ class Ledger {
                          const std::function<bool(const StoredRecord&)>& visit) = 0;
 };
 
-// The canonical byte string of a record that its hash covers: every stored field but
-// `prev_hash` and `hash` (chain_hash puts prev_hash in front; `cancelled_by` is not stored),
-// each as decimal length, ':', bytes — so no two records share a canonical form.
+// The canonical byte string of a record that its hash covers, each field as decimal length,
+// ':', bytes — so no two records share a canonical form. Format 1 ("onestop-record/1"): every
+// stored field but `prev_hash` and `hash` (chain_hash puts prev_hash in front; `cancelled_by`
+// is not stored), result_json included. Format 2 ("onestop-record/2"): the same fields but
+// result_json (derived, not stored), then `before`; claim_json is the canonical claim text,
+// whatever form the body keeps it in.
 std::string canonical_record(const StoredRecord& r);
 // sha256(prev_hash ‖ canonical_record(r)), lowercase hex.
 std::string chain_hash(const StoredRecord& r);

@@ -5,6 +5,9 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "adapters/sqlite/compact.hpp"
+#include "adapters/sqlite/derive.hpp"
+
 namespace onestop::sqlite::detail {
 namespace {
 
@@ -18,7 +21,7 @@ std::string select_record(std::string_view claim, std::string_view result) {
          std::string(claim) + ", " + std::string(result) +
          ", r.reason, r.recorded_at, r.total, r.fund_paid, r.patient_pays, r.admissions_delta, "
          "r.prev_hash, r.hash, (SELECT c.id FROM records c WHERE c.cancels = r.id), "
-         "(SELECT v.special_disease FROM record_visits v WHERE v.record_id = r.id) "
+         "(SELECT v.special_disease FROM record_visits v WHERE v.record_id = r.id), r.body "
          "FROM records r ";
 }
 const std::string kSelectRecord = select_record("r.claim_json", "r.result_json");
@@ -57,7 +60,23 @@ StoredRecord record_from_row(const Query& q) {
   r.hash = q.text(19);
   r.cancelled_by = optional_id(q, 20);
   if (!q.is_null(21)) r.special_disease = q.text(21);
+  r.format = q.is_null(22) ? 1 : 2;
   return r;
+}
+
+// A row read: the record and, for format 2, its body.
+struct Row {
+  StoredRecord record;
+  std::string body;
+};
+
+// A format 2 record's claim and `before` from its body, and its result when asked for, derived.
+void derive_documents(Connection& db, StoredRecord& r, const std::string& body,
+                      Documents documents) {
+  Body decoded = decode_body(body, r.id, r.hospital_id, r.bill_no, r.patient_id);
+  r.before = std::move(decoded.before);
+  r.claim_json = std::move(decoded.claim_json);
+  if (documents == Documents::all) r.result_json = derive_result(db, r, decoded.claim);
 }
 
 // Fills layer_paid, layer_fund and the layers of the movement from the record's layer rows.
@@ -83,11 +102,25 @@ void load_layers(Connection& db, StoredRecord& r) {
   }
 }
 
-// Runs a kSelectRecord query bound by the caller and returns its records with their layers.
-std::vector<StoredRecord> collect(Connection& db, Query& q) {
+// Runs a kSelectRecord query bound by the caller and returns its records with their layers
+// and, for format 2, `before` and the documents asked for, derived.
+std::vector<StoredRecord> collect(Connection& db, Query& q, Documents documents = Documents::all) {
+  std::vector<Row> rows;
+  while (q.step()) {
+    Row row{record_from_row(q), {}};
+    if (row.record.format == 2) row.body = q.blob(22);
+    rows.push_back(std::move(row));
+  }
+  q.reset();
   std::vector<StoredRecord> records;
-  while (q.step()) records.push_back(record_from_row(q));
-  for (auto& r : records) load_layers(db, r);
+  records.reserve(rows.size());
+  for (auto& row : rows) {
+    load_layers(db, row.record);
+    if (row.record.format == 2 && documents != Documents::none) {
+      derive_documents(db, row.record, row.body, documents);
+    }
+    records.push_back(std::move(row.record));
+  }
   return records;
 }
 
@@ -109,10 +142,10 @@ ChainHead load_chain_head(Connection& db) {
   return {q.int64(0), q.text(1)};
 }
 
-std::optional<StoredRecord> load_record(Connection& db, std::int64_t id) {
+std::optional<StoredRecord> load_record(Connection& db, std::int64_t id, Documents documents) {
   Query q = db.query(kSelectRecord + "WHERE r.id = ?1");
   q.bind_all(id);
-  return first(collect(db, q));
+  return first(collect(db, q, documents));
 }
 
 std::optional<StoredRecord> load_settlement_by_key(Connection& db, const std::string& hospital_id,
@@ -123,23 +156,25 @@ std::optional<StoredRecord> load_settlement_by_key(Connection& db, const std::st
   return first(collect(db, q));
 }
 
-std::vector<StoredRecord> load_records_after(Connection& db, std::int64_t after_id, int limit) {
+std::vector<StoredRecord> load_records_after(Connection& db, std::int64_t after_id, int limit,
+                                             Documents documents) {
   Query q = db.query(kSelectRecord + "WHERE r.id > ?1 ORDER BY r.id LIMIT ?2");
   q.bind_all(after_id, limit);
-  return collect(db, q);
+  return collect(db, q, documents);
 }
 
 std::vector<StoredRecord> load_year_after(Connection& db, int year, std::int64_t after_id,
-                                         int limit, Documents documents) {
+                                          int limit, Documents documents) {
   static const std::string kWhere = "WHERE r.year = ?1 AND r.id > ?2 ORDER BY r.id LIMIT ?3";
   static const std::string kNone = select_record("''", "''") + kWhere;
   static const std::string kClaim = select_record("r.claim_json", "''") + kWhere;
   static const std::string kAll = kSelectRecord + kWhere;
-  const std::string& sql =
-      documents == Documents::none ? kNone : documents == Documents::claim ? kClaim : kAll;
+  const std::string& sql = documents == Documents::none    ? kNone
+                           : documents == Documents::claim ? kClaim
+                                                           : kAll;
   Query q = db.query(sql);
   q.bind_all(year, after_id, limit);
-  return collect(db, q);
+  return collect(db, q, documents);
 }
 
 std::vector<StoredRecord> load_person_year(Connection& db, const std::string& patient_id,
@@ -161,16 +196,17 @@ std::vector<std::int64_t> later_live_settlements(Connection& db, const std::stri
   return ids;
 }
 
-bool insert_record(Connection& db, const StoredRecord& r) {
+bool insert_record(Connection& db, const StoredRecord& r, std::string_view body) {
+  if (r.format != 2) throw std::logic_error("only format 2 records are written");
   Query q = db.query(
       "INSERT INTO records (id, kind, cancels, hospital_id, bill_no, patient_id, year, "
       "policy_id, policy_sha256, request_sha256, claim_json, result_json, reason, recorded_at, "
-      "total, fund_paid, patient_pays, admissions_delta, prev_hash, hash) VALUES (?1, ?2, ?3, "
-      "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
+      "total, fund_paid, patient_pays, admissions_delta, prev_hash, hash, body) VALUES (?1, ?2, "
+      "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '', '', ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
   q.bind_all(r.id, to_string(r.kind), r.cancels, r.hospital_id, r.bill_no, r.patient_id, r.year,
-             r.policy_id, r.policy_sha256, r.request_sha256, r.claim_json, r.result_json, r.reason,
-             r.recorded_at, r.total.fen_i64(), r.fund_paid.fen_i64(), r.patient_pays.fen_i64(),
-             r.movement.admissions, r.prev_hash, r.hash);
+             r.policy_id, r.policy_sha256, r.request_sha256, r.reason, r.recorded_at,
+             r.total.fen_i64(), r.fund_paid.fen_i64(), r.patient_pays.fen_i64(),
+             r.movement.admissions, r.prev_hash, r.hash, Blob{body});
   return q.run_unless_duplicate();
 }
 

@@ -24,24 +24,30 @@ struct ChainHead {
 ChainHead load_chain_head(Connection& db);
 
 // The record with this id, with its layers and (derived) cancelled_by; nullopt when none.
-std::optional<StoredRecord> load_record(Connection& db, std::int64_t id);
+// Every loader reads a format 2 record's body (its claim_json and `before`) unless `documents`
+// is none, and with all derives its result_json by settling again (derive.hpp); it throws
+// DbError (SQLITE_CORRUPT) when they cannot be derived as first answered.
+std::optional<StoredRecord> load_record(Connection& db, std::int64_t id,
+                                        Documents documents = Documents::all);
 // The settlement record under (hospital_id, bill_no), or nullopt.
 std::optional<StoredRecord> load_settlement_by_key(Connection& db, const std::string& hospital_id,
                                                    const std::string& bill_no);
 // Up to `limit` records with id > after_id, in id order.
-std::vector<StoredRecord> load_records_after(Connection& db, std::int64_t after_id, int limit);
+std::vector<StoredRecord> load_records_after(Connection& db, std::int64_t after_id, int limit,
+                                             Documents documents = Documents::all);
 // Up to `limit` records of `year` with id > after_id, in id order, with the documents asked.
 std::vector<StoredRecord> load_year_after(Connection& db, int year, std::int64_t after_id,
-                                         int limit, Documents documents);
+                                          int limit, Documents documents);
 // Every record of the person and year, in id order.
 std::vector<StoredRecord> load_person_year(Connection& db, const std::string& patient_id, int year);
 // Ids of the person's settlements in `year` after `after_id` that are not cancelled.
 std::vector<std::int64_t> later_live_settlements(Connection& db, const std::string& patient_id,
                                                  int year, std::int64_t after_id);
 
-// Inserts the record row; false (nothing written) when a UNIQUE index refused it: the
-// settlement key is taken, or the settlement already has a cancellation.
-bool insert_record(Connection& db, const StoredRecord& r);
+// Inserts a format 2 record row with its compact body (compact.hpp); its documents are not
+// stored. False (nothing written) when a UNIQUE index refused it: the settlement key is
+// taken, or the settlement already has a cancellation.
+bool insert_record(Connection& db, const StoredRecord& r, std::string_view body);
 // Inserts the record's layer rows: one per layer_paid entry with its fund and movement.
 // Preconditions (a bug otherwise: std::logic_error): layer_fund matches layer_paid and every
 // layer of the movement is among layer_paid.

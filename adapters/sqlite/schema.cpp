@@ -187,9 +187,30 @@ CREATE TRIGGER record_movements_no_delete BEFORE DELETE ON record_movements
 PRAGMA user_version = 5;
 )sql";
 
+// Version 6: the compact ledger (issue 10). A record written from now on keeps its claim and
+// the accumulators it settled on in `body` (compact.hpp) and stores '' for claim_json and
+// result_json: the result is derived again on read by settling under the policy text, which
+// the ledger keeps once per content hash in `policies`. Records written before keep their
+// documents verbatim (body NULL) and their hash format; nothing of them is rewritten, so the
+// migration is instant and the chain stays as it was. A policy row is never changed.
+constexpr const char* kCompactV6 = R"sql(
+ALTER TABLE records ADD COLUMN body BLOB;
+CREATE TABLE policies (
+  sha256 TEXT PRIMARY KEY,
+  id TEXT NOT NULL,
+  text TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER policies_no_update BEFORE UPDATE ON policies
+  BEGIN SELECT RAISE(ABORT, 'ledger policies are append-only'); END;
+CREATE TRIGGER policies_no_delete BEFORE DELETE ON policies
+  BEGIN SELECT RAISE(ABORT, 'ledger policies are append-only'); END;
+PRAGMA user_version = 6;
+)sql";
+
 // Migration i takes the database from version i to i + 1.
 constexpr std::array<const char*, kSchemaVersion> kMigrations = {kLedgerV1, kRosterV2, kReportsV3,
-                                                                 kAccessV4, kOutpatientV5};
+                                                                 kAccessV4, kOutpatientV5,
+                                                                 kCompactV6};
 
 // Applies migration `from` → from + 1 unless another process did it first.
 void apply(Connection& db, int from) {

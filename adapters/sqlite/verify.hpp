@@ -40,12 +40,15 @@ struct VerifySummary {
 // snapshot is checked). Never writes. Checks, per record in id order:
 //   chain        ids 1, 2, 3, ...; prev_hash = the previous record's hash ("" first);
 //                hash = chain_hash(record)
-//   settlement   resettle() succeeds; result_json and claim_json equal its output byte for
-//                byte; keys, policy, total, fund_paid, patient_pays, layer_paid, layer_fund
-//                and movement equal the re-settlement's
+//   settlement   re-settling succeeds; claim_json (and a format 1 record's result_json)
+//                equal its output byte for byte; keys, policy, total, fund_paid,
+//                patient_pays, layer_paid, layer_fund and movement equal the re-settlement's.
+//                A format 2 record is re-settled under the policy text the ledger keeps
+//                (which must hash to its policy_sha256) and its stored `before` must be the
+//                implied accumulators; a format 1 record goes through resettle()
 //   cancellation it cancels an earlier settlement, the person's latest live one then; same
-//                keys, policy and claim; amounts and movement exactly negated; result_json =
-//                cancellation_json(record)
+//                keys, policy and claim; amounts and movement exactly negated; a format 1
+//                record's result_json = cancellation_json(record)
 // and at the end that the accumulators and person_years tables equal the sum of the stored
 // movements (admissions and the last record of each person and year included).
 // Errors ("ledger_unavailable"): the database cannot be opened or read, or its schema version

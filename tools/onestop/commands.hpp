@@ -36,6 +36,9 @@ int clients_command(const std::vector<std::string>& args, std::ostream& out, std
 // onestop simulate --policy FILE --year YYYY: the year re-settled under another policy.
 int simulate_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+// onestop ledger migrate [--db FILE]: the ledger brought to this build's schema in place.
+int ledger_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
 // onestop demo-data: a synthetic roster and year of settlements, through the real service.
 int demo_data_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 

@@ -19,6 +19,7 @@ void usage(std::ostream& out) {
          "           the access log of the API (audit access)\n"
          "  clients  the API's clients and their keys (clients add|rotate|revoke|list)\n"
          "  simulate re-settle a year under another policy, writing nothing (what-if)\n"
+         "  ledger   bring a ledger to this build's schema in place (ledger migrate)\n"
          "  demo-data  generate a synthetic roster and year of settlements into a ledger\n\n"
          "Run 'onestop COMMAND --help' for a command's options.\n";
 }
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   if (command == "audit") return onestop::cli::audit_command(args, std::cout, std::cerr);
   if (command == "clients") return onestop::cli::clients_command(args, std::cout, std::cerr);
   if (command == "simulate") return onestop::cli::simulate_command(args, std::cout, std::cerr);
+  if (command == "ledger") return onestop::cli::ledger_command(args, std::cout, std::cerr);
   if (command == "demo-data") return onestop::cli::demo_data_command(args, std::cout, std::cerr);
   if (command == "--help" || command == "-h" || command == "help") {
     usage(std::cout);

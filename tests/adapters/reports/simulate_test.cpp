@@ -32,6 +32,7 @@ const Policy& backstop_8() { return test_policy("zhaoshan-2020-backstop-8"); }
 // A settle job computed under `policy` (the fixtures' settle_job uses the reference policy).
 sqlite::SettleJob job_under(const Policy& policy, const Claim& claim) {
   sqlite::SettleJob job = settle_job(claim);
+  job.policy_text = policy.text;
   job.compute = [&policy, claim](const Accumulators& before) {
     return compute(policy, claim, before);
   };

@@ -67,16 +67,19 @@ TEST(Verify, ACleanLedgerVerifies) {
   EXPECT_EQ(v.summary.differences, 0) << v.text();
 }
 
-TEST(Verify, AnEditedResultIsReported) {
+// A compact record's body (claim and accumulators before) that no longer decodes: reported,
+// and the walk goes on to the records after it.
+TEST(Verify, AnEditedBodyIsReported) {
   const std::string path = populated_ledger();
   ASSERT_EQ(raw_exec(path, std::string(kDropTriggers) +
-                               "UPDATE records SET result_json = replace(result_json, "
-                               "'\"fund_paid\":\"', '\"fund_paid\":\"1') WHERE id = 3"),
+                               "UPDATE records SET body = CAST(x'09' || substr(body, 2) AS BLOB) "
+                               "WHERE id = 3"),
             SQLITE_OK);
   const auto v = verify(path);
   EXPECT_TRUE(mentions(v, 3, "hash does not match")) << v.text();
-  EXPECT_TRUE(mentions(v, 3, "result_json differs")) << v.text();
+  EXPECT_TRUE(mentions(v, 3, "unknown version")) << v.text();
   EXPECT_FALSE(mentions(v, 4, "hash")) << v.text();
+  EXPECT_EQ(v.summary.records, static_cast<std::int64_t>(claims_2020().size() + 2));
 }
 
 TEST(Verify, AnEditedAmountIsReported) {
@@ -142,8 +145,8 @@ TEST(Verify, AnEditWithTheChainRecomputedIsStillFoundByReplay) {
                                "UPDATE records SET patient_pays = patient_pays - 500, "
                                "fund_paid = fund_paid + 500 WHERE id = 6"),
             SQLITE_OK);
-  std::vector<sqlite::StoredRecord> records;
-  open_ledger(path)->scan([&](const sqlite::StoredRecord& r) {
+  std::vector<sqlite::StoredRecord> records;  // with what the hash covers (not the result)
+  open_ledger(path)->scan_year(2020, sqlite::Documents::claim, [&](const sqlite::StoredRecord& r) {
     records.push_back(r);
     return true;
   });
@@ -162,13 +165,25 @@ TEST(Verify, AnEditWithTheChainRecomputedIsStillFoundByReplay) {
   EXPECT_TRUE(mentions(v, 6, "patient_pays is")) << v.text();
 }
 
-TEST(Verify, APolicyThatChangedSinceIsADifference) {
+// Records re-settle under the policy text the ledger kept, whatever the policy files say now.
+TEST(Verify, APolicyFileThatChangedSinceIsNoDifference) {
   const std::string path = populated_ledger();
   Policy changed = reference_policy();
   changed.sha256 = std::string(64, 'f');
   const auto v = verify(path, changed);
+  EXPECT_EQ(v.summary.differences, 0) << v.text();
+}
+
+// A kept policy text edited after the fact no longer hashes to the records' policy_sha256.
+TEST(Verify, AnEditedPolicyTextIsADifferenceOfEverySettlement) {
+  const std::string path = populated_ledger();
+  ASSERT_EQ(raw_exec(path,
+                     "DROP TRIGGER policies_no_update; UPDATE policies SET "
+                     "text = replace(text, '\"0.65\"', '\"0.95\"')"),
+            SQLITE_OK);
+  const auto v = verify(path);
   EXPECT_EQ(v.summary.differences, static_cast<std::int64_t>(claims_2020().size())) << v.text();
-  EXPECT_TRUE(mentions(v, 1, "cannot re-settle: policy_changed")) << v.text();
+  EXPECT_TRUE(mentions(v, 1, "cannot re-settle: policy_unusable")) << v.text();
 }
 
 TEST(Verify, TheCommandPrintsDifferencesAndExitsNonZero) {

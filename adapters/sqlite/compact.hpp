@@ -1,0 +1,45 @@
+// The compact body of a ledger record (schema version 5): what a record stores besides its
+// columns and layer rows, and nothing that can be derived. The full result is derived again by
+// settling deterministically when it is read (derive.cpp), so a record takes a few hundred
+// bytes instead of the ~8 KB of its claim and result documents. Internal to adapters/sqlite.
+//
+// Format "onestop-body/1", every integer a LEB128 varint (signed ones zigzag-coded), every
+// string its byte length then its bytes:
+//   version        1
+//   claim form     1: compact fields (below), 2: the canonical claim JSON verbatim (a claim
+//                  the compact fields cannot carry exactly, e.g. a field added to Claim later)
+//   claim          the form's bytes, as one string
+//   before         admissions, layer count, then per layer (sorted by id): id, paid,
+//                  deductible_charged, base_cumulative, patient_share (signed fen)
+// Compact claim fields (hospital_id, bill_no and patient_id are the record's columns):
+//   category, level (0..4), flags (1: in_region, 2: referral), admitted_on, discharged_on
+//   (each year·512 + month·32 + day), diagnosis count and codes, item count and per item:
+//   code, name, class (0 A, 1 B, 2 C), amount, over_limit (signed fen).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "engine/accumulators.hpp"
+#include "engine/claim.hpp"
+
+namespace onestop::sqlite::detail {
+
+// The body of a record whose canonical claim is `claim_json` (codec::encode_claim of `claim`)
+// and whose person's accumulators before it were `before`. The compact form is used only
+// when it reads back to exactly `claim_json`; otherwise the JSON is kept verbatim.
+std::string encode_body(const Claim& claim, const std::string& claim_json,
+                        const Accumulators& before);
+
+// A body read back: the claim (ids from the record's columns) and the accumulators before.
+struct Body {
+  Claim claim;
+  std::string claim_json;  // the canonical claim, byte for byte as it was stored
+  Accumulators before;
+};
+
+// Decodes a body of record `record_id`; throws DbError (SQLITE_CORRUPT) when it is malformed.
+Body decode_body(std::string_view body, std::int64_t record_id, const std::string& hospital_id,
+                 const std::string& bill_no, const std::string& patient_id);
+
+}  // namespace onestop::sqlite::detail

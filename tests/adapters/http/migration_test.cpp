@@ -1,0 +1,117 @@
+// Migration to the compact ledger (issue 10): a ledger of schema version 4, made by the code
+// before it (tests/cases/ledger-v4/make.sh: settlements, cancellations, clients, the access
+// log), migrates in place, verifies, and answers every request it answered then byte for byte;
+// then it takes new compact records beside the old ones, a cancellation of an old settlement
+// among them, and still verifies.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "adapters/codec/claim_codec.hpp"
+#include "http_fixture.hpp"
+
+namespace onestop::testing {
+namespace {
+
+// The fixture's client keys by role ("auditor KEY" lines).
+std::map<std::string, std::string> fixture_keys() {
+  std::map<std::string, std::string> keys;
+  std::ifstream in(source_path("tests/cases/ledger-v4/keys.txt"));
+  for (std::string role, key; in >> role >> key;) keys[role] = key;
+  return keys;
+}
+
+// The server of the tests on the ledger at `db`, with its roster as it is.
+std::unique_ptr<http::Application> serve(const std::string& db) {
+  http::ServerConfig config;
+  config.bind_address = "127.0.0.1";
+  config.port = 0;
+  config.db_path = db;
+  config.policy_dir = source_path("config/policies");
+  config.hospitals_file = source_path("config/hospitals.json");
+  config.log_level = "warning";
+  config.requests_per_second = 0;
+  config.utc_offset_minutes = 0;  // as the fixture was served (make.sh sets no offset)
+  auto app = http::Application::build(config);
+  if (!app) throw std::runtime_error("cannot build the server: " + app.error().message);
+  (*app)->start();
+  return std::move(app).value();
+}
+
+// A hospital's settle request for `claim` under another bill number.
+std::string settle_request(const Claim& claim, const std::string& bill_no) {
+  std::string out = "{\"hospital_id\":\"" + claim.hospital_id + "\",\"bill_no\":\"" + bill_no +
+                    "\",\"patient\":{\"id\":\"" + claim.patient_id +
+                    "\"},\"referral\":" + (claim.referral ? "true" : "false") +
+                    ",\"admitted_on\":\"" + claim.admitted_on.to_string() +
+                    "\",\"discharged_on\":\"" + claim.discharged_on.to_string() +
+                    "\",\"diagnoses\":[";
+  for (std::size_t i = 0; i < claim.diagnoses.size(); ++i) {
+    out += (i == 0 ? "\"" : ",\"") + claim.diagnoses[i] + "\"";
+  }
+  out += "],\"items\":[";
+  for (std::size_t i = 0; i < claim.items.size(); ++i) {
+    const Item& item = claim.items[i];
+    out += std::string(i == 0 ? "" : ",") + "{\"code\":\"" + item.code + "\",\"name\":\"" +
+           item.name + "\",\"class\":\"" + std::string(to_string(item.item_class)) +
+           "\",\"amount\":\"" + item.amount.to_string() + "\",\"over_limit\":\"" +
+           item.over_limit.to_string() + "\"}";
+  }
+  return out + "]}";
+}
+
+TEST(Migration, AVersionFourLedgerAnswersAsBeforeAndVerifies) {
+  const std::string db = service_test_dir("migration") + "/ledger.db";
+  std::filesystem::copy_file(source_path("tests/cases/ledger-v4/ledger.db"), db);
+  ASSERT_EQ(run_onestop(
+                {"ledger", "migrate", "--db", db, "--policy-dir", source_path("config/policies")}),
+            0);
+  EXPECT_EQ(run_verify(db), 0);
+
+  const auto keys = fixture_keys();
+  ASSERT_EQ(keys.size(), 3u);
+  auto app = serve(db);
+  Poco::Net::HTTPClientSession session("127.0.0.1", app->port());
+  session.setTimeout(Poco::Timespan(20, 0));
+  std::ifstream answers(source_path("tests/cases/ledger-v4/answers.jsonl"));
+  int compared = 0;
+  int cancellations = 0;
+  for (std::string line; std::getline(answers, line); ++compared) {
+    const auto before = parse_json(line);
+    const auto path = before->getValue<std::string>("path");
+    const Reply now = send_request(session, before->getValue<std::string>("method"), path, "", "",
+                                   keys.at(before->getValue<std::string>("role")));
+    EXPECT_EQ(now.status, before->getValue<int>("status")) << path;
+    EXPECT_EQ(now.content_type, before->getValue<std::string>("content_type")) << path;
+    EXPECT_TRUE(now.body == before->getValue<std::string>("body")) << path << ": " << now.body;
+    cancellations += now.body.find("\"kind\":\"cancellation\"") != std::string::npos;
+  }
+  EXPECT_GT(compared, 80);
+  EXPECT_GE(cancellations, 2);
+
+  // A new settlement and the cancel of an old one, beside the version 4 records.
+  const auto old = app->ledger().get(1);
+  ASSERT_TRUE(old && old->format == 1);
+  auto claim = codec::decode_claim(old->claim_json);
+  ASSERT_TRUE(claim.ok());
+  auto issued = app->clients().add("h-new", sqlite::Role::hospital, old->hospital_id);
+  ASSERT_TRUE(issued.ok());
+  const std::string body = settle_request(*claim, claim->bill_no + "-after");
+  const Reply settled =
+      send_request(session, "POST", "/v1/settlements", body, "application/json", issued->key);
+  ASSERT_EQ(settled.status, 201) << settled.body;
+  const auto id = parse_json(settled.body)->getValue<std::int64_t>("settlement_id");
+  const Reply read = send_request(session, "GET", "/v1/settlements/" + std::to_string(id), "", "",
+                                  keys.at("auditor"));
+  EXPECT_EQ(read.body, settled.body);
+  const Reply cancelled =
+      send_request(session, "POST", "/v1/settlements/" + std::to_string(id) + "/cancel",
+                   R"({"reason":"after migration"})", "application/json", issued->key);
+  EXPECT_EQ(cancelled.status, 201) << cancelled.body;
+  app.reset();
+  EXPECT_EQ(run_verify(db), 0);
+}
+
+}  // namespace
+}  // namespace onestop::testing
