@@ -1,0 +1,34 @@
+// Shared between the gateway's frame (gateway.cpp) and its transactions (transactions.cpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "adapters/codec/json_util.hpp"
+#include "adapters/national/gateway.hpp"
+#include "adapters/service/hospital_registry.hpp"
+
+namespace onestop::national {
+
+struct Gateway::Call {
+  const Envelope& env;
+  const service::Hospital& hospital;
+  std::int64_t received_ms = 0;
+};
+
+// The nine-key answer; `output` is a JSON object's text, or "" for null.
+std::string answer_json(int infcode, const std::string& inf_refmsgid,
+                        const std::string& refmsg_time, const std::string& respond_time,
+                        const std::string& err_msg, const std::string& warn_msg,
+                        const std::string& output);
+
+// Epoch milliseconds as local time: "yyyyMMddHHmmssSSS" (compact) or "yyyy-MM-dd HH:mm:ss".
+std::string format_local(std::int64_t epoch_ms, int offset_minutes, bool compact);
+
+// An amount as a JSON number with two decimals.
+inline void write_amount(codec::JsonWriter& w, std::string_view key, const Money& m) {
+  w.key(key).raw(m.to_string());
+}
+
+}  // namespace onestop::national
