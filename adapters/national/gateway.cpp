@@ -224,6 +224,13 @@ GatewayAnswer Gateway::handle(const GatewayRequest& request) const {
                           ")"});
   }
   try {
+    if (env->infno == "9102") {  // the file itself, not an envelope (national.md §1)
+      auto bytes = download_file(*env);
+      if (!bytes) return fail(bytes.error());
+      answer.content_type = "application/octet-stream";
+      answer.body = std::move(bytes).value();
+      return answer;
+    }
     std::lock_guard lock(write_mutex_);
     auto stored = store_->message(env->fixmedins_code, env->msgid);
     if (!stored) return fail(stored.error());
@@ -268,10 +275,12 @@ Result<Gateway::Outcome> Gateway::dispatch(const Call& call) const {
   if (infno == "2305") return cancel_settlement(call);
   if (infno == "2601") return reverse(call);
   if (infno == "3201") return reconcile_totals(call);
+  if (infno == "3202") return reconcile_details(call);
+  if (infno == "9101") return upload_file(call);
   return Error{"unknown_infno", "infno",
                "infno: 不支持的交易编号 " + infno +
                    " (this platform serves 9001, 1101, 2301–2305, "
-                   "2401, 2402, 2404, 2405, 2601, 3201)"};
+                   "2401, 2402, 2404, 2405, 2601, 3201, 3202, 9101, 9102)"};
 }
 
 }  // namespace onestop::national

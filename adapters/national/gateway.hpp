@@ -140,6 +140,9 @@ class Gateway {
   Result<Outcome> cancel_settlement(const Call& call) const;
   Result<Outcome> reverse(const Call& call) const;
   Result<Outcome> reconcile_totals(const Call& call) const;
+  Result<Outcome> upload_file(const Call& call) const;           // 9101
+  Result<Outcome> reconcile_details(const Call& call) const;     // 3202
+  Result<std::string> download_file(const Envelope& env) const;  // 9102: the raw bytes
 
   // Shared steps of the inpatient transactions.
   Result<Visit> open_visit(const Call& call, const std::string& field_prefix,

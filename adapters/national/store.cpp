@@ -175,6 +175,21 @@ Result<std::optional<Person>> Store::person(std::string_view who, std::string_vi
   }
 }
 
+Result<std::optional<StoredFile>> Store::file(std::string_view fixmedins_code,
+                                              std::string_view file_qury_no) {
+  std::lock_guard lock(mutex_);
+  try {
+    Query q = db_->query(
+        "SELECT file_qury_no, filename, content_base64 FROM national_files "
+        "WHERE fixmedins_code = ?1 AND file_qury_no = ?2");
+    q.bind_all(std::string(fixmedins_code), std::string(file_qury_no));
+    if (!q.step()) return std::optional<StoredFile>();
+    return std::optional<StoredFile>(StoredFile{q.text(0), q.text(1), q.text(2)});
+  } catch (const DbError& e) {
+    return sqlite::detail::database_failed(e);
+  }
+}
+
 Result<std::vector<FeeLine>> Store::lines(std::string_view mdtrt_id) {
   std::lock_guard lock(mutex_);
   try {
@@ -231,6 +246,14 @@ std::optional<Error> Store::commit(const Change& c) {
              "UPDATE national_messages SET reversed_by = ?3 WHERE fixmedins_code = ?1 AND "
              "msgid = ?2")
           .bind_all(c.fixmedins_code, *c.reversed_msgid, c.msgid)
+          .run();
+    }
+    if (c.add_file) {
+      db_->query(
+             "INSERT INTO national_files (file_qury_no, fixmedins_code, filename, content_base64, "
+             "created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+          .bind_all(c.add_file->file_qury_no, c.fixmedins_code, c.add_file->filename,
+                    c.add_file->content_base64, now_utc())
           .run();
     }
     if (!c.infno.empty()) {

@@ -58,6 +58,13 @@ struct StoredMessage {
   bool reversed = false;
 };
 
+// A file of the file transactions (9101 upload, 3202 result, 9102 download).
+struct StoredFile {
+  std::string file_qury_no;
+  std::string filename;
+  std::string content_base64;
+};
+
 // What one transaction changes, written at once with its message.
 struct Change {
   std::optional<Visit> insert_visit;
@@ -73,6 +80,7 @@ struct Change {
   std::string input_sha256;
   std::string answer;
   std::optional<std::string> reversed_msgid;  // 2601: the message it reversed
+  std::optional<StoredFile> add_file;         // of fixmedins_code
 };
 
 // A person of the roster (the poverty categories' registry) as the national interface shows
@@ -112,6 +120,9 @@ class Store {
   // The roster row in force on `on` (YYYY-MM-DD) of the person with this patient id or, when
   // none, this id number (身份证号); read-only on the roster's table.
   Result<std::optional<Person>> person(std::string_view psn_no_or_id_number, std::string_view on);
+  // A file of the hospital, or nullopt.
+  Result<std::optional<StoredFile>> file(std::string_view fixmedins_code,
+                                         std::string_view file_qury_no);
   std::optional<Error> commit(const Change& change);
 
  private:

@@ -45,7 +45,8 @@ std::int64_t days_from_civil(std::int64_t y, std::int64_t m, std::int64_t d) {
   return era * 146097 + doe - 719468;
 }
 
-// "2020-03-12T08:30:00.123Z" (the ledger's UTC stamp) as epoch milliseconds; 0 if unreadable.
+}  // namespace
+
 std::int64_t ledger_time_ms(const std::string& t) {
   if (t.size() < 19) return 0;
   const auto n = [&](std::size_t at, std::size_t len) { return std::stoll(t.substr(at, len)); };
@@ -58,6 +59,8 @@ std::int64_t ledger_time_ms(const std::string& t) {
     return 0;
   }
 }
+
+namespace {
 
 // The ID number's gender (national gend: 1 male, 2 female) and birth date, or "".
 std::string gender_of(const std::string& id) {

@@ -150,8 +150,9 @@ PRAGMA user_version = 4;
 
 // Version 5: the national interface's own state (issue 12), beside the ledger and never
 // touching its records: each hospital's acknowledged messages by msgid (the idempotency key:
-// the input's hash and the answer given), the visits (mdtrt_id) with their state, and their
-// uploaded fee lines. A settlement itself is a ledger record; a visit names it by id.
+// the input's hash and the answer given), the visits (mdtrt_id) with their state, their
+// uploaded fee lines, and the files of 9101 / 3202 / 9102. A settlement itself is a ledger
+// record; a visit names it by id.
 constexpr const char* kNationalV5 = R"sql(
 CREATE TABLE national_messages (
   fixmedins_code TEXT NOT NULL,
@@ -192,6 +193,13 @@ CREATE TABLE national_fee_lines (
   pric TEXT NOT NULL,
   msgid TEXT NOT NULL,
   PRIMARY KEY (mdtrt_id, feedetl_sn)
+) STRICT;
+CREATE TABLE national_files (
+  file_qury_no TEXT PRIMARY KEY,
+  fixmedins_code TEXT NOT NULL,
+  filename TEXT NOT NULL,
+  content_base64 TEXT NOT NULL,
+  created_at TEXT NOT NULL
 ) STRICT;
 PRAGMA user_version = 5;
 )sql";

@@ -3,7 +3,13 @@
 // headers itself (Poco's SHA-256, not the adapter's code), and reads the answers' amounts from
 // their JSON text. A whole visit, amounts equal to the native API's to the fen, and every
 // error path answering -1 with the field named.
+#include <Poco/Base64Encoder.h>
+#include <Poco/DateTime.h>
+#include <Poco/Path.h>
 #include <Poco/SHA2Engine.h>
+#include <Poco/Zip/Compress.h>
+#include <Poco/Zip/ZipArchive.h>
+#include <Poco/Zip/ZipStream.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -49,6 +55,31 @@ std::string sha256_hex(const std::string& text) {
   Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
   engine.update(text);
   return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+// The HIS's detail file: one zip entry, Base64 for the JSON.
+std::string zipped_base64(const std::string& name, const std::string& text) {
+  std::ostringstream zip;
+  Poco::Zip::Compress compress(zip, true);
+  std::istringstream in(text);
+  compress.addFile(in, Poco::DateTime(), Poco::Path(name));
+  compress.close();
+  std::ostringstream out;
+  Poco::Base64Encoder encoder(out);
+  encoder.rdbuf()->setLineLength(0);
+  encoder << zip.str();
+  encoder.close();
+  return out.str();
+}
+
+std::string unzip_first(const std::string& bytes) {
+  std::istringstream in(bytes);
+  Poco::Zip::ZipArchive archive(in);
+  std::istringstream again(bytes);
+  Poco::Zip::ZipInputStream entry(again, archive.headerBegin()->second);
+  std::string out;
+  Poco::StreamCopier::copyToString(entry, out);
+  return out;
 }
 
 // A HIS: envelopes by string concatenation, TIF signatures by the published recipe.
@@ -335,6 +366,36 @@ TEST_F(NationalTest, AWholeVisitSettlesCancelsAndReconcilesLikeTheNativeApi) {
   ASSERT_EQ(outcome(again), "0");
   expect_same_amounts(again.body, native.body);
   EXPECT_NE(unquote(raw_member(again.body, "setl_id")), setl_id);
+
+  // Detail reconciliation: 9101 the file, 3202, 9102 the result zip.
+  const std::string setl2 = unquote(raw_member(again.body, "setl_id"));
+  const std::string fund2 = raw_member(again.body, "fund_pay_sumamt");
+  const std::string rows = setl2 + "\t" + m + "\tN1\t" + total + "\t" + fund2 +
+                           "\t0.00\t0\r\n999999\tX\tN1\t1.00\t0.00\t0.00\t0\r\n";
+  const Reply upload =
+      his_->call("9101", "M0014",
+                 "{\"fsUploadIn\":{\"in\":\"" + zipped_base64("detail.txt", rows) +
+                     "\",\"filename\":\"detail.zip\",\"fixmedins_code\":\"" + kHospital + "\"}}");
+  ASSERT_EQ(outcome(upload), "0");
+  const std::string uploaded_no = unquote(raw_member(upload.body, "file_qury_no"));
+  const Reply details =
+      his_->call("3202", "M0015",
+                 "{\"data\":{\"setl_optins\":\"430302\",\"file_qury_no\":\"" + uploaded_no +
+                     "\",\"stmt_begndate\":\"2020-03-01\",\"stmt_enddate\":\"2999-12-31\","
+                     "\"medfee_sumamt\":\"5619.50\",\"fund_pay_sumamt\":" +
+                     fund2 + ",\"cash_payamt\":\"0.00\",\"fixmedins_setl_cnt\":\"2\"}}");
+  ASSERT_EQ(outcome(details), "0");
+  const std::string result_no = unquote(raw_member(details.body, "file_qury_no"));
+  const Reply file =
+      his_->call("9102", "M0016",
+                 "{\"fsDownloadIn\":{\"file_qury_no\":\"" + result_no +
+                     "\",\"filename\":\"result.zip\",\"fixmedins_code\":\"" + kHospital + "\"}}");
+  ASSERT_EQ(file.status, 200);
+  ASSERT_TRUE(file.body.starts_with("PK")) << file.body.substr(0, 200);
+  const std::string result = unzip_first(file.body);
+  EXPECT_NE(result.find("N1\t" + m + "\t" + setl2 + "\t\t0\t0\t对账一致"), std::string::npos)
+      << result;
+  EXPECT_NE(result.find("999999\t\t1\t0\t中心无此结算"), std::string::npos) << result;
 
   // The ledger holds settlement, cancellation, settlement; verify passes.
   server_.shut_down();
