@@ -46,6 +46,13 @@ std::optional<Error> check_item(const Item& item, std::size_t i) {
     return Error{"over_limit_not_applicable", item_path(i, "over_limit"),
                  "a class C item is wholly out of policy and has no over-limit part"};
   }
+  if (item.self_pay_ratio && item.item_class != ItemClass::B) {
+    return Error{"self_pay_ratio_not_applicable", item_path(i, "self_pay_ratio"),
+                 "only a class B item has a pay-first share"};
+  }
+  if (item.self_pay_ratio && *item.self_pay_ratio > Rate::one()) {
+    return Error{"bad_rate", item_path(i, "self_pay_ratio"), "must be at most 1"};
+  }
   return std::nullopt;
 }
 

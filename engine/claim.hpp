@@ -36,6 +36,9 @@ struct Item {
   ItemClass item_class = ItemClass::A;
   Money amount;
   Money over_limit;  // the part above the price ceiling; 0 when absent
+  // Class B only: the item's own pay-first share (the catalogue's self_pay_ratio), in [0, 1];
+  // nullopt: the policy's b_share.
+  std::optional<Rate> self_pay_ratio = std::nullopt;
 };
 
 struct Claim {

@@ -220,7 +220,8 @@ Split split_item(const Item& item, const Rate& b_share, Rounding rounding) {
   }
   s.over_limit = item.over_limit;
   if (item.item_class == ItemClass::B) {
-    s.pre_self_pay = round((item.amount - item.over_limit) * b_share, rounding);
+    const Rate& share = item.self_pay_ratio ? *item.self_pay_ratio : b_share;
+    s.pre_self_pay = round((item.amount - item.over_limit) * share, rounding);
   }
   s.in_policy = item.amount - s.over_limit - s.pre_self_pay;
   return s;

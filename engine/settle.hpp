@@ -10,7 +10,8 @@
 
 namespace onestop {
 
-// The item split of domain.md §2 for one item, rounding pre-self-pay with `rounding`.
+// The item split of domain.md §2 for one item, rounding pre-self-pay with `rounding`. A class B
+// item's pay-first share is its own self_pay_ratio when it has one, else `b_share`.
 Split split_item(const Item& item, const Rate& b_share, Rounding rounding);
 
 // Settles `claim` under `policy` on `before` (the person's accumulators for claim.year()).

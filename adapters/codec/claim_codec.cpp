@@ -68,6 +68,21 @@ Result<ItemClass> read_item_class(const Object& item, std::string_view path) {
                "expected the catalogue class A, B or C, got " + shown_value(*text)};
 }
 
+// The optional "self_pay_ratio" of a class B item (a catalogue-priced item's own pay-first
+// share): a string "0.2", "0.15", at most 1. Whether the class allows it is validate()'s.
+Result<std::optional<Rate>> read_self_pay_ratio(const Object& item, std::string_view path) {
+  if (find_member(item, "self_pay_ratio") == nullptr) return std::optional<Rate>();
+  auto text = read_enum_text(item, path, "self_pay_ratio");
+  if (!text) return text.error();
+  const auto rate = Rate::parse(*text);
+  if (!rate || *rate > Rate::one()) {
+    return Error{"bad_rate", field_path(path, "self_pay_ratio"),
+                 "expected a share between \"0\" and \"1\" with at most six decimals, got " +
+                     shown_value(*text)};
+  }
+  return std::optional<Rate>(*rate);
+}
+
 std::optional<Error> read_patient(const Object& doc, Claim& claim, const ClaimLimits& limits) {
   Object::Ptr patient = nullptr;
   if (auto e = assign(read_object(doc, "", "patient"), patient)) return e;
@@ -184,6 +199,7 @@ void write_admission(JsonWriter& w, const Claim& c) {
     w.member("class", to_string(item.item_class)).member("amount", item.amount);
     // Absent means zero on the wire; leaving zeros out keeps one spelling per claim.
     if (!item.over_limit.is_zero()) w.member("over_limit", item.over_limit);
+    if (item.self_pay_ratio) w.member("self_pay_ratio", item.self_pay_ratio->to_string());
     w.end_object();
   }
   w.end_array();
@@ -218,7 +234,8 @@ Result<std::string> read_id(const Object& obj, std::string_view prefix, std::str
 }
 
 Result<Item> read_item(const Object& obj, std::string_view path, const ClaimLimits& limits) {
-  if (auto e = check_known_keys(obj, path, {"code", "name", "class", "amount", "over_limit"})) {
+  if (auto e = check_known_keys(
+          obj, path, {"code", "name", "class", "amount", "over_limit", "self_pay_ratio"})) {
     return *e;
   }
   Item item;
@@ -239,6 +256,7 @@ Result<Item> read_item(const Object& obj, std::string_view path, const ClaimLimi
           item.over_limit)) {
     return *e;
   }
+  if (auto e = assign(read_self_pay_ratio(obj, path), item.self_pay_ratio)) return *e;
   return item;
 }
 

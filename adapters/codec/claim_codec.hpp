@@ -77,7 +77,8 @@ Result<std::string> read_id(const JsonNode& obj, std::string_view prefix, std::s
                             const ClaimLimits& limits = {});
 
 // One item object at `path` ("items[3]"): keys code, name, class, amount, over_limit (optional,
-// absent = 0.00). The name may be empty. Duplicated codes are the engine's business.
+// absent = 0.00), self_pay_ratio (optional, class B only: its own pay-first share, "0.2"). The
+// name may be empty. Duplicated codes are the engine's business.
 Result<Item> read_item(const JsonNode& item, std::string_view path, const ClaimLimits& limits = {});
 
 // The "items" array of `obj`: 1..limits.items_per_claim item objects.

@@ -155,6 +155,32 @@ Result<sqlite::Principal> Api::authenticate(const ApiRequest& request) const {
   return Error{"unauthenticated", "Authorization", "the key is not valid"};
 }
 
+ApiResponse Api::national(const ApiRequest& request) const {
+  national::GatewayRequest g;
+  g.method = request.method;
+  g.path = request.path;
+  g.body = request.body;
+  for (const auto& [name, value] : request.tif_headers) g.tif[name] = value;
+  std::string limit_key = "peer " + request.remote.substr(0, request.remote.rfind(':'));
+  if (!request.authorization.empty()) {
+    auto who = authenticate(request);
+    if (who) {
+      g.bearer = *who;
+      limit_key = "client " + who->client;
+    } else {
+      g.bearer_error = "Authorization: " + who.error().message;
+    }
+  }
+  if (auto limited = over_limit(limit_key, request)) return std::move(*limited);
+  national::GatewayAnswer a = national_->handle(g);
+  ApiResponse r = json_response(a.status, std::move(a.body));
+  r.content_type = a.content_type;
+  r.route = "/fsi/api/{national}";
+  r.principal = a.principal;
+  r.target = a.infno.empty() ? "" : "national:" + a.infno;
+  return r;
+}
+
 ApiResponse Api::problem(const Error& error, const ApiRequest& request, std::string route) {
   ApiResponse r;
   r.status = status_for(error);
@@ -171,6 +197,7 @@ ApiResponse Api::failure(const std::exception& e, const ApiRequest& request, std
 }
 
 ApiResponse Api::handle(const ApiRequest& request) const {
+  if (national_ != nullptr && national::Gateway::serves(request.path)) return national(request);
   const RouteMatch match = match_route(request.method, request.path);
   if (match.route == nullptr && !match.allowed.empty()) {
     std::string allow;

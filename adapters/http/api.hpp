@@ -12,6 +12,7 @@
 #include "adapters/http/metrics.hpp"
 #include "adapters/http/rate_limiter.hpp"
 #include "adapters/http/routes.hpp"
+#include "adapters/national/gateway.hpp"
 #include "adapters/service/settlement_service.hpp"
 #include "adapters/sqlite/clients.hpp"
 #include "engine/error.hpp"
@@ -27,6 +28,8 @@ struct ApiRequest {
   std::string correlation_id;  // names the request in the log and in a 500's problem
   std::string authorization;   // the Authorization header; "" when absent
   std::string remote;          // the peer's address, for the access log
+  // The national gateway's signature headers (x-tif-*), names in lower case (issue 12).
+  std::vector<std::pair<std::string, std::string>> tif_headers;
 };
 
 struct ApiResponse {
@@ -62,6 +65,10 @@ class Api {
   // an exception (a bug, a broken stream) propagates to the caller, which answers it with
   // failure() — the one place exceptions become statuses.
   ApiResponse handle(const ApiRequest& request) const;
+
+  // Serves the national interface's paths (national::Gateway::serves) with `gateway`, which
+  // must outlive the Api; without one they are not routes.
+  void set_national(national::Gateway* gateway) { national_ = gateway; }
 
   // The problem response for `error` (status from status_for(); a 503 says Retry-After: 1);
   // `route` labels it.
@@ -103,12 +110,15 @@ class Api {
   ApiResponse healthz(const ApiRequest& request) const;
   ApiResponse metrics(const ApiRequest& request) const;
   static ApiResponse echo(const ApiRequest& request);
+  // The national interface: its envelope answers, authenticated by Bearer key or x-tif-*.
+  ApiResponse national(const ApiRequest& request) const;
 
   const service::SettlementService& service_;
   Metrics& metrics_;
   sqlite::Clients& clients_;
   RateLimiter& limiter_;
   int utc_offset_minutes_;
+  national::Gateway* national_ = nullptr;
 };
 
 }  // namespace onestop::http

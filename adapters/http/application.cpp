@@ -85,6 +85,11 @@ Result<std::unique_ptr<Application>> Application::build(const ServerConfig& conf
   auto policies = policy::PolicySet::load_dir(config.policy_dir);
   if (!policies) return policies.error();
   app->policies_ = std::make_unique<policy::PolicySet>(std::move(policies).value());
+  if (!config.catalogue_dir.empty()) {
+    auto catalogue = catalogue::Catalogue::load_dir(config.catalogue_dir);
+    if (!catalogue) return catalogue.error();
+    app->catalogue_ = std::make_unique<catalogue::Catalogue>(std::move(catalogue).value());
+  }
   if (auto e = make_db_directory(config.db_path)) return *e;
   sqlite::LedgerOptions options;
   options.path = config.db_path;
@@ -98,7 +103,8 @@ Result<std::unique_ptr<Application>> Application::build(const ServerConfig& conf
   app->roster_ = std::move(roster).value();
   app->service_ = std::make_unique<service::SettlementService>(
       app->hospitals_, *app->policies_, *app->ledger_, *app->roster_,
-      service::ServiceOptions{config.no_deposit_categories, config.claim_limits});
+      service::ServiceOptions{config.no_deposit_categories, config.claim_limits,
+                              app->catalogue_.get()});
   auto clients = sqlite::Clients::open(config.db_path);
   if (!clients) return clients.error();
   app->clients_ = std::move(clients).value();
@@ -109,6 +115,12 @@ Result<std::unique_ptr<Application>> Application::build(const ServerConfig& conf
       config.requests_per_second, config.burst, RateLimiter::kDefaultMaxKeys, config.rate_clock);
   app->api_ = std::make_unique<Api>(*app->service_, app->metrics_, *app->clients_,
                                     *app->limiter_, config.utc_offset_minutes);
+  auto national_store = national::Store::open(config.db_path);
+  if (!national_store) return national_store.error();
+  app->national_ = std::make_unique<national::Gateway>(
+      *app->service_, app->catalogue_.get(), std::move(national_store).value(),
+      national::GatewayOptions{config.utc_offset_minutes, {}});
+  app->api_->set_national(app->national_.get());
   const service::SettlementService* service = app->service_.get();
   app->metrics_.add_gauge({"onestop_ledger_records", "Records in the ledger.",
                            [service] { return static_cast<double>(service->record_count()); }});

@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <memory>
 
+#include "adapters/catalogue/catalogue.hpp"
 #include "adapters/http/api.hpp"
 #include "adapters/http/http_server.hpp"
 #include "adapters/http/metrics.hpp"
@@ -48,6 +49,7 @@ class Application {
   ServerConfig config_;
   service::HospitalRegistry hospitals_;
   std::unique_ptr<policy::PolicySet> policies_;
+  std::unique_ptr<catalogue::Catalogue> catalogue_;  // nullptr: none configured
   std::unique_ptr<sqlite::Ledger> ledger_;
   std::unique_ptr<sqlite::Roster> roster_;
   std::unique_ptr<service::SettlementService> service_;
@@ -55,6 +57,7 @@ class Application {
   std::unique_ptr<sqlite::AccessLog> access_log_;
   std::unique_ptr<RateLimiter> limiter_;
   Metrics metrics_;
+  std::unique_ptr<national::Gateway> national_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;
 };

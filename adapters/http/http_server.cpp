@@ -10,6 +10,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -164,6 +165,11 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     a.method = request.getMethod();
     a.content_type = request.get("Content-Type", "");
     a.authorization = request.get("Authorization", "");
+    for (const auto& [name, value] : request) {
+      if (Poco::icompare(name.substr(0, 6), "x-tif-") == 0) {
+        a.tif_headers.emplace_back(Poco::toLower(name), value);
+      }
+    }
     a.remote = request.clientAddress().toString();
     a.correlation_id = correlation_id_;
     bool body_left = false;
@@ -191,7 +197,9 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const int status = delivered ? r.status : 499;
     context_.metrics.observe_request(a.method, r.route, status, seconds);
-    if (a.path.starts_with("/v1/") || r.route.starts_with("/v1/")) record_access(a, r, status);
+    if (a.path.starts_with("/v1/") || r.route.starts_with("/v1/") || a.path.starts_with("/fsi/")) {
+      record_access(a, r, status);
+    }
     log(a, r, seconds);
   }
 

@@ -47,6 +47,8 @@ struct ServerConfig {
   std::size_t ledger_max_batch = 64;
   int ledger_busy_timeout_ms = 5000;
   std::string policy_dir = "config/policies";
+  // The medical-insurance catalogue (issue 12); "" = none: catalogue-priced items are refused.
+  std::string catalogue_dir;
   std::string hospitals_file = "config/hospitals.json";
   std::vector<std::string> no_deposit_categories = {"poor", "low_income", "extreme_poor"};
   int utc_offset_minutes = 0;  // the district's clock: reconciliation days are its local days

@@ -27,8 +27,8 @@ std::optional<Error> assign(Result<T> read, T& out) {
 
 // One element of "hospitals" at `path`.
 Result<Hospital> read_hospital(const Object& obj, const std::string& path) {
-  if (auto e =
-          codec::check_known_keys(obj, path, {"id", "name", "level", "in_region", "designated"})) {
+  if (auto e = codec::check_known_keys(
+          obj, path, {"id", "name", "level", "in_region", "designated", "national_code"})) {
     return *e;
   }
   Hospital h;
@@ -48,6 +48,12 @@ Result<Hospital> read_hospital(const Object& obj, const std::string& path) {
   h.level = *parsed;
   if (auto e = assign(codec::read_bool(obj, path, "in_region"), h.in_region)) return *e;
   if (auto e = assign(codec::read_bool(obj, path, "designated"), h.designated)) return *e;
+  if (codec::find_member(obj, "national_code") != nullptr) {
+    if (auto e = assign(codec::read_string(obj, path, "national_code", {kNationalCodeBytes, false}),
+                        h.national_code)) {
+      return *e;
+    }
+  }
   return h;
 }
 
@@ -121,6 +127,14 @@ Result<HospitalRegistry> HospitalRegistry::from_hospitals(std::vector<Hospital> 
 const Hospital* HospitalRegistry::find(std::string_view id) const {
   for (const Hospital& h : hospitals_) {
     if (h.id == id) return &h;
+  }
+  return nullptr;
+}
+
+const Hospital* HospitalRegistry::find_national(std::string_view national_code) const {
+  if (national_code.empty()) return nullptr;
+  for (const Hospital& h : hospitals_) {
+    if (h.national_code == national_code) return &h;
   }
   return nullptr;
 }

@@ -15,6 +15,7 @@ namespace onestop::service {
 inline constexpr std::string_view kHospitalsFormat = "onestop-hospitals/1";
 inline constexpr std::size_t kHospitalsMax = 10'000;
 inline constexpr std::size_t kHospitalNameBytes = 200;
+inline constexpr std::size_t kNationalCodeBytes = 30;  // fixmedins_code C 30
 
 struct Hospital {
   std::string id;
@@ -22,16 +23,19 @@ struct Hospital {
   Level level = Level::primary;
   bool in_region = true;    // designated within the pooling area (县域内)
   bool designated = false;  // designated for one-stop settlement
+  // The national fixed-point institution code (fixmedins_code, e.g. "H43030200001") its HIS
+  // sends on the national interface (issue 12); "" = none: it cannot use that interface.
+  std::string national_code;
 };
 
 class HospitalRegistry {
  public:
   // Parses a registry document:
   //   {"format": "onestop-hospitals/1",
-  //    "hospitals": [{"id", "name", "level", "in_region", "designated"}, ...]}
-  // Every key is required and no other key is accepted. Errors carry the JSON path
-  // ("hospitals[2].level"): the codec's parse and reader codes, bad_format, unknown_level,
-  // duplicate_id (the second occurrence).
+  //    "hospitals": [{"id", "name", "level", "in_region", "designated", "national_code"?}, ...]}
+  // Every key but national_code is required and no other key is accepted. Errors carry the
+  // JSON path ("hospitals[2].level"): the codec's parse and reader codes, bad_format,
+  // unknown_level, duplicate_id (the second occurrence).
   static Result<HospitalRegistry> parse(std::string_view json_text);
 
   // Reads and parses the file; file_error when it cannot be read. Messages start with the path.
@@ -42,6 +46,8 @@ class HospitalRegistry {
 
   // The hospital with this id, or nullptr.
   const Hospital* find(std::string_view id) const;
+  // The hospital with this national code (never matches ""), or nullptr.
+  const Hospital* find_national(std::string_view national_code) const;
   const std::vector<Hospital>& all() const { return hospitals_; }
 
  private:

@@ -8,6 +8,7 @@
 
 #include "adapters/codec/claim_codec.hpp"
 #include "adapters/codec/result_codec.hpp"
+#include "adapters/service/catalogue_items.hpp"
 #include "engine/limits.hpp"
 #include "engine/settle.hpp"
 
@@ -234,7 +235,9 @@ std::vector<sqlite::Certification> SettlementService::certifications_of(
 
 Result<TrialOutcome> SettlementService::trial(std::string_view body,
                                               const HospitalScope& scope) const {
-  auto request = decode_settle_request(body, options_.claim_limits);
+  auto priced = price_catalogue_items(body, options_.catalogue);
+  if (!priced) return priced.error();
+  auto request = decode_settle_request(*priced, options_.claim_limits);
   if (!request) return request.error();
   if (auto e = check_scope(scope, request->hospital_id)) return *e;
   auto resolved = resolve(std::move(request).value());
@@ -252,7 +255,9 @@ Result<TrialOutcome> SettlementService::trial(std::string_view body,
 
 Result<WriteOutcome> SettlementService::settle(std::string_view body,
                                                const HospitalScope& scope) const {
-  auto request = decode_settle_request(body, options_.claim_limits);
+  auto priced = price_catalogue_items(body, options_.catalogue);
+  if (!priced) return priced.error();
+  auto request = decode_settle_request(*priced, options_.claim_limits);
   if (!request) return request.error();
   // Before the replay below, which would otherwise show another hospital's record.
   if (auto e = check_scope(scope, request->hospital_id)) return *e;

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/catalogue/catalogue.hpp"
 #include "adapters/codec/claim_codec.hpp"
 #include "adapters/policy/policy_loader.hpp"
 #include "adapters/service/hospital_registry.hpp"
@@ -43,6 +44,9 @@ struct ServiceOptions {
   // The limits a request's claim is decoded with (settle, trial, admission check); the
   // onestop.limits.* settings. Stored claims are read with the defaults (the ceilings).
   codec::ClaimLimits claim_limits;
+  // Prices catalogue-priced items (catalogue_items.hpp); nullptr: only declared items. Must
+  // outlive the service.
+  const catalogue::Catalogue* catalogue = nullptr;
 };
 
 // What a settle or cancel came to. Idempotency is visible: a new record, the original record

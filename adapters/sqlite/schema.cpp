@@ -207,10 +207,65 @@ CREATE TRIGGER policies_no_delete BEFORE DELETE ON policies
 PRAGMA user_version = 6;
 )sql";
 
+// Version 7: the national interface's own state (issue 12), beside the ledger and never
+// touching its records: each hospital's acknowledged messages by msgid (the idempotency key:
+// the input's hash and the answer given), the visits (mdtrt_id) with their state, their
+// uploaded fee lines, and the files of 9101 / 3202 / 9102. A settlement itself is a ledger
+// record; a visit names it by id.
+constexpr const char* kNationalV7 = R"sql(
+CREATE TABLE national_messages (
+  fixmedins_code TEXT NOT NULL,
+  msgid TEXT NOT NULL,
+  infno TEXT NOT NULL,
+  input_sha256 TEXT NOT NULL,
+  answer TEXT NOT NULL,
+  mdtrt_id TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  reversed_by TEXT,
+  PRIMARY KEY (fixmedins_code, msgid)
+) STRICT;
+CREATE TABLE national_visits (
+  id INTEGER PRIMARY KEY,
+  mdtrt_id TEXT NOT NULL UNIQUE,
+  fixmedins_code TEXT NOT NULL,
+  hospital_id TEXT NOT NULL,
+  psn_no TEXT NOT NULL,
+  insutype TEXT NOT NULL,
+  med_type TEXT NOT NULL,
+  mdtrt_cert_type TEXT NOT NULL,
+  begntime TEXT NOT NULL,
+  endtime TEXT NOT NULL,
+  diagnoses TEXT NOT NULL,
+  state TEXT NOT NULL
+    CHECK (state IN ('admitted', 'discharged', 'settled', 'cancelled')),
+  settle_seq INTEGER NOT NULL,
+  setl_id INTEGER,
+  updated_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE national_fee_lines (
+  mdtrt_id TEXT NOT NULL REFERENCES national_visits(mdtrt_id),
+  feedetl_sn TEXT NOT NULL,
+  init_feedetl_sn TEXT NOT NULL,
+  med_list_codg TEXT NOT NULL,
+  fee_ocur_time TEXT NOT NULL,
+  cnt TEXT NOT NULL,
+  pric TEXT NOT NULL,
+  msgid TEXT NOT NULL,
+  PRIMARY KEY (mdtrt_id, feedetl_sn)
+) STRICT;
+CREATE TABLE national_files (
+  file_qury_no TEXT PRIMARY KEY,
+  fixmedins_code TEXT NOT NULL,
+  filename TEXT NOT NULL,
+  content_base64 TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+PRAGMA user_version = 7;
+)sql";
+
 // Migration i takes the database from version i to i + 1.
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kLedgerV1, kRosterV2, kReportsV3,
-                                                                 kAccessV4, kOutpatientV5,
-                                                                 kCompactV6};
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {
+    kLedgerV1, kRosterV2, kReportsV3, kAccessV4, kOutpatientV5, kCompactV6, kNationalV7};
 
 // Applies migration `from` → from + 1 unless another process did it first.
 void apply(Connection& db, int from) {

@@ -15,6 +15,7 @@
 
 #include "adapters/codec/csv.hpp"
 #include "adapters/codec/json_util.hpp"
+#include "adapters/national/store.hpp"
 #include "adapters/reports/text_table.hpp"
 #include "adapters/service/hospital_registry.hpp"
 #include "adapters/sqlite/clients.hpp"
@@ -33,6 +34,7 @@ constexpr const char* kUsageText =
     "       onestop clients rotate NAME\n"
     "       onestop clients revoke NAME [--previous]\n"
     "       onestop clients list [--format table|csv|json]\n"
+    "       onestop clients tif-token NAME\n"
     "       (each also takes [--config FILE] [--db FILE])";
 
 constexpr const char* kDescription =
@@ -44,10 +46,12 @@ constexpr const char* kDescription =
     "a new key; the previous one stays valid until the next rotate or 'revoke NAME --previous' "
     "(rotation without downtime). 'revoke' ends every key of the client (its name stays "
     "taken), or with --previous only the keys older than its newest. 'list' shows each client "
-    "with its valid key ids, never a key. The database is --db, else onestop.ledger.path of "
-    "--config (default config/onestop.properties, the file 'onestop serve' reads). Exit 0 when "
-    "done, 1 when refused (unknown client, name taken, client revoked), 2 for a usage error; "
-    "nothing is written on an error.";
+    "with its valid key ids, never a key. 'tif-token' prints the x-tif-paasid and the token a "
+    "hospital's HIS signs the national interface's x-tif-signature with (the newest key's "
+    "stored verifier: keep it as secret as the key). The database is --db, else "
+    "onestop.ledger.path of --config (default config/onestop.properties, the file 'onestop "
+    "serve' reads). Exit 0 when done, 1 when refused (unknown client, name taken, client "
+    "revoked), 2 for a usage error; nothing is written on an error.";
 
 Poco::Util::OptionSet clients_options() {
   Poco::Util::OptionSet o;
@@ -190,6 +194,36 @@ int rotate(const std::string& name, const std::string& db, std::ostream& out, st
   return kOk;
 }
 
+// The national gateway's paasid and token of the client's newest key (issue 12).
+int tif_token(const std::string& name, const std::string& db, std::ostream& out,
+              std::ostream& err) {
+  const auto clients = open_clients(db, /*create=*/false, err);
+  if (!clients) return kUsage;
+  const auto all = clients->list();
+  if (!all) {
+    report(all.error(), err);
+    return exit_code(all.error());
+  }
+  const auto it =
+      std::find_if(all->begin(), all->end(), [&](const ClientInfo& c) { return c.name == name; });
+  if (it == all->end() || it->key_ids.empty() || it->role != Role::hospital) {
+    err << "onestop clients tif-token: " << name << " is not an active hospital client\n";
+    return 1;
+  }
+  auto store = national::Store::open(db);
+  if (!store) {
+    report(store.error(), err);
+    return exit_code(store.error());
+  }
+  const auto client = (*store)->tif_client(it->key_ids.front());
+  if (!client || !*client) {
+    err << "onestop clients tif-token: no key for " << name << "\n";
+    return 1;
+  }
+  out << "x-tif-paasid: " << it->key_ids.front() << "\ntoken: " << (*client)->token << "\n";
+  return kOk;
+}
+
 int revoke(const std::string& name, bool previous_only, const std::string& db, std::ostream& out,
            std::ostream& err) {
   const auto clients = open_clients(db, /*create=*/false, err);
@@ -301,6 +335,7 @@ int run(const Parsed& parsed, const std::string& sub, std::ostream& out, std::os
   const std::string& name = parsed.positional[1];
   if (sub == "add") return add(parsed, name, *config, db, out, err);
   if (sub == "rotate") return rotate(name, db, out, err);
+  if (sub == "tif-token") return tif_token(name, db, out, err);
   return revoke(name, parsed.options.contains("previous"), db, out, err);
 }
 
@@ -313,7 +348,7 @@ int clients_command(const std::vector<std::string>& args, std::ostream& out, std
   const auto& pos = parsed->positional;
   const std::string sub = pos.empty() ? "" : pos[0];
   const std::size_t arity = sub == "list" ? 1 : 2;
-  if ((sub != "add" && sub != "rotate" && sub != "revoke" && sub != "list") ||
+  if ((sub != "add" && sub != "rotate" && sub != "revoke" && sub != "list" && sub != "tif-token") ||
       pos.size() != arity) {
     err << "onestop clients: usage: onestop clients " << kUsageText << "\n";
     return kUsage;
@@ -322,7 +357,8 @@ int clients_command(const std::vector<std::string>& args, std::ostream& out, std
       {"add", {"role", "hospital"}},
       {"rotate", {}},
       {"revoke", {"previous"}},
-      {"list", {"format"}}};
+      {"list", {"format"}},
+      {"tif-token", {}}};
   if (!only_options_of(*parsed, sub, kOptions.at(sub), err)) return kUsage;
   const std::string format = option_or(*parsed, "format", "table");
   if (format != "table" && format != "csv" && format != "json") {
