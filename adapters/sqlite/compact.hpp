@@ -1,4 +1,4 @@
-// The compact body of a ledger record (schema version 5): what a record stores besides its
+// The compact body of a ledger record (schema version 6): what a record stores besides its
 // columns and layer rows, and nothing that can be derived. The full result is derived again by
 // settling deterministically when it is read (derive.cpp), so a record takes a few hundred
 // bytes instead of the ~8 KB of its claim and result documents. Internal to adapters/sqlite.

@@ -52,10 +52,10 @@ struct StoredRecord {
                                 // disease, domain.md §3.6; "" for an admission
   Accumulators before;    // settlement: the person's accumulators it settled on (format 2;
                           // empty in a cancellation and in a format 1 record)
-  // 2: compact (schema 5 on): the claim and `before` stored compactly, the policy text kept
+  // 2: compact (schema 6 on): the claim and `before` stored compactly, the policy text kept
   // once in the ledger, result_json derived on read by settling again (byte for byte what
   // was first answered; a record the engine no longer reproduces to the fen fails the read).
-  // 1: written before schema 5, its claim and result documents stored verbatim.
+  // 1: written before schema 6, its claim and result documents stored verbatim.
   int format = 2;
   std::string prev_hash;  // hex; "" for the first record
   std::string hash;       // sha256(prev_hash ‖ canonical record), hex

@@ -1,4 +1,4 @@
-// The policy texts a ledger keeps (schema 5 on; derive.hpp reads them). Records written since
+// The policy texts a ledger keeps (schema 6 on; derive.hpp reads them). Records written since
 // keep theirs as they are settled; records written before named their policy by content hash
 // only, and this fills in the texts of those from a policy directory.
 #pragma once

@@ -89,7 +89,7 @@ TEST(CompactFormats, CanonicalRecordAndDocumentOfACancellation) {
             R"("deductible_charged":"-1.00","base_cumulative":"0.00","patient_share":"0.00"}}}})");
 }
 
-// A format 1 record (written before schema 5) keeps the hash it was sealed with: result_json in,
+// A format 1 record (written before schema 6) keeps the hash it was sealed with: result_json in,
 // no `before`.
 TEST(CompactFormats, AFormatOneRecordKeepsItsCanonicalForm) {
   sqlite::StoredRecord r = settlement();

@@ -16,7 +16,7 @@ using namespace onestop::testing;  // NOLINT(google-build-using-namespace)
 TEST(Schema, FreshDatabaseGetsEveryMigration) {
   const std::string path = temp_db();
   open_ledger(path).reset();
-  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "7");
   EXPECT_EQ(raw_value(path, "PRAGMA journal_mode"), "wal");
   for (const char* table : {"records", "record_layers", "accumulators", "person_years", "roster"}) {
     EXPECT_EQ(raw_value(path, std::string("SELECT strict FROM pragma_table_list WHERE name = '") +
@@ -39,7 +39,7 @@ TEST(Schema, ReopenKeepsDataAndDoesNotMigrateAgain) {
     hash = settle_now(*ledger, claim).record->hash;
   }
   auto ledger = open_ledger(path);
-  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "7");
   ASSERT_EQ(ledger->record_count(), 1);
   EXPECT_EQ(ledger->get(1)->hash, hash);
   settle_now(*ledger, claim, sqlite::Outcome::replayed);
@@ -55,7 +55,7 @@ TEST(Schema, MigratesAnOlderDatabaseForward) {
   EXPECT_EQ(raw_value(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'roster'"), "0");
   auto roster = sqlite::Roster::open(path);
   ASSERT_TRUE(roster.ok()) << roster.error().message;
-  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "7");
   EXPECT_EQ((*roster)->size(), 0u);
 }
 
