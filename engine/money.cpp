@@ -1,5 +1,6 @@
 #include "engine/money.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <stdexcept>
@@ -66,25 +67,34 @@ std::int64_t Money::fen_i64() const {
 }
 
 std::string Money::to_string() const {
+  std::string out;
+  append_to(out);
+  return out;
+}
+
+void Money::append_to(std::string& out) const {
   // Every amount within the limits fits in int64; format those without Boost's generic str().
   if (fen_ >= INT64_MIN / 2 && fen_ <= INT64_MAX / 2) {
     const std::int64_t fen = fen_.convert_to<std::int64_t>();
-    const std::uint64_t a = fen < 0 ? static_cast<std::uint64_t>(-fen) : static_cast<std::uint64_t>(fen);
+    const std::uint64_t a =
+        fen < 0 ? static_cast<std::uint64_t>(-fen) : static_cast<std::uint64_t>(fen);
     char buf[32];
-    char* end = std::to_chars(buf, buf + sizeof buf, a / 100).ptr;
+    char* end = buf;
+    if (fen < 0) *end++ = '-';
+    end = std::to_chars(end, buf + sizeof buf, a / 100).ptr;
     *end++ = '.';
     *end++ = static_cast<char>('0' + a % 100 / 10);
     *end++ = static_cast<char>('0' + a % 10);
-    return (fen < 0 ? "-" : "") + std::string(buf, end);
+    out.append(buf, end);
+    return;
   }
   const Int128 a = fen_ < 0 ? Int128(-fen_) : fen_;
   const int frac = (a % 100).convert_to<int>();
-  std::string out = fen_ < 0 ? "-" : "";
+  if (fen_ < 0) out += '-';
   out += Int128(a / 100).str();
   out += '.';
   out += static_cast<char>('0' + frac / 10);
   out += static_cast<char>('0' + frac % 10);
-  return out;
 }
 
 Exact Money::operator*(const Rate& r) const {
@@ -115,13 +125,32 @@ std::optional<Rate> Rate::parse(std::string_view text) {
 }
 
 std::string Rate::to_string() const {
-  std::string out = std::to_string(micro_ / kScale);
+  std::string out;
+  append_to(out);
+  return out;
+}
+
+void Rate::append_to(std::string& out) const {
+  if (micro_ < 0) {  // outside every rule's range; the plain form of old
+    const std::int64_t frac = micro_ % kScale;
+    std::string digits = std::to_string(frac);
+    digits.insert(0, 6 - std::min<std::size_t>(6, digits.size()), '0');
+    while (digits.back() == '0') digits.pop_back();
+    out += std::to_string(micro_ / kScale);
+    if (frac != 0) out += "." + digits;
+    return;
+  }
+  char buf[32];
+  char* end = std::to_chars(buf, buf + sizeof buf, micro_ / kScale).ptr;
   std::int64_t frac = micro_ % kScale;
-  if (frac == 0) return out;
-  std::string digits = std::to_string(frac);
-  digits.insert(0, 6 - digits.size(), '0');
-  while (digits.back() == '0') digits.pop_back();
-  return out + "." + digits;
+  if (frac != 0) {
+    *end++ = '.';
+    for (std::int64_t digit = kScale / 10; frac != 0; digit /= 10) {
+      *end++ = static_cast<char>('0' + frac / digit);
+      frac %= digit;
+    }
+  }
+  out.append(buf, end);
 }
 
 Rate Rate::clamp01(std::int64_t micro) {
@@ -138,13 +167,42 @@ Exact Exact::operator*(const Rate& r) const {
 }
 
 std::string Exact::to_string() const {
+  std::string out;
+  append_to(out);
+  return out;
+}
+
+void Exact::append_to(std::string& out) const {
   // units of 1e-12 fen = 1e-14 yuan; print the shortest exact decimal, at least two decimals.
+  constexpr std::uint64_t kPerYuan = static_cast<std::uint64_t>(kPerFen) * 100;
+  if (units_ >= -INT64_MAX && units_ <= INT64_MAX) {  // up to 92 233 yuan: no Boost str()
+    const std::int64_t units = units_.convert_to<std::int64_t>();
+    const std::uint64_t a =
+        units < 0 ? static_cast<std::uint64_t>(-units) : static_cast<std::uint64_t>(units);
+    char buf[48];
+    char* end = buf;
+    if (units < 0) *end++ = '-';
+    end = std::to_chars(end, buf + sizeof buf, a / kPerYuan).ptr;
+    *end++ = '.';
+    std::uint64_t frac = a % kPerYuan;
+    int digits = 0;
+    for (std::uint64_t digit = kPerYuan / 10; digit != 0 && (digits < 2 || frac != 0);
+         digit /= 10, ++digits) {
+      *end++ = static_cast<char>('0' + frac / digit);
+      frac %= digit;
+    }
+    out.append(buf, end);
+    return;
+  }
   const Int128 a = units_ < 0 ? Int128(-units_) : units_;
   const Int128 per_yuan = kUnitsPerFen * 100;
   std::string frac = Int128(a % per_yuan).str();
   frac.insert(0, 14 - frac.size(), '0');
   while (frac.size() > 2 && frac.back() == '0') frac.pop_back();
-  return (units_ < 0 ? "-" : "") + Int128(a / per_yuan).str() + "." + frac;
+  if (units_ < 0) out += '-';
+  out += Int128(a / per_yuan).str();
+  out += '.';
+  out += frac;
 }
 
 Money round(const Exact& value, Rounding mode) {

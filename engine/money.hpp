@@ -39,7 +39,8 @@ class Money {
   const Int128& fen() const { return fen_; }
   // Precondition: the amount fits in int64 (true for every amount within the limits).
   std::int64_t fen_i64() const;
-  std::string to_string() const;  // "1234.50", "-3.00"
+  std::string to_string() const;           // "1234.50", "-3.00"
+  void append_to(std::string& out) const;  // appends to_string()
 
   bool is_negative() const { return fen_ < 0; }
   bool is_zero() const { return fen_ == 0; }
@@ -80,7 +81,8 @@ class Rate {
   static std::optional<Rate> parse(std::string_view text);
 
   std::int64_t micro() const { return micro_; }
-  std::string to_string() const;  // shortest exact form: "0.65", "1", "0"
+  std::string to_string() const;           // shortest exact form: "0.65", "1", "0"
+  void append_to(std::string& out) const;  // appends to_string()
 
   // Signed arithmetic on micro-units; clamp01 brings a result back into [0, 1].
   static Rate clamp01(std::int64_t micro);
@@ -110,6 +112,7 @@ class Exact {
 
   // The exact value as text in yuan with all needed decimals, e.g. "326.625" (for traces).
   std::string to_string() const;
+  void append_to(std::string& out) const;  // appends to_string()
 
  private:
   explicit Exact(Int128 units) : units_(std::move(units)) {}

@@ -13,10 +13,33 @@ std::string Value::text() const {
       v_);
 }
 
+void Value::append_text(std::string& out) const {
+  std::visit(
+      [&out](const auto& v) {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, std::string>) {
+          out += v;
+        } else if constexpr (std::is_same_v<V, bool>) {
+          out += v ? "true" : "false";
+        } else {
+          v.append_to(out);
+        }
+      },
+      v_);
+}
+
 std::string rule_path(const TraceStep& step) {
-  if (step.rule.empty()) return "";
-  if (step.layer == "items" || step.layer == "claim") return step.layer + "." + step.rule;
-  return "layers." + step.layer + "." + step.rule;
+  std::string out;
+  append_rule_path(out, step);
+  return out;
+}
+
+void append_rule_path(std::string& out, const TraceStep& step) {
+  if (step.rule.empty()) return;
+  if (step.layer != "items" && step.layer != "claim") out += "layers.";
+  out += step.layer;
+  out += '.';
+  out += step.rule;
 }
 
 Split& Split::operator+=(const Split& o) {

@@ -30,6 +30,8 @@ class Value {
   Value(bool b) : v_(b) {}                      // NOLINT(google-explicit-constructor)
 
   std::string text() const;
+  // Appends text() to `out` without a temporary string (the result encoder's hot path).
+  void append_text(std::string& out) const;
   // True for amounts, rates and exact values: the wire writes them as strings all the same.
   bool is_number() const { return v_.index() < 3; }
   friend bool operator==(const Value& a, const Value& b) { return a.text() == b.text(); }
@@ -96,6 +98,8 @@ struct TraceStep {
 
 // The full policy path of a step's rule: "layers.basic.ratio.city", "items.b_share", or "".
 std::string rule_path(const TraceStep& step);
+// Appends rule_path(step) to `out`.
+void append_rule_path(std::string& out, const TraceStep& step);
 
 struct Settlement {
   std::string hospital_id;

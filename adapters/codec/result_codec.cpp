@@ -18,7 +18,9 @@ void write_split_parts(JsonWriter& w, const Split& split) {
 
 void write_fields(JsonWriter& w, const Fields& fields) {
   w.begin_object();
-  for (const auto& [name, value] : fields) w.member(name, value.text());
+  for (const auto& [name, value] : fields) {
+    w.key(name).value_of([&v = value](std::string& out) { v.append_text(out); });
+  }
   w.end_object();
 }
 
@@ -50,7 +52,9 @@ void write_trace_step(JsonWriter& w, const TraceStep& step) {
   w.begin_object().member("layer", step.layer).member("step", step.step);
   w.key("inputs");
   write_fields(w, step.inputs);
-  w.member("value", step.value.text()).member("rule", rule_path(step)).end_object();
+  w.key("value").value_of([&step](std::string& out) { step.value.append_text(out); });
+  w.key("rule").value_of([&step](std::string& out) { append_rule_path(out, step); });
+  w.end_object();
 }
 
 // What the layers of one fund paid together.
@@ -63,28 +67,32 @@ Money paid_by_fund(const Settlement& s, std::string_view fund) {
 }
 
 // The deductible the basic fund charged (national act_pay_dedc), as the engine wrote it.
-std::string basic_deductible(const Settlement& s) {
+void append_basic_deductible(std::string& out, const Settlement& s) {
   for (const LayerResult& layer : s.layers) {
     if (layer.fund != kFundBasic) continue;
     for (const auto& [name, value] : layer.details) {
-      if (name == "deductible") return value.text();
+      if (name == "deductible") return value.append_text(out);
     }
     break;
   }
-  return "0.00";
+  out += "0.00";
 }
 
 // setl_proc_info: how the layer's payment was worked out, in one short line.
-std::string process_info(const LayerResult& layer) {
-  if (!layer.eligible) return "not eligible: " + layer.reason;
-  std::string info;
-  for (const auto& [name, value] : layer.details) {
-    if (!info.empty()) info += ';';
-    info += name;
-    info += '=';
-    info += value.text();
+void append_process_info(std::string& out, const LayerResult& layer) {
+  if (!layer.eligible) {
+    out += "not eligible: ";
+    out += layer.reason;
+    return;
   }
-  return info;
+  bool first = true;
+  for (const auto& [name, value] : layer.details) {
+    if (!first) out += ';';
+    first = false;
+    out += name;
+    out += '=';
+    value.append_text(out);
+  }
 }
 
 void write_national(JsonWriter& w, const Settlement& s) {
@@ -92,7 +100,8 @@ void write_national(JsonWriter& w, const Settlement& s) {
   w.member("medfee_sumamt", s.split.total).member("fulamt_ownpay_amt", s.split.out_of_policy);
   w.member("overlmt_selfpay", s.split.over_limit);
   w.member("preselfpay_amt", s.split.pre_self_pay).member("inscp_scp_amt", s.split.in_policy);
-  w.member("act_pay_dedc", basic_deductible(s)).member("fund_pay_sumamt", s.fund_paid);
+  w.key("act_pay_dedc").value_of([&s](std::string& out) { append_basic_deductible(out, s); });
+  w.member("fund_pay_sumamt", s.fund_paid);
   w.member("psn_part_amt", s.patient_pays).member("psn_cash_pay", s.patient_pays);
   w.member("hifp_pay", paid_by_fund(s, kFundBasic));
   w.member("hifmi_pay", paid_by_fund(s, kFundCritical));
@@ -100,7 +109,10 @@ void write_national(JsonWriter& w, const Settlement& s) {
   w.end_object().key("setldetail").begin_array();
   for (const LayerResult& layer : s.layers) {
     w.begin_object().member("fund_pay_type", layer.fund).member("inscp_scp_amt", layer.base);
-    w.member("fund_payamt", layer.paid).member("setl_proc_info", process_info(layer));
+    w.member("fund_payamt", layer.paid);
+    w.key("setl_proc_info").value_of([&layer](std::string& out) {
+      append_process_info(out, layer);
+    });
     w.end_object();
   }
   w.end_array().end_object();

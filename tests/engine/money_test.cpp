@@ -77,5 +77,33 @@ TEST(Exact, ProductOfTwoRatesStaysExact) {
   EXPECT_EQ(round(e, Rounding::half_up).to_string(), "200.00");
 }
 
+// The texts are wire contracts (stored results are compared byte for byte): the int64 fast
+// paths of append_to must write what the Int128 forms write, on both sides of the boundary.
+TEST(Text, FastAndWidePathsAgree) {
+  const Int128 edge = Int128(INT64_MAX);
+  EXPECT_EQ(Exact::from_units(0).to_string(), "0.00");
+  EXPECT_EQ(Exact::from_units(1).to_string(), "0.00000000000001");
+  EXPECT_EQ(Exact::from_units(-1).to_string(), "-0.00000000000001");
+  EXPECT_EQ(Exact::from_units(Int128(32662500000000000)).to_string(), "326.625");
+  EXPECT_EQ(Exact::from_units(Int128(500000000000000)).to_string(), "5.00");
+  EXPECT_EQ(Exact::from_units(edge).to_string(), "92233.72036854775807");
+  EXPECT_EQ(Exact::from_units(edge + 1).to_string(), "92233.72036854775808");
+  EXPECT_EQ(Exact::from_units(-edge).to_string(), "-92233.72036854775807");
+  EXPECT_EQ(Exact::from_units(-edge - 1).to_string(), "-92233.72036854775808");
+  EXPECT_EQ(Exact::from_units((edge + 1) * 100).to_string(), "9223372.036854775808");
+  EXPECT_EQ(Rate::from_micro(0).to_string(), "0");
+  EXPECT_EQ(Rate::from_micro(1'000'000).to_string(), "1");
+  EXPECT_EQ(Rate::from_micro(1).to_string(), "0.000001");
+  EXPECT_EQ(Rate::from_micro(1'234'567).to_string(), "1.234567");
+  EXPECT_EQ(Rate::from_micro(650'000).to_string(), "0.65");
+  EXPECT_EQ(Money::from_fen(edge * 1000).to_string(), "92233720368547758070.00");
+  EXPECT_EQ(Money::from_fen(-edge * 1000 - 5).to_string(), "-92233720368547758070.05");
+  std::string appended = "x";
+  Money::from_fen(-123456).append_to(appended);
+  Rate::from_micro(100'000).append_to(appended);
+  Exact::from_units(Int128(-32662500000000000)).append_to(appended);
+  EXPECT_EQ(appended, "x-1234.560.1-326.625");
+}
+
 }  // namespace
 }  // namespace onestop
