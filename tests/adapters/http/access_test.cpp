@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "adapters/http/routes.hpp"
@@ -230,8 +232,14 @@ TEST_F(HttpAccess, EveryV1RequestIsInTheAccessLogWithWhoWhatWhichAndFromWhere) {
   EXPECT_EQ(server_.get("/v1/patients/P1/ledger?year=2020").status, 200);
   EXPECT_EQ(server_.request_as("", "GET", "/v1/settlements/" + std::to_string(id)).status, 401);
   EXPECT_EQ(server_.get("/healthz").status, 200);  // not a /v1 route: not logged
-  server_.app().access_log().flush();
+  // A request's entry is appended after its answer is sent: wait for the third (an event;
+  // the minute is only a bound on a bug's hang).
   auto entries = server_.app().access_log().list({});
+  for (int i = 0; i < 6000 && entries && entries->size() < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    server_.app().access_log().flush();
+    entries = server_.app().access_log().list({});
+  }
   ASSERT_TRUE(entries) << entries.error().message;
   ASSERT_EQ(entries->size(), 3u);
   const auto& settle = (*entries)[0];
