@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adapters/codec/claim_codec.hpp"
+#include "adapters/codec/result_codec.hpp"
 #include "adapters/sqlite/db.hpp"
 #include "adapters/sqlite/derive.hpp"
 #include "adapters/sqlite/record_store.hpp"
@@ -202,7 +203,17 @@ void Verifier::check_settlement(const StoredRecord& r, const Accumulators& befor
   }
   Result<Computed> computed = Error{"internal", "", "resettle() was not called"};
   try {
-    computed = r.format == 2 ? resettle_stored(r, before) : resettle_(r, before);
+    // A format 1 record is re-settled under the text the ledger keeps too when it holds one
+    // (ledger migrate stores the texts old records name): the policy file may have changed
+    // since, and the ledger's own copy is the one that paid.
+    if (r.format == 2 || detail::holds_policy(db_, r.policy_sha256)) {
+      computed = resettle_stored(r, before);
+      if (computed && r.format == 1) {
+        computed->result_json = codec::encode_settlement(computed->settlement);
+      }
+    } else {
+      computed = resettle_(r, before);
+    }
   } catch (const std::exception& e) {
     computed = Error{"internal", "", e.what()};
   }
@@ -242,9 +253,9 @@ void Verifier::check_settlement(const StoredRecord& r, const Accumulators& befor
   }
 }
 
-// A format 2 settlement re-settled under the policy text the ledger keeps (whatever the
-// policy files say today): its stored claim on `before`. The result is not compared (it is
-// not stored; reads derive it the same way), the figures are.
+// A settlement re-settled under the policy text the ledger keeps (whatever the policy files
+// say today): its stored claim on `before`. For a format 2 record the result is not compared
+// (it is not stored; reads derive it the same way), the figures are.
 Result<Computed> Verifier::resettle_stored(const StoredRecord& r, const Accumulators& before) {
   auto& policy = policies_[r.policy_sha256];
   if (!policy) {

@@ -61,11 +61,46 @@ std::string settle_request(const Claim& claim, const std::string& bill_no) {
   return out + "]}";
 }
 
+// The reconciliation details without the two columns they gained last (issue 13: clr_type,
+// special_disease), every other byte as it is.
+std::string without_last_two_columns(const std::string& csv) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < csv.size()) {
+    const auto end = csv.find('\n', start);
+    const std::size_t stop = end == std::string::npos ? csv.size() : end;
+    std::string line = csv.substr(start, stop - start);
+    const bool cr = !line.empty() && line.back() == '\r';
+    if (cr) line.pop_back();
+    const auto last = line.rfind(',');
+    const auto second = last == std::string::npos ? last : line.rfind(',', last - 1);
+    out += line.substr(0, second) + (cr ? "\r" : "") + (end == std::string::npos ? "" : "\n");
+    start = stop + 1;
+  }
+  return out;
+}
+
+// `body` without what the patient audit and the reconciliation details gained after the
+// fixture was made (issue 13: the outpatient visits), every other byte as it is: the
+// fixture's answers predate those fields, and no admission has a value for them.
+std::string as_answered_then(const std::string& path, std::string body) {
+  if (path.starts_with("/v1/reconciliation/details")) return without_last_two_columns(body);
+  if (!path.starts_with("/v1/audit/patients/")) return body;
+  for (const std::string added : {"\"live_visits\":0,\"diseases\":[],", "\"visit\":\"inpatient\","}) {
+    for (auto at = body.find(added); at != std::string::npos; at = body.find(added, at)) {
+      body.erase(at, added.size());
+    }
+  }
+  return body;
+}
+
 TEST(Migration, AVersionFourLedgerAnswersAsBeforeAndVerifies) {
   const std::string db = service_test_dir("migration") + "/ledger.db";
   std::filesystem::copy_file(source_path("tests/cases/ledger-v4/ledger.db"), db);
-  ASSERT_EQ(run_onestop(
-                {"ledger", "migrate", "--db", db, "--policy-dir", source_path("config/policies")}),
+  // The policy file as it was when the fixture was made: config/ has changed since (issue 13
+  // added the outpatient part), so migrate keeps the old text, which verify and reads use.
+  ASSERT_EQ(run_onestop({"ledger", "migrate", "--db", db, "--policy-dir",
+                         source_path("tests/cases/ledger-v4/policies")}),
             0);
   EXPECT_EQ(run_verify(db), 0);
 
@@ -84,7 +119,8 @@ TEST(Migration, AVersionFourLedgerAnswersAsBeforeAndVerifies) {
                                    keys.at(before->getValue<std::string>("role")));
     EXPECT_EQ(now.status, before->getValue<int>("status")) << path;
     EXPECT_EQ(now.content_type, before->getValue<std::string>("content_type")) << path;
-    EXPECT_TRUE(now.body == before->getValue<std::string>("body")) << path << ": " << now.body;
+    EXPECT_TRUE(as_answered_then(path, now.body) == before->getValue<std::string>("body"))
+        << path << ": " << now.body;
     cancellations += now.body.find("\"kind\":\"cancellation\"") != std::string::npos;
   }
   EXPECT_GT(compared, 80);
