@@ -51,13 +51,14 @@ bool make_parent(const std::string& db, std::ostream& err) {
   return false;
 }
 
-// Parses and, when every row is sound, writes the roster. Exit code as the command's.
-int import_roster(const std::string& file, const std::string& db,
-                  const std::vector<std::string>& categories, std::ostream& out,
-                  std::ostream& err) {
+// Parses `file` with `parse` and, when every row is sound, writes its entries with `replace`
+// (all or nothing); `what` names the rows in the summary. Exit code as the command's.
+template <typename Parse, typename Replace>
+int import_csv(const std::string& file, const std::string& db, const char* what, Parse parse,
+               Replace replace, std::ostream& out, std::ostream& err) {
   const auto text = read_file("roster", file, kMaxRosterBytes, err);
   if (!text) return kUsage;
-  const sqlite::RosterParse parsed = sqlite::parse_roster_csv(*text, categories);
+  const auto parsed = parse(*text);
   for (const auto& e : parsed.errors) {
     err << file << ":" << e.line << ": " << e.column << ": " << e.message << "\n";
   }
@@ -71,46 +72,34 @@ int import_roster(const std::string& file, const std::string& db,
     err << "onestop roster: " << db << ": " << roster.error().message << "\n";
     return kUsage;
   }
-  if (const auto failed = (*roster)->replace_all(parsed.entries)) {
+  if (const auto failed = replace(**roster, parsed.entries)) {
     err << "onestop roster: " << db << ": " << failed->message << "; nothing imported\n";
     return kFailed;
   }
   std::set<std::string> persons;
   for (const auto& e : parsed.entries) persons.insert(e.patient_id);
-  out << "imported " << parsed.entries.size() << " roster rows (" << persons.size()
+  out << "imported " << parsed.entries.size() << " " << what << " (" << persons.size()
       << " persons) from " << file << " into " << db << "\n";
   return kOk;
 }
 
-// Parses and, when every row is sound, writes the certifications. Exit code as the command's.
+int import_roster(const std::string& file, const std::string& db,
+                  const std::vector<std::string>& categories, std::ostream& out,
+                  std::ostream& err) {
+  return import_csv(
+      file, db, "roster rows",
+      [&](const std::string& text) { return sqlite::parse_roster_csv(text, categories); },
+      [](sqlite::Roster& r, const auto& entries) { return r.replace_all(entries); }, out, err);
+}
+
 int import_certifications(const std::string& file, const std::string& db,
                           const std::vector<std::string>& diseases, std::ostream& out,
                           std::ostream& err) {
-  const auto text = read_file("roster", file, kMaxRosterBytes, err);
-  if (!text) return kUsage;
-  const sqlite::CertificationParse parsed = sqlite::parse_certifications_csv(*text, diseases);
-  for (const auto& e : parsed.errors) {
-    err << file << ":" << e.line << ": " << e.column << ": " << e.message << "\n";
-  }
-  if (!parsed.errors.empty()) {
-    err << "onestop roster: " << parsed.errors.size() << " errors; nothing imported\n";
-    return kFailed;
-  }
-  if (!make_parent(db, err)) return kUsage;
-  auto roster = sqlite::Roster::open(db);
-  if (!roster) {
-    err << "onestop roster: " << db << ": " << roster.error().message << "\n";
-    return kUsage;
-  }
-  if (const auto failed = (*roster)->replace_certifications(parsed.entries)) {
-    err << "onestop roster: " << db << ": " << failed->message << "; nothing imported\n";
-    return kFailed;
-  }
-  std::set<std::string> persons;
-  for (const auto& c : parsed.entries) persons.insert(c.patient_id);
-  out << "imported " << parsed.entries.size() << " certifications (" << persons.size()
-      << " persons) from " << file << " into " << db << "\n";
-  return kOk;
+  return import_csv(
+      file, db, "certifications",
+      [&](const std::string& text) { return sqlite::parse_certifications_csv(text, diseases); },
+      [](sqlite::Roster& r, const auto& entries) { return r.replace_certifications(entries); },
+      out, err);
 }
 
 }  // namespace
