@@ -167,7 +167,7 @@ bool JsonTreeBuilder::malformed(std::string reason) {
 
 std::string_view JsonTreeBuilder::keep(std::string_view s) {
   char* at = doc_.strings_.get() + used_;
-  std::memcpy(at, s.data(), s.size());
+  if (!s.empty()) std::memcpy(at, s.data(), s.size());  // an empty view's data() may be null
   used_ += s.size();
   return {at, s.size()};
 }
@@ -338,7 +338,7 @@ Result<JsonDocument> parse_json(std::string_view text, const JsonLimits& limits)
   thread_local ondemand::parser parser;
   thread_local std::string padded;
   padded.resize(std::max(padded.size(), text.size() + simdjson::SIMDJSON_PADDING));
-  std::memcpy(padded.data(), text.data(), text.size());
+  if (!text.empty()) std::memcpy(padded.data(), text.data(), text.size());  // data() may be null
   std::memset(padded.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
   JsonTreeBuilder builder(text, limits);
   return builder.build(parser, padded.data(), text.size(), padded.size());

@@ -247,7 +247,7 @@ void append_json_string(std::string& out, std::string_view text) {
     if (n == text.size()) {
       char quoted[kShort + 2];
       quoted[0] = '"';
-      std::memcpy(quoted + 1, text.data(), n);
+      if (n != 0) std::memcpy(quoted + 1, text.data(), n);  // "" may have a null data()
       quoted[n + 1] = '"';
       out.append(quoted, n + 2);
       return;
