@@ -2,6 +2,8 @@
 // builder that keeps test tables short.
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -23,17 +25,17 @@ inline std::string source_path(const std::string& relative) {
   return std::string(ONESTOP_SOURCE_DIR) + "/" + relative;
 }
 
-// A policy from config/policies/, loaded once per test program.
+// A policy from config/policies/, loaded once per test program. Safe from any thread: the
+// map's nodes never move, so a reference handed out stays valid while others are loaded.
 inline const Policy& shipped_policy(const std::string& id) {
-  static std::vector<std::pair<std::string, Policy>> cache;
-  for (const auto& [key, policy] : cache) {
-    if (key == id) return policy;
-  }
+  static std::mutex mutex;
+  static std::map<std::string, Policy, std::less<>> cache;
+  std::lock_guard lock(mutex);
+  if (auto it = cache.find(id); it != cache.end()) return it->second;
   const std::string dir = id.starts_with("demo-") ? "config/policies/demo-county/" : "config/policies/";
   auto loaded = policy::load_policy_file(source_path(dir + id + ".json"));
   if (!loaded) throw std::runtime_error("cannot load " + id + ": " + loaded.error().message);
-  cache.emplace_back(id, std::move(loaded).value());
-  return cache.back().second;
+  return cache.emplace(id, std::move(loaded).value()).first->second;
 }
 
 inline const Policy& reference_policy() { return shipped_policy("zhaoshan-2020"); }
