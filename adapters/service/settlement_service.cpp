@@ -32,8 +32,7 @@ Result<sqlite::Computed> compute_job(const Policy& policy, const Claim& claim,
     if (!s) return s.error();
     sqlite::Computed computed;
     computed.claim_json = claim_json;
-    computed.settlement = std::move(s).value();
-    computed.claim = claim;
+    computed.settlement = std::move(s).value();  // the job's stored_claim holds the claim
     return computed;
   } catch (const std::exception& e) {
     return Error{"internal", "", std::string("settlement computation failed: ") + e.what()};
@@ -278,8 +277,10 @@ Result<WriteOutcome> SettlementService::settle(std::string_view body,
   job.year = resolved->claim.year();
   job.request_sha256 = sha;
   job.policy_text = resolved->policy->text;
-  job.compute = [policy = resolved->policy, claim = resolved->claim,
-                 claim_json = codec::encode_claim(resolved->claim)](const Accumulators& before) {
+  std::string claim_json = codec::encode_claim(resolved->claim);
+  job.stored_claim = sqlite::stored_claim(resolved->claim, claim_json);
+  job.compute = [policy = resolved->policy, claim = std::move(resolved->claim),
+                 claim_json = std::move(claim_json)](const Accumulators& before) {
     return compute_job(*policy, claim, claim_json, before);
   };
   sqlite::WriteResult written = ledger_.settle(std::move(job)).get();

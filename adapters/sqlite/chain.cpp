@@ -1,11 +1,10 @@
 // The hash chain over ledger records and the reversal document of a cancellation.
-#include <Poco/DigestEngine.h>
-#include <Poco/SHA2Engine.h>
 
 #include <cstdio>
 #include <string>
 #include <string_view>
 
+#include "adapters/codec/digest.hpp"
 #include "adapters/sqlite/ledger.hpp"
 
 namespace onestop::sqlite {
@@ -135,10 +134,7 @@ std::string canonical_record(const StoredRecord& r) {
 }
 
 std::string chain_hash(const StoredRecord& r) {
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  sha.update(r.prev_hash);
-  sha.update(canonical_record(r));
-  return Poco::DigestEngine::digestToHex(sha.digest());
+  return codec::Sha256().update(r.prev_hash).update(canonical_record(r)).hex();
 }
 
 std::string cancellation_json(const StoredRecord& c) {

@@ -2,7 +2,6 @@
 #include "adapters/sqlite/clients.hpp"
 
 #include <Poco/DigestEngine.h>
-#include <Poco/SHA2Engine.h>
 #include <sys/random.h>
 
 #include <array>
@@ -11,6 +10,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "adapters/codec/digest.hpp"
 #include "adapters/sqlite/db.hpp"
 #include "adapters/sqlite/ledger.hpp"
 #include "adapters/sqlite/record_store.hpp"
@@ -50,10 +50,7 @@ std::string random_hex(std::size_t n) {
 
 // SHA-256(salt ‖ secret) in hex.
 std::string key_hash(std::string_view salt, std::string_view secret) {
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  sha.update(salt.data(), static_cast<unsigned>(salt.size()));
-  sha.update(secret.data(), static_cast<unsigned>(secret.size()));
-  return Poco::DigestEngine::digestToHex(sha.digest());
+  return codec::Sha256().update(salt).update(secret).hex();
 }
 
 // Equal strings, in a time that depends only on their lengths (both are 64 hex digits here).

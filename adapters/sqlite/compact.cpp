@@ -158,8 +158,7 @@ Accumulators read_accumulators(Reader& in) {
 
 }  // namespace
 
-std::string encode_body(const Claim& claim, const std::string& claim_json,
-                        const Accumulators& before) {
+std::string encode_claim_part(const Claim& claim, const std::string& claim_json) {
   std::string compact = compact_claim(claim);
   Claim back;
   back.hospital_id = claim.hospital_id;
@@ -169,11 +168,23 @@ std::string encode_body(const Claim& claim, const std::string& claim_json,
   read_claim_fields(reader, back);
   const bool exact = codec::encode_claim(back) == claim_json;
   std::string out;
-  out += static_cast<char>(kVersion);
   out += static_cast<char>(exact ? kCompactClaim : kJsonClaim);
   put_string(out, exact ? compact : claim_json);
+  return out;
+}
+
+std::string encode_body(std::string_view claim_part, const Accumulators& before) {
+  std::string out;
+  out.reserve(1 + claim_part.size() + 64);
+  out += static_cast<char>(kVersion);
+  out += claim_part;
   put_accumulators(out, before);
   return out;
+}
+
+std::string encode_body(const Claim& claim, const std::string& claim_json,
+                        const Accumulators& before) {
+  return encode_body(encode_claim_part(claim, claim_json), before);
 }
 
 Body decode_body(std::string_view body, std::int64_t record_id, const std::string& hospital_id,
@@ -190,6 +201,7 @@ Body decode_body(std::string_view body, std::int64_t record_id, const std::strin
     Reader fields(claim, record_id);
     read_claim_fields(fields, out.claim);
     out.claim_json = codec::encode_claim(out.claim);
+    out.compact = true;
   } else if (form == kJsonClaim) {
     auto decoded = codec::decode_claim(claim);
     if (!decoded) in.fail("has a claim that does not decode: " + decoded.error().message);

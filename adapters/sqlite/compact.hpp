@@ -31,10 +31,16 @@ namespace onestop::sqlite::detail {
 std::string encode_body(const Claim& claim, const std::string& claim_json,
                         const Accumulators& before);
 
+// The same in two steps: the claim part (its form and bytes), which needs only the claim and
+// is made before a job is queued, then the body around it once `before` is known.
+std::string encode_claim_part(const Claim& claim, const std::string& claim_json);
+std::string encode_body(std::string_view claim_part, const Accumulators& before);
+
 // A body read back: the claim (ids from the record's columns) and the accumulators before.
 struct Body {
   Claim claim;
   std::string claim_json;  // the canonical claim, byte for byte as it was stored
+  bool compact = false;    // the claim was stored as compact fields (claim_json encodes it)
   Accumulators before;
 };
 

@@ -362,7 +362,8 @@ std::vector<WriteResult> SqliteLedger::write_batch(std::vector<PendingJob>& batc
 // takes the batch with it; any other exception is a bug of this job alone.
 WriteResult SqliteLedger::run_job(Job& job, ChainHead& head) {
   Connection& db = *writer_;
-  db.exec("SAVEPOINT job");
+  // Prepared once and cached: sqlite3_exec would parse each of them for every job.
+  db.query("SAVEPOINT job").run();
   WriteResult result;
   try {
     result = std::holds_alternative<SettleJob>(job) ? settle_one(std::get<SettleJob>(job), head)
@@ -373,7 +374,8 @@ WriteResult SqliteLedger::run_job(Job& job, ChainHead& head) {
     logger().critical(std::string("ledger job failed: ") + e.what());
     result = failed(Outcome::refused, internal(std::string("the ledger refused it: ") + e.what()));
   }
-  db.exec(result.outcome == Outcome::created ? "RELEASE job" : "ROLLBACK TO job; RELEASE job");
+  if (result.outcome != Outcome::created) db.query("ROLLBACK TO job").run();
+  db.query("RELEASE job").run();
   return result;
 }
 
@@ -391,7 +393,9 @@ WriteResult SqliteLedger::settle_one(const SettleJob& job, ChainHead& head) {
   }
   if (auto bad = keep_policy(job, computed->settlement)) return failed(Outcome::refused, *bad);
   StoredRecord r = settlement_record(job, *computed, now(), head);
-  const std::string body = record_body(computed->claim, r.claim_json, r.before);
+  const std::string body = job.stored_claim.empty()
+                               ? record_body(computed->claim, r.claim_json, r.before)
+                               : detail::encode_body(job.stored_claim, r.before);
   if (!detail::insert_record(db, r, body)) {
     return existing_settlement(
         job, failed(Outcome::refused, internal("the settlement key is taken but not found")));
@@ -626,6 +630,10 @@ std::int64_t SqliteLedger::record_count() {
 }
 
 }  // namespace
+
+std::string stored_claim(const Claim& claim, const std::string& claim_json) {
+  return detail::encode_claim_part(claim, claim_json);
+}
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const LedgerOptions& options) {
   if (options.path.empty() || options.path == ":memory:") {

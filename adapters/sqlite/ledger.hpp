@@ -38,6 +38,8 @@ struct StoredRecord {
   std::string policy_sha256;
   std::string request_sha256;  // hash of the request body that created it (idempotency)
   std::string claim_json;      // canonical claim (codec::encode_claim)
+  std::optional<Claim> claim;  // read from a compact body: the claim claim_json was encoded
+                               // from on this read (so it is canonical by construction)
   std::string result_json;     // the result as returned (codec::encode_settlement); derived
                                // again on read by settling (see `format`)
   std::string reason;          // cancellation reason
@@ -90,8 +92,14 @@ struct SettleJob {
   // policies table the first time a record names that policy; may be empty when the ledger
   // already holds it (else the job is refused as internal).
   std::string policy_text;
+  // The claim as the ledger stores it (stored_claim() of the claim compute() settles), made
+  // before queueing so the single writer does not; when empty the writer makes it.
+  std::string stored_claim;
   std::function<Result<Computed>(const Accumulators& before)> compute;
 };
+
+// A SettleJob's stored_claim for `claim`, whose canonical encoding is `claim_json`.
+std::string stored_claim(const Claim& claim, const std::string& claim_json);
 
 enum class Outcome {
   created,     // newly settled and committed

@@ -1,5 +1,6 @@
 #include "adapters/sqlite/record_store.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -64,12 +65,6 @@ StoredRecord record_from_row(const Query& q) {
   return r;
 }
 
-// A row read: the record and, for format 2, its body.
-struct Row {
-  StoredRecord record;
-  std::string body;
-};
-
 // A format 2 record's claim and `before` from its body, and its result when asked for, derived.
 void derive_documents(Connection& db, StoredRecord& r, const std::string& body,
                       Documents documents) {
@@ -77,6 +72,21 @@ void derive_documents(Connection& db, StoredRecord& r, const std::string& body,
   r.before = std::move(decoded.before);
   r.claim_json = std::move(decoded.claim_json);
   if (documents == Documents::all) r.result_json = derive_result(db, r, decoded.claim);
+  if (decoded.compact) r.claim = std::move(decoded.claim);
+}
+
+// One layer row of `r` (columns from `at`: layer_id, fund, paid, then the four moved totals).
+void add_layer(StoredRecord& r, const Query& q, int at) {
+  const std::string layer = q.text(at);
+  r.layer_paid.emplace_back(layer, fen(q, at + 2));
+  r.layer_fund.push_back(q.text(at + 1));
+  const LayerTotals moved{fen(q, at + 3), fen(q, at + 4), fen(q, at + 5), fen(q, at + 6)};
+  if (!moved.is_zero()) r.movement.layers[layer] = moved;
+}
+
+// One derived movement row of `r` (columns from `at`: key, then the four totals).
+void add_movement(StoredRecord& r, const Query& q, int at) {
+  r.movement.layers[q.text(at)] = {fen(q, at + 1), fen(q, at + 2), fen(q, at + 3), fen(q, at + 4)};
 }
 
 // Fills layer_paid, layer_fund and the layers of the movement from the record's layer rows.
@@ -85,21 +95,57 @@ void load_layers(Connection& db, StoredRecord& r) {
       "SELECT layer_id, fund, paid, moved_paid, deductible_charged, base_cumulative, "
       "patient_share FROM record_layers WHERE record_id = ?1 ORDER BY position");
   q.bind_all(r.id);
-  while (q.step()) {
-    const std::string layer = q.text(0);
-    r.layer_paid.emplace_back(layer, fen(q, 2));
-    r.layer_fund.push_back(q.text(1));
-    const LayerTotals moved{fen(q, 3), fen(q, 4), fen(q, 5), fen(q, 6)};
-    if (!moved.is_zero()) r.movement.layers[layer] = moved;
-  }
+  while (q.step()) add_layer(r, q, 0);
   Query derived = db.query(
       "SELECT key, paid, deductible_charged, base_cumulative, patient_share "
       "FROM record_movements WHERE record_id = ?1");
   derived.bind_all(r.id);
-  while (derived.step()) {
-    r.movement.layers[derived.text(0)] = {fen(derived, 1), fen(derived, 2), fen(derived, 3),
-                                          fen(derived, 4)};
+  while (derived.step()) add_movement(r, derived, 0);
+}
+
+// A row read: the record and, for format 2, its body.
+struct Row {
+  StoredRecord record;
+  std::string body;
+};
+
+// The layers of every record of `rows` (ascending ids): one range read of each table, merged
+// with the rows, instead of two lookups per record. Rows spread thinly over many ids (a year's
+// records among other years') are read one by one, so a range never reads far more than asked.
+void load_layers(Connection& db, std::vector<Row>& rows) {
+  if (rows.empty()) return;
+  const std::int64_t lo = rows.front().record.id;
+  const std::int64_t hi = rows.back().record.id;
+  const bool ascending = std::is_sorted(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return a.record.id < b.record.id;
+  });
+  if (!ascending || rows.size() < 4 || hi - lo >= 4 * static_cast<std::int64_t>(rows.size())) {
+    for (auto& row : rows) load_layers(db, row.record);
+    return;
   }
+  // Calls add(record, query) for each row of `q` (its column 0 a record id, ascending) whose
+  // record is among `rows`.
+  const auto merge = [&rows](Query& q, auto add) {
+    std::size_t at = 0;
+    while (q.step()) {
+      const std::int64_t id = q.int64(0);
+      while (at < rows.size() && rows[at].record.id < id) ++at;
+      if (at == rows.size()) break;
+      if (rows[at].record.id == id) add(rows[at].record, q);
+    }
+    q.reset();
+  };
+  Query layers = db.query(
+      "SELECT record_id, layer_id, fund, paid, moved_paid, deductible_charged, base_cumulative, "
+      "patient_share FROM record_layers WHERE record_id BETWEEN ?1 AND ?2 "
+      "ORDER BY record_id, position");
+  layers.bind_all(lo, hi);
+  merge(layers, [](StoredRecord& r, const Query& q) { add_layer(r, q, 1); });
+  Query derived = db.query(
+      "SELECT record_id, key, paid, deductible_charged, base_cumulative, patient_share "
+      "FROM record_movements WHERE record_id BETWEEN ?1 AND ?2 ORDER BY record_id");
+  derived.bind_all(lo, hi);
+  merge(derived, [](StoredRecord& r, const Query& q) { add_movement(r, q, 1); });
 }
 
 // Runs a kSelectRecord query bound by the caller and returns its records with their layers
@@ -114,8 +160,8 @@ std::vector<StoredRecord> collect(Connection& db, Query& q, Documents documents 
   q.reset();
   std::vector<StoredRecord> records;
   records.reserve(rows.size());
+  load_layers(db, rows);
   for (auto& row : rows) {
-    load_layers(db, row.record);
     if (row.record.format == 2 && documents != Documents::none) {
       derive_documents(db, row.record, row.body, documents);
     }

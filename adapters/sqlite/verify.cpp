@@ -265,6 +265,11 @@ Result<Computed> Verifier::resettle_stored(const StoredRecord& r, const Accumula
       return Error{"policy_unusable", "policy_sha256", e.what()};
     }
   }
+  if (r.claim) {  // read from compact fields: claim_json is its canonical encoding already
+    Result<Settlement> s = onestop::settle(*policy, *r.claim, before);
+    if (!s) return s.error();
+    return Computed{std::move(s).value(), r.claim_json, {}, {}};
+  }
   Result<Claim> claim = codec::decode_claim(r.claim_json);
   if (!claim) return claim.error();
   Result<Settlement> s = onestop::settle(*policy, *claim, before);
