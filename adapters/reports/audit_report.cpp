@@ -320,8 +320,7 @@ sqlite::Resettle resettle_with(const policy::PolicySet& policies) {
     Result<Settlement> s = settle(*policy, *claim, before);
     if (!s) return s.error();
     std::string result = codec::encode_settlement(*s);
-    return sqlite::Computed{std::move(s).value(), codec::encode_claim(*claim), std::move(result),
-                            std::move(claim).value()};
+    return sqlite::Computed{std::move(s).value(), codec::encode_claim(*claim), std::move(result)};
   };
 }
 

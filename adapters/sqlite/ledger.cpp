@@ -118,14 +118,14 @@ void seal(StoredRecord& r, const ChainHead& head) {
   r.hash = chain_hash(r);
 }
 
-// The compact body of a record whose canonical claim is `claim_json` (`claim` when known, else
-// decoded from it). Throws std::runtime_error when the claim does not decode (a bug).
-std::string record_body(const std::optional<Claim>& claim, const std::string& claim_json,
-                        const Accumulators& before) {
-  if (claim) return detail::encode_body(*claim, claim_json, before);
+// The claim part of the compact body of a record whose canonical claim is `claim_json`: made
+// from `claim` when the caller has it, else from claim_json decoded. Throws
+// std::runtime_error when the claim does not decode (a bug).
+std::string claim_part(const std::optional<Claim>& claim, const std::string& claim_json) {
+  if (claim) return detail::encode_claim_part(*claim, claim_json);
   Result<Claim> decoded = codec::decode_claim(claim_json);
   if (!decoded) throw std::runtime_error("the claim does not decode: " + decoded.error().message);
-  return detail::encode_body(*decoded, claim_json, before);
+  return detail::encode_claim_part(*decoded, claim_json);
 }
 
 // The record of a computed settlement stamped `recorded_at`, next in the chain after `head`.
@@ -393,9 +393,9 @@ WriteResult SqliteLedger::settle_one(const SettleJob& job, ChainHead& head) {
   }
   if (auto bad = keep_policy(job, computed->settlement)) return failed(Outcome::refused, *bad);
   StoredRecord r = settlement_record(job, *computed, now(), head);
-  const std::string body = job.stored_claim.empty()
-                               ? record_body(computed->claim, r.claim_json, r.before)
-                               : detail::encode_body(job.stored_claim, r.before);
+  const std::string body = detail::encode_body(
+      job.stored_claim.empty() ? claim_part(std::nullopt, r.claim_json) : job.stored_claim,
+      r.before);
   if (!detail::insert_record(db, r, body)) {
     return existing_settlement(
         job, failed(Outcome::refused, internal("the settlement key is taken but not found")));
@@ -496,7 +496,9 @@ WriteResult SqliteLedger::cancel_one(const CancelJob& job, ChainHead& head) {
     return r;
   }
   StoredRecord r = cancellation_record(job, *original, now(), head);
-  if (!detail::insert_record(db, r, record_body(std::nullopt, r.claim_json, r.before))) {
+  // The original's claim as its body was read (when compact), so the writer decodes no JSON.
+  const std::string body = detail::encode_body(claim_part(original->claim, r.claim_json), r.before);
+  if (!detail::insert_record(db, r, body)) {
     const auto again = detail::load_record(db, job.settlement_id);
     return existing_cancellation(job, again ? again->cancelled_by.value_or(0) : 0);
   }

@@ -65,13 +65,11 @@ struct StoredRecord {
 
 // What the engine computed for a settle job, ready to store. result_json is not stored (it is
 // derived on read); when given, the created record carries it, else the caller encodes the
-// answer from WriteResult::settlement after the commit, off the writer. `claim`, when given,
-// is the claim claim_json encodes (else the writer decodes claim_json to store it compactly).
+// answer from WriteResult::settlement after the commit, off the writer.
 struct Computed {
   Settlement settlement;
   std::string claim_json;
   std::string result_json;
-  std::optional<Claim> claim;
 };
 
 // A settle request for the writer. `compute` runs on the writer thread inside the transaction,
@@ -93,7 +91,8 @@ struct SettleJob {
   // already holds it (else the job is refused as internal).
   std::string policy_text;
   // The claim as the ledger stores it (stored_claim() of the claim compute() settles), made
-  // before queueing so the single writer does not; when empty the writer makes it.
+  // before queueing so the single writer does not; when empty the writer makes it from the
+  // computed claim_json.
   std::string stored_claim;
   std::function<Result<Computed>(const Accumulators& before)> compute;
 };

@@ -104,8 +104,7 @@ inline Result<sqlite::Computed> compute(const Policy& policy, const Claim& claim
   Result<Settlement> s = settle(policy, claim, before);
   if (!s) return s.error();
   std::string result = codec::encode_settlement(*s);
-  return sqlite::Computed{std::move(s).value(), codec::encode_claim(claim), std::move(result),
-                          claim};
+  return sqlite::Computed{std::move(s).value(), codec::encode_claim(claim), std::move(result)};
 }
 
 inline sqlite::SettleJob settle_job(const Claim& claim) {
@@ -116,6 +115,7 @@ inline sqlite::SettleJob settle_job(const Claim& claim) {
   job.year = claim.year();
   job.request_sha256 = request_hash(claim);
   job.policy_text = reference_policy().text;
+  job.stored_claim = sqlite::stored_claim(claim, codec::encode_claim(claim));
   job.compute = [claim](const Accumulators& before) {
     return compute(reference_policy(), claim, before);
   };
