@@ -265,16 +265,18 @@ Result<Computed> Verifier::resettle_stored(const StoredRecord& r, const Accumula
       return Error{"policy_unusable", "policy_sha256", e.what()};
     }
   }
-  if (r.claim) {  // read from compact fields: claim_json is its canonical encoding already
-    Result<Settlement> s = onestop::settle(*policy, *r.claim, before);
-    if (!s) return s.error();
-    return Computed{std::move(s).value(), r.claim_json, {}, {}};
+  // A claim read from compact fields has claim_json as its canonical encoding already; one kept
+  // as JSON is decoded here and encoded again, so a non-canonical text shows as a difference.
+  std::optional<Claim> decoded;
+  if (!r.claim) {
+    Result<Claim> claim = codec::decode_claim(r.claim_json);
+    if (!claim) return claim.error();
+    decoded = std::move(claim).value();
   }
-  Result<Claim> claim = codec::decode_claim(r.claim_json);
-  if (!claim) return claim.error();
-  Result<Settlement> s = onestop::settle(*policy, *claim, before);
+  const Claim& claim = r.claim ? *r.claim : *decoded;
+  Result<Settlement> s = onestop::settle(*policy, claim, before);
   if (!s) return s.error();
-  return Computed{std::move(s).value(), codec::encode_claim(*claim), {}, {}};
+  return Computed{std::move(s).value(), decoded ? codec::encode_claim(claim) : r.claim_json, {}};
 }
 
 // A cancellation must reverse an earlier settlement that was the person's latest live one.
