@@ -483,7 +483,8 @@ std::optional<Error> ReportBuilder::add_live(const sqlite::StoredRecord& r, Pers
                                                     ", which is not in the policy directory"};
   }
   if (target_applies(*person.policy, category)) person.target_category = true;
-  auto facts = read_result(r.result_json);
+  auto facts = r.settlement ? Result<ResultFacts>(result_facts(*r.settlement, false))
+                            : read_result(r.result_json);
   if (!facts) return facts.error();
   const auto flags = settlement_flags(*facts);
   add_flags(person.flags, flags);
@@ -496,9 +497,16 @@ std::optional<Error> ReportBuilder::add_live(const sqlite::StoredRecord& r, Pers
 }
 
 std::optional<Error> ReportBuilder::add(const sqlite::StoredRecord& r) {
-  auto claim = claim_facts(r.claim_json);
-  if (!claim) return claim.error();
-  if (report_.query.category && claim->category != *report_.query.category) return std::nullopt;
+  // A compact record's claim came decoded with it; an older one's is parsed from its text.
+  std::string category;
+  if (r.claim) {
+    category = r.claim->category;
+  } else {
+    auto claim = claim_facts(r.claim_json);
+    if (!claim) return claim.error();
+    category = std::move(claim->category);
+  }
+  if (report_.query.category && category != *report_.query.category) return std::nullopt;
   const auto month = local_month(r.recorded_at, report_.query.utc_offset_minutes);
   if (!month) return corrupt("recorded_at", "record " + std::to_string(r.id) + ": bad time");
   if (r.kind == sqlite::RecordKind::settlement) ++report_.settlements;
@@ -517,7 +525,7 @@ std::optional<Error> ReportBuilder::add(const sqlite::StoredRecord& r) {
   person.fund_paid += r.fund_paid;
   person.patient_pays += r.patient_pays;
   if (r.kind != sqlite::RecordKind::settlement || r.cancelled_by) return std::nullopt;
-  return add_live(r, person, claim->category);
+  return add_live(r, person, category);
 }
 
 OfficeReport ReportBuilder::finish() {
@@ -585,6 +593,26 @@ Result<ResultFacts> read_result(std::string_view result_json) {
   }
   for (const auto& flag : *flags) facts.flags.push_back(string_of(*flag, "code"));
   for (const auto& step : *trace) facts.trace.push_back(read_step(*step));
+  return facts;
+}
+
+ResultFacts result_facts(const Settlement& s, bool with_trace) {
+  ResultFacts facts;
+  facts.category = s.category;
+  facts.layers.reserve(s.layers.size());
+  for (const LayerResult& l : s.layers) {
+    facts.layers.push_back({l.id, l.fund, std::string(to_string(l.kind)), l.paid, l.capped});
+  }
+  for (const Flag& f : s.flags) facts.flags.push_back(f.code);
+  if (!with_trace) return facts;
+  facts.trace.reserve(s.trace.size());
+  for (const TraceStep& t : s.trace) {
+    AuditStep step{t.layer, std::string(t.step), {}, t.value.text(), rule_path(t)};
+    for (const Field& input : t.inputs) {
+      step.inputs.emplace_back(std::string(input.name), input.value.text());
+    }
+    facts.trace.push_back(std::move(step));
+  }
   return facts;
 }
 
@@ -703,7 +731,7 @@ Result<OfficeReport> build_report(sqlite::Ledger& ledger, const policy::PolicySe
   }
   ReportBuilder builder(policies, query);
   std::optional<Error> failed;
-  ledger.scan_year(query.year, sqlite::Documents::all, [&](const sqlite::StoredRecord& r) {
+  ledger.scan_year(query.year, sqlite::Documents::settlement, [&](const sqlite::StoredRecord& r) {
     failed = builder.add(r);
     return !failed.has_value();
   });

@@ -55,6 +55,7 @@ struct AuditLayer {
   std::string kind;  // "deductible_ratio", ...; empty in a cancellation
   Money paid;
   bool capped = false;
+  friend bool operator==(const AuditLayer&, const AuditLayer&) = default;
 };
 
 // One step of a settlement's trace, as stored in its result: `value` follows from `inputs`
@@ -65,6 +66,7 @@ struct AuditStep {
   std::vector<std::pair<std::string, std::string>> inputs;
   std::string value;
   std::string rule;
+  friend bool operator==(const AuditStep&, const AuditStep&) = default;
 };
 
 // What the audit reads from a stored settlement result.
@@ -73,11 +75,15 @@ struct ResultFacts {
   std::vector<AuditLayer> layers;
   std::vector<std::string> flags;  // the engine's flag codes
   std::vector<AuditStep> trace;
+  friend bool operator==(const ResultFacts&, const ResultFacts&) = default;
 };
 
 // Reads a settlement's result_json (codec::encode_settlement's shape). Errors: corrupt_record
 // (field: the member at fault) when it is not such a document.
 Result<ResultFacts> read_result(std::string_view result_json);
+// The same facts read from the engine's settlement itself, without encoding it: equal to
+// read_result(codec::encode_settlement(s)) (the trace left empty unless `with_trace`).
+ResultFacts result_facts(const Settlement& s, bool with_trace = true);
 
 // The audit flags (kAuditFlags order) a live settlement carries by its own result.
 std::vector<std::string_view> settlement_flags(const ResultFacts& facts);

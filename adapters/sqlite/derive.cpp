@@ -66,6 +66,10 @@ std::shared_ptr<const Policy> load_stored_policy(Connection& db, const std::stri
 
 std::string derive_result(Connection& db, const StoredRecord& r, const Claim& claim) {
   if (r.kind == RecordKind::cancellation) return cancellation_json(r);
+  return codec::encode_settlement(derive_settlement(db, r, claim));
+}
+
+Settlement derive_settlement(Connection& db, const StoredRecord& r, const Claim& claim) {
   const std::shared_ptr<const Policy> policy = stored_policy(db, r.policy_sha256);
   Result<Settlement> s = Error{"internal", "", ""};
   try {
@@ -77,7 +81,7 @@ std::string derive_result(Connection& db, const StoredRecord& r, const Claim& cl
   if (auto d = difference(r, *s); !d.empty()) {
     corrupt(r, "settles again to other figures (" + d + ") than were stored");
   }
-  return codec::encode_settlement(*s);
+  return std::move(s).value();
 }
 
 void keep_policy(Connection& db, const std::string& id, const std::string& sha256,

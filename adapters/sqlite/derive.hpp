@@ -26,6 +26,9 @@ std::shared_ptr<const Policy> load_stored_policy(Connection& db, const std::stri
 // movement). Throws DbError (SQLITE_CORRUPT) when it cannot be derived or differs: a record
 // is never answered other than as first answered.
 std::string derive_result(Connection& db, const StoredRecord& r, const Claim& claim);
+// The engine's settlement behind derive_result for a settlement record, checked the same way
+// and not encoded (the reports read its facts directly). Throws DbError (SQLITE_CORRUPT).
+Settlement derive_settlement(Connection& db, const StoredRecord& r, const Claim& claim);
 
 // Inserts the policy's text into the policies table unless it is there. Throws DbError.
 void keep_policy(Connection& db, const std::string& id, const std::string& sha256,

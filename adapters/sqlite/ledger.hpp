@@ -42,6 +42,9 @@ struct StoredRecord {
                                // from on this read (so it is canonical by construction)
   std::string result_json;     // the result as returned (codec::encode_settlement); derived
                                // again on read by settling (see `format`)
+  std::optional<Settlement> settlement;  // a compact settlement read with
+                                         // Documents::settlement: the result derived again,
+                                         // not encoded (result_json is then empty)
   std::string reason;          // cancellation reason
   std::string recorded_at;     // UTC, "2020-03-12T08:30:00.123Z", set by the adapter
   Money total;                 // negated in a cancellation

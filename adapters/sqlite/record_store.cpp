@@ -72,6 +72,9 @@ void derive_documents(Connection& db, StoredRecord& r, const std::string& body,
   r.before = std::move(decoded.before);
   r.claim_json = std::move(decoded.claim_json);
   if (documents == Documents::all) r.result_json = derive_result(db, r, decoded.claim);
+  if (documents == Documents::settlement && r.kind == RecordKind::settlement) {
+    r.settlement = derive_settlement(db, r, decoded.claim);
+  }
   if (decoded.compact) r.claim = std::move(decoded.claim);
 }
 
@@ -215,6 +218,7 @@ std::vector<StoredRecord> load_year_after(Connection& db, int year, std::int64_t
   static const std::string kNone = select_record("''", "''") + kWhere;
   static const std::string kClaim = select_record("r.claim_json", "''") + kWhere;
   static const std::string kAll = kSelectRecord + kWhere;
+  // `settlement` reads a format 1 record's stored result_json; a format 2 record has none.
   const std::string& sql = documents == Documents::none    ? kNone
                            : documents == Documents::claim ? kClaim
                                                            : kAll;

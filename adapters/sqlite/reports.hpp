@@ -84,7 +84,10 @@ std::optional<std::string> local_day(std::string_view recorded_at, int utc_offse
 std::string local_day_start_utc(const Date& day, int utc_offset_minutes);
 
 // Which documents a record scan loads besides keys, amounts and layers: claim_json and
-// result_json are the bulk of a record, and most reports need neither.
-enum class Documents { none, claim, all };
+// result_json are the bulk of a record, and most reports need neither. `settlement` is
+// `claim` plus what a report reads of a settlement's result without its wire text: a compact
+// record's Settlement derived again (StoredRecord::settlement, result_json left empty), a
+// format 1 record's stored result_json.
+enum class Documents { none, claim, settlement, all };
 
 }  // namespace onestop::sqlite

@@ -1,6 +1,7 @@
 #include "adapters/sqlite/verify.hpp"
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <memory>
 #include <set>
@@ -50,6 +51,7 @@ std::string text_difference(const std::string& stored, const std::string& expect
 std::vector<std::string> accumulator_differences(const Accumulators& stored,
                                                  const Accumulators& expected) {
   std::vector<std::string> out;
+  if (stored == expected) return out;
   if (stored.admissions != expected.admissions) {
     out.push_back("admissions " + str(stored.admissions) + ", expected " +
                   str(expected.admissions));
@@ -74,6 +76,104 @@ std::vector<std::string> accumulator_differences(const Accumulators& stored,
   return out;
 }
 
+// "FIELD is STORED, expected EXPECTED" when they differ, else nothing.
+template <typename T>
+std::optional<std::string> mismatch(const char* field, const T& stored, const T& expected) {
+  if (stored == expected) return std::nullopt;
+  return std::string(field) + " is " + str(stored) + ", expected " + str(expected);
+}
+
+// Where a stored settlement differs from its re-settlement `computed` (or why there is none),
+// in the order verify reports them. Pure: safe on any thread.
+std::vector<std::string> resettlement_differences(const StoredRecord& r,
+                                                  const Result<Computed>& computed) {
+  std::vector<std::string> out;
+  if (!computed) {
+    out.push_back("cannot re-settle: " + computed.error().code + ": " + computed.error().message);
+    return out;
+  }
+  const Settlement& s = computed->settlement;
+  if (r.format == 1) {
+    if (auto d = text_difference(r.result_json, computed->result_json); !d.empty()) {
+      out.push_back("result_json " + d);
+    }
+  }
+  if (auto d = text_difference(r.claim_json, computed->claim_json); !d.empty()) {
+    out.push_back("claim_json " + d);
+  }
+  for (auto d : {mismatch("hospital_id", r.hospital_id, s.hospital_id),
+                 mismatch("bill_no", r.bill_no, s.bill_no),
+                 mismatch("patient_id", r.patient_id, s.patient_id),
+                 mismatch("year", r.year, s.year), mismatch("policy_id", r.policy_id, s.policy_id),
+                 mismatch("policy_sha256", r.policy_sha256, s.policy_sha256),
+                 mismatch("special_disease", r.special_disease, s.special_disease),
+                 mismatch("total", r.total, s.split.total),
+                 mismatch("fund_paid", r.fund_paid, s.fund_paid),
+                 mismatch("patient_pays", r.patient_pays, s.patient_pays)}) {
+    if (d) out.push_back(std::move(*d));
+  }
+  bool layers_same = r.layer_paid.size() == s.layers.size();
+  bool funds_same = r.layer_fund.size() == s.layers.size();
+  for (std::size_t i = 0; i < s.layers.size(); ++i) {
+    if (layers_same && (r.layer_paid[i].first != s.layers[i].id ||
+                        !(r.layer_paid[i].second == s.layers[i].paid))) {
+      layers_same = false;
+    }
+    if (funds_same && r.layer_fund[i] != s.layers[i].fund) funds_same = false;
+  }
+  if (!layers_same) out.emplace_back("layer payments differ from the re-settlement");
+  if (!funds_same) out.emplace_back("layer funds differ from the re-settlement");
+  for (const auto& d : accumulator_differences(r.movement, s.after - s.before)) {
+    out.push_back("movement " + d);
+  }
+  return out;
+}
+
+// A settlement re-settled under `policy`: its claim (the compact body's, or its claim_json
+// decoded) on `before`. A claim read from compact fields has claim_json as its canonical
+// encoding already; one kept as JSON is encoded again, so a non-canonical text shows as a
+// difference. Pure: safe on any thread.
+Result<Computed> resettle_under(const Policy& policy, const StoredRecord& r,
+                                const Accumulators& before) {
+  std::optional<Claim> decoded;
+  if (!r.claim) {
+    Result<Claim> claim = codec::decode_claim(r.claim_json);
+    if (!claim) return claim.error();
+    decoded = std::move(claim).value();
+  }
+  const Claim& claim = r.claim ? *r.claim : *decoded;
+  Result<Settlement> s = onestop::settle(policy, claim, before);
+  if (!s) return s.error();
+  return Computed{std::move(s).value(), decoded ? codec::encode_claim(claim) : r.claim_json, {}};
+}
+
+// What a record's checks need that does not depend on the records before it: its chain hash
+// and, for a compact settlement, its re-settlement on the accumulators it states (which the
+// walk then checks are the implied ones).
+struct Precomputed {
+  std::string hash;
+  std::optional<std::vector<std::string>> differences;  // of the re-settlement, when made
+};
+
+// The page's Precomputed; `policies[i]` is record i's policy, or null when it is not re-settled
+// here. Runs on a worker thread while the walk reads the next page: it touches no connection.
+std::vector<Precomputed> precompute(const std::vector<StoredRecord>& page,
+                                    const std::vector<const Policy*>& policies) {
+  std::vector<Precomputed> out(page.size());
+  for (std::size_t i = 0; i < page.size(); ++i) {
+    out[i].hash = chain_hash(page[i]);
+    if (policies[i] == nullptr) continue;
+    Result<Computed> computed = Error{"internal", "", ""};
+    try {
+      computed = resettle_under(*policies[i], page[i], page[i].before);
+    } catch (const std::exception& e) {
+      computed = Error{"internal", "", e.what()};
+    }
+    out[i].differences = resettlement_differences(page[i], computed);
+  }
+  return out;
+}
+
 // What the ledger implies for one person and year while walking it.
 struct PersonYear {
   Accumulators accumulators;
@@ -91,10 +191,14 @@ class Verifier {
   const VerifySummary& summary() const { return summary_; }
 
  private:
-  std::vector<StoredRecord> load_page();
-  void visit(const StoredRecord& r);
-  void check_chain(const StoredRecord& r);
-  void check_settlement(const StoredRecord& r, const Accumulators& before);
+  std::vector<StoredRecord> load_page(std::int64_t after_id);
+  std::vector<const Policy*> page_policies(const std::vector<StoredRecord>& page);
+  const Policy* policy(const std::string& sha256);
+  void visit(const StoredRecord& r, Precomputed& pre);
+  void check_chain(const StoredRecord& r, const std::string& hash);
+  void check_settlement(const StoredRecord& r, const Accumulators& before,
+                        std::optional<std::vector<std::string>> precomputed);
+  Result<Computed> resettle_record(const StoredRecord& r, const Accumulators& before);
   Result<Computed> resettle_stored(const StoredRecord& r, const Accumulators& before);
   void check_cancellation(const StoredRecord& r, PersonYear& py);
   void check_reversal(const StoredRecord& r, const StoredRecord& original);
@@ -109,8 +213,7 @@ class Verifier {
   // A difference when a stored field is not the expected value.
   template <typename T>
   void same(std::int64_t id, const char* field, const T& stored, const T& expected) {
-    if (stored == expected) return;
-    differ(id, std::string(field) + " is " + str(stored) + ", expected " + str(expected));
+    if (auto d = mismatch(field, stored, expected)) differ(id, std::move(*d));
   }
 
   Connection& db_;
@@ -119,45 +222,82 @@ class Verifier {
   VerifySummary summary_;
   std::string prev_hash_;
   std::map<std::pair<std::string, int>, PersonYear> implied_;
-  std::set<std::int64_t> unreadable_;  // records whose body does not decode
-  // The ledger's policy texts, each read and checked against its hash once per walk.
+  std::map<std::int64_t, std::string> unreadable_;  // records whose body does not decode: why
+  // The ledger's policy texts, each read and checked against its hash once per walk (null:
+  // not loadable).
   std::map<std::string, std::shared_ptr<const Policy>> policies_;
 };
 
-// Visits every record in id order, a page at a time, all in the caller's snapshot.
+// Visits every record in id order, a page at a time, all in the caller's snapshot. What does
+// not depend on earlier records (hashes, compact settlements re-settled) is computed for a page
+// on a second thread while this one reads the next page from the database; the checks in
+// order, and every read of the connection, stay on this thread.
 void Verifier::walk() {
+  std::vector<StoredRecord> page = load_page(0);
   for (;;) {
-    const auto page = load_page();
-    for (const auto& r : page) visit(r);
-    if (page.size() < static_cast<std::size_t>(kPage)) return;
+    const bool last = page.size() < static_cast<std::size_t>(kPage);
+    std::future<std::vector<Precomputed>> work =
+        std::async(std::launch::async, precompute, std::cref(page), page_policies(page));
+    std::vector<StoredRecord> next =
+        last ? std::vector<StoredRecord>{} : load_page(page.back().id);
+    std::vector<Precomputed> done = work.get();
+    for (std::size_t i = 0; i < page.size(); ++i) visit(page[i], done[i]);
+    if (last) return;
+    page = std::move(next);
   }
 }
 
-// The next page of records after the last one walked. A record whose body does not decode is
-// read without it (its hash will not match) and reported, and the walk goes on.
-std::vector<StoredRecord> Verifier::load_page() {
+// The policy each compact settlement of the page is re-settled under (null for the others).
+std::vector<const Policy*> Verifier::page_policies(const std::vector<StoredRecord>& page) {
+  std::vector<const Policy*> out(page.size(), nullptr);
+  for (std::size_t i = 0; i < page.size(); ++i) {
+    const StoredRecord& r = page[i];
+    if (r.format == 2 && r.kind == RecordKind::settlement && !unreadable_.contains(r.id)) {
+      out[i] = policy(r.policy_sha256);
+    }
+  }
+  return out;
+}
+
+// The ledger's policy text with this hash, loaded once; null when it does not load (the
+// record's check reports why).
+const Policy* Verifier::policy(const std::string& sha256) {
+  auto [it, added] = policies_.try_emplace(sha256);
+  if (added) {
+    try {
+      it->second = detail::load_stored_policy(db_, sha256);
+    } catch (const DbError& e) {
+      if (e.code() != SQLITE_CORRUPT) throw;
+    }
+  }
+  return it->second.get();
+}
+
+// The page of records after `after_id`. A record whose body does not decode is read without it
+// (its hash will not match) and reported when the walk reaches it, and the walk goes on.
+std::vector<StoredRecord> Verifier::load_page(std::int64_t after_id) {
   try {
-    return detail::load_records_after(db_, summary_.last_id, kPage, Documents::claim);
+    return detail::load_records_after(db_, after_id, kPage, Documents::claim);
   } catch (const DbError& e) {
     if (e.code() != SQLITE_CORRUPT) throw;
   }
   std::vector<StoredRecord> page =
-      detail::load_records_after(db_, summary_.last_id, kPage, Documents::none);
+      detail::load_records_after(db_, after_id, kPage, Documents::none);
   for (auto& r : page) {
     try {
       if (auto whole = detail::load_record(db_, r.id, Documents::claim)) r = std::move(*whole);
     } catch (const DbError& e) {
       if (e.code() != SQLITE_CORRUPT) throw;
-      differ(r.id, e.what());
-      unreadable_.insert(r.id);
+      unreadable_.emplace(r.id, e.what());  // reported when the walk reaches it
     }
   }
   return page;
 }
 
 // Checks one record and advances what the ledger implies for its person and year.
-void Verifier::visit(const StoredRecord& r) {
-  check_chain(r);
+void Verifier::visit(const StoredRecord& r, Precomputed& pre) {
+  if (auto it = unreadable_.find(r.id); it != unreadable_.end()) differ(r.id, it->second);
+  check_chain(r, pre.hash);
   if (unreadable_.contains(r.id)) {
     PersonYear& py = implied_[{r.patient_id, r.year}];
     py.accumulators = py.accumulators + r.movement;
@@ -167,7 +307,7 @@ void Verifier::visit(const StoredRecord& r) {
   }
   PersonYear& py = implied_[{r.patient_id, r.year}];
   if (r.kind == RecordKind::settlement) {
-    check_settlement(r, py.accumulators);
+    check_settlement(r, py.accumulators, std::move(pre.differences));
     py.live.push_back(r.id);
   } else {
     check_cancellation(r, py);
@@ -181,12 +321,11 @@ void Verifier::visit(const StoredRecord& r) {
 }
 
 // ids without gaps, prev_hash linking to the previous record, hash over the contents.
-void Verifier::check_chain(const StoredRecord& r) {
+void Verifier::check_chain(const StoredRecord& r, const std::string& hash) {
   if (r.id != summary_.last_id + 1) {
     differ(r.id, "id follows " + str(summary_.last_id) + ": records are missing before it");
   }
   if (r.prev_hash != prev_hash_) differ(r.id, "prev_hash does not link to the previous record");
-  const std::string hash = chain_hash(r);
   if (hash != r.hash) {
     differ(r.id, "hash does not match the record's contents (stored " + r.hash + ", computed " +
                      hash + ")");
@@ -197,59 +336,36 @@ void Verifier::check_chain(const StoredRecord& r) {
 // Re-settles the record and compares the stored result, claim, amounts, layers and movement
 // with what the engine gives today on the implied accumulators.
 // A format 2 record also states the accumulators it settled on; they must be the implied ones.
-void Verifier::check_settlement(const StoredRecord& r, const Accumulators& before) {
+// `precomputed` is the comparison with its re-settlement on the stated ones, when made
+// already; it stands when they are the implied ones.
+void Verifier::check_settlement(const StoredRecord& r, const Accumulators& before,
+                                std::optional<std::vector<std::string>> precomputed) {
+  bool stated = true;
   if (r.format == 2) {
-    for (const auto& d : accumulator_differences(r.before, before)) differ(r.id, "before " + d);
+    for (const auto& d : accumulator_differences(r.before, before)) {
+      differ(r.id, "before " + d);
+      stated = false;
+    }
   }
-  Result<Computed> computed = Error{"internal", "", "resettle() was not called"};
+  if (!precomputed || !stated) precomputed = resettlement_differences(r, resettle_record(r, before));
+  for (auto& d : *precomputed) differ(r.id, std::move(d));
+}
+
+// Re-settles a settlement on `before`. A format 1 record is re-settled under the text the
+// ledger keeps too when it holds one (ledger migrate stores the texts old records name): the
+// policy file may have changed since, and the ledger's own copy is the one that paid.
+Result<Computed> Verifier::resettle_record(const StoredRecord& r, const Accumulators& before) {
   try {
-    // A format 1 record is re-settled under the text the ledger keeps too when it holds one
-    // (ledger migrate stores the texts old records name): the policy file may have changed
-    // since, and the ledger's own copy is the one that paid.
     if (r.format == 2 || detail::holds_policy(db_, r.policy_sha256)) {
-      computed = resettle_stored(r, before);
+      Result<Computed> computed = resettle_stored(r, before);
       if (computed && r.format == 1) {
         computed->result_json = codec::encode_settlement(computed->settlement);
       }
-    } else {
-      computed = resettle_(r, before);
+      return computed;
     }
+    return resettle_(r, before);
   } catch (const std::exception& e) {
-    computed = Error{"internal", "", e.what()};
-  }
-  if (!computed) {
-    differ(r.id, "cannot re-settle: " + computed.error().code + ": " + computed.error().message);
-    return;
-  }
-  const Settlement& s = computed->settlement;
-  if (r.format == 1) {
-    if (auto d = text_difference(r.result_json, computed->result_json); !d.empty()) {
-      differ(r.id, "result_json " + d);
-    }
-  }
-  if (auto d = text_difference(r.claim_json, computed->claim_json); !d.empty()) {
-    differ(r.id, "claim_json " + d);
-  }
-  same(r.id, "hospital_id", r.hospital_id, s.hospital_id);
-  same(r.id, "bill_no", r.bill_no, s.bill_no);
-  same(r.id, "patient_id", r.patient_id, s.patient_id);
-  same(r.id, "year", r.year, s.year);
-  same(r.id, "policy_id", r.policy_id, s.policy_id);
-  same(r.id, "policy_sha256", r.policy_sha256, s.policy_sha256);
-  same(r.id, "special_disease", r.special_disease, s.special_disease);
-  same(r.id, "total", r.total, s.split.total);
-  same(r.id, "fund_paid", r.fund_paid, s.fund_paid);
-  same(r.id, "patient_pays", r.patient_pays, s.patient_pays);
-  std::vector<std::pair<std::string, Money>> layer_paid;
-  std::vector<std::string> layer_fund;
-  for (const auto& layer : s.layers) {
-    layer_paid.emplace_back(layer.id, layer.paid);
-    layer_fund.push_back(layer.fund);
-  }
-  if (r.layer_paid != layer_paid) differ(r.id, "layer payments differ from the re-settlement");
-  if (r.layer_fund != layer_fund) differ(r.id, "layer funds differ from the re-settlement");
-  for (const auto& d : accumulator_differences(r.movement, s.after - s.before)) {
-    differ(r.id, "movement " + d);
+    return Error{"internal", "", e.what()};
   }
 }
 
@@ -257,26 +373,13 @@ void Verifier::check_settlement(const StoredRecord& r, const Accumulators& befor
 // say today): its stored claim on `before`. For a format 2 record the result is not compared
 // (it is not stored; reads derive it the same way), the figures are.
 Result<Computed> Verifier::resettle_stored(const StoredRecord& r, const Accumulators& before) {
-  auto& policy = policies_[r.policy_sha256];
-  if (!policy) {
-    try {
-      policy = detail::load_stored_policy(db_, r.policy_sha256);
-    } catch (const DbError& e) {
-      return Error{"policy_unusable", "policy_sha256", e.what()};
-    }
+  if (const Policy* p = policy(r.policy_sha256)) return resettle_under(*p, r, before);
+  try {
+    detail::load_stored_policy(db_, r.policy_sha256);  // again, for the reason it fails
+  } catch (const DbError& e) {
+    return Error{"policy_unusable", "policy_sha256", e.what()};
   }
-  // A claim read from compact fields has claim_json as its canonical encoding already; one kept
-  // as JSON is decoded here and encoded again, so a non-canonical text shows as a difference.
-  std::optional<Claim> decoded;
-  if (!r.claim) {
-    Result<Claim> claim = codec::decode_claim(r.claim_json);
-    if (!claim) return claim.error();
-    decoded = std::move(claim).value();
-  }
-  const Claim& claim = r.claim ? *r.claim : *decoded;
-  Result<Settlement> s = onestop::settle(*policy, claim, before);
-  if (!s) return s.error();
-  return Computed{std::move(s).value(), decoded ? codec::encode_claim(claim) : r.claim_json, {}};
+  return Error{"policy_unusable", "policy_sha256", "the ledger's policy " + r.policy_sha256};
 }
 
 // A cancellation must reverse an earlier settlement that was the person's latest live one.

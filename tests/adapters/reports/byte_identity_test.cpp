@@ -6,6 +6,8 @@
 
 #include <map>
 
+#include "adapters/codec/result_codec.hpp"
+#include "adapters/reports/audit.hpp"
 #include "adapters/reports/demo_data.hpp"
 #include "adapters/sqlite/ledger_fixtures.hpp"
 
@@ -150,6 +152,31 @@ TEST_F(ByteIdentity, EveryRecordReadsAsAnsweredAfterThePolicyFilesAreGone) {
     return true;
   });
   EXPECT_EQ(walked, answered.size());
+  // The reports' scan: a settlement's result derived and not encoded, read as the audit reads
+  // the text it answered.
+  walked = 0;
+  std::size_t settlements = 0;
+  w.ledger->scan_year(2020, sqlite::Documents::settlement, [&](const sqlite::StoredRecord& r) {
+    const sqlite::StoredRecord& first = answered.at(r.id);
+    ++walked;
+    EXPECT_TRUE(r.result_json.empty()) << r.id;
+    EXPECT_EQ(r.claim_json, first.claim_json) << r.id;
+    if (r.kind != sqlite::RecordKind::settlement) {
+      EXPECT_FALSE(r.settlement) << r.id;
+      return true;
+    }
+    ++settlements;
+    if (!r.settlement) {
+      ADD_FAILURE() << "record " << r.id << " has no settlement";
+      return true;
+    }
+    EXPECT_EQ(codec::encode_settlement(*r.settlement), first.result_json) << r.id;
+    const auto facts = reports::read_result(first.result_json);
+    EXPECT_TRUE(facts && *facts == reports::result_facts(*r.settlement)) << r.id;
+    return true;
+  });
+  EXPECT_EQ(walked, answered.size());
+  EXPECT_EQ(settlements, answered.size() - static_cast<std::size_t>(cancellations));
   const sqlite::StoredRecord& some = answered.begin()->second;
   auto person = w.service->patient_ledger(some.patient_id, 2020);
   ASSERT_TRUE(person.ok());
