@@ -30,7 +30,8 @@ struct Pending {
   std::string hospital_id;
   std::string bill_no;
   std::string patient_id;
-  std::string claim_json;
+  std::optional<Claim> claim;  // as the compact record was read, else decoded from claim_json
+  std::string claim_json;      // only when `claim` is not set
   Money total;
   Money old_patient_pays;
   FundPaid old_funds;
@@ -57,7 +58,7 @@ class Shard {
   // Re-settles `p` on its person's simulated accumulators and moves them on success.
   Resettled resettle(const Pending& p) {
     Resettled out;
-    Result<Claim> claim = codec::decode_claim(p.claim_json);
+    Result<Claim> claim = p.claim ? Result<Claim>(*p.claim) : codec::decode_claim(p.claim_json);
     if (!claim) {
       out.error = claim.error();
       return out;
@@ -274,8 +275,9 @@ class Simulation {
       aggregator_.skip_cancelled();
       return true;
     }
-    Pending p{r.id,         r.hospital_id, r.bill_no,      r.patient_id,
-              r.claim_json, r.total,       r.patient_pays, {}};
+    Pending p{r.id,    r.hospital_id, r.bill_no,
+              r.patient_id, r.claim, r.claim ? std::string() : r.claim_json,
+              r.total, r.patient_pays, {}};
     p.old_funds.reserve(r.layer_paid.size());
     for (std::size_t i = 0; i < r.layer_paid.size(); ++i) {
       p.old_funds.emplace_back(r.layer_fund.at(i), r.layer_paid[i].second);
