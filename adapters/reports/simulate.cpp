@@ -334,7 +334,7 @@ class Simulation {
 SimulationReport simulate(sqlite::Ledger& ledger, const Policy& new_policy, int year,
                           const SimulateOptions& options) {
   Simulation simulation(new_policy, year, options);
-  ledger.scan_year(year, sqlite::Documents::claim,
+  ledger.scan_year(year, sqlite::Documents::decoded,
                    [&simulation](const sqlite::StoredRecord& r) { return simulation.visit(r); });
   return simulation.finish();
 }

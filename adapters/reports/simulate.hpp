@@ -91,7 +91,7 @@ struct SimulationReport {
 inline constexpr std::size_t kMaxRefusalsListed = 100;
 
 // Re-settles every live settlement of `year` (id order) under `new_policy` as described above.
-// Reads the ledger through scan_year(year, Documents::claim); writes nothing to it. A record
+// Reads the ledger through scan_year(year, Documents::decoded); writes nothing to it. A record
 // whose stored claim does not decode is refused like one the engine refuses. Throws
 // sqlite::LedgerUnavailable when a read fails, std::ios_base::failure when diff_csv fails
 // (when its exceptions are enabled).

@@ -188,7 +188,7 @@ std::string encode_body(const Claim& claim, const std::string& claim_json,
 }
 
 Body decode_body(std::string_view body, std::int64_t record_id, const std::string& hospital_id,
-                 const std::string& bill_no, const std::string& patient_id) {
+                 const std::string& bill_no, const std::string& patient_id, bool claim_text) {
   Reader in(body, record_id);
   if (in.varint() != kVersion) in.fail("has an unknown version");
   const auto form = in.varint();
@@ -200,7 +200,7 @@ Body decode_body(std::string_view body, std::int64_t record_id, const std::strin
     out.claim.patient_id = patient_id;
     Reader fields(claim, record_id);
     read_claim_fields(fields, out.claim);
-    out.claim_json = codec::encode_claim(out.claim);
+    if (claim_text) out.claim_json = codec::encode_claim(out.claim);
     out.compact = true;
   } else if (form == kJsonClaim) {
     auto decoded = codec::decode_claim(claim);

@@ -45,7 +45,9 @@ struct Body {
 };
 
 // Decodes a body of record `record_id`; throws DbError (SQLITE_CORRUPT) when it is malformed.
+// Without `claim_text`, a compact claim is not encoded: claim_json stays empty.
 Body decode_body(std::string_view body, std::int64_t record_id, const std::string& hospital_id,
-                 const std::string& bill_no, const std::string& patient_id);
+                 const std::string& bill_no, const std::string& patient_id,
+                 bool claim_text = true);
 
 }  // namespace onestop::sqlite::detail

@@ -37,7 +37,8 @@ struct StoredRecord {
   std::string policy_id;
   std::string policy_sha256;
   std::string request_sha256;  // hash of the request body that created it (idempotency)
-  std::string claim_json;      // canonical claim (codec::encode_claim)
+  std::string claim_json;      // canonical claim (codec::encode_claim); empty when a compact
+                               // record was read with Documents::decoded or ::settlement
   std::optional<Claim> claim;  // read from a compact body: the claim claim_json was encoded
                                // from on this read (so it is canonical by construction)
   std::string result_json;     // the result as returned (codec::encode_settlement); derived

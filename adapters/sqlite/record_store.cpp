@@ -68,7 +68,8 @@ StoredRecord record_from_row(const Query& q) {
 // A format 2 record's claim and `before` from its body, and its result when asked for, derived.
 void derive_documents(Connection& db, StoredRecord& r, const std::string& body,
                       Documents documents) {
-  Body decoded = decode_body(body, r.id, r.hospital_id, r.bill_no, r.patient_id);
+  const bool text = documents == Documents::claim || documents == Documents::all;
+  Body decoded = decode_body(body, r.id, r.hospital_id, r.bill_no, r.patient_id, text);
   r.before = std::move(decoded.before);
   r.claim_json = std::move(decoded.claim_json);
   if (documents == Documents::all) r.result_json = derive_result(db, r, decoded.claim);
@@ -219,9 +220,10 @@ std::vector<StoredRecord> load_year_after(Connection& db, int year, std::int64_t
   static const std::string kClaim = select_record("r.claim_json", "''") + kWhere;
   static const std::string kAll = kSelectRecord + kWhere;
   // `settlement` reads a format 1 record's stored result_json; a format 2 record has none.
-  const std::string& sql = documents == Documents::none    ? kNone
-                           : documents == Documents::claim ? kClaim
-                                                           : kAll;
+  const std::string& sql = documents == Documents::none ? kNone
+                           : documents == Documents::decoded || documents == Documents::claim
+                               ? kClaim
+                               : kAll;
   Query q = db.query(sql);
   q.bind_all(year, after_id, limit);
   return collect(db, q, documents);

@@ -84,10 +84,16 @@ std::optional<std::string> local_day(std::string_view recorded_at, int utc_offse
 std::string local_day_start_utc(const Date& day, int utc_offset_minutes);
 
 // Which documents a record scan loads besides keys, amounts and layers: claim_json and
-// result_json are the bulk of a record, and most reports need neither. `settlement` is
-// `claim` plus what a report reads of a settlement's result without its wire text: a compact
-// record's Settlement derived again (StoredRecord::settlement, result_json left empty), a
-// format 1 record's stored result_json.
-enum class Documents { none, claim, settlement, all };
+// result_json are the bulk of a record, and most reports need neither.
+//   none        neither
+//   decoded     the claim: a compact record's decoded only (StoredRecord::claim; claim_json
+//               left empty, as encoding it is work a re-settlement does not need), another's
+//               text as stored
+//   claim       the claim's text (and a compact record's claim decoded)
+//   settlement  decoded, plus what a report reads of a settlement's result without its wire
+//               text: a compact record's Settlement derived again (StoredRecord::settlement;
+//               result_json left empty), a format 1 record's stored result_json
+//   all         the claim's text and the result's
+enum class Documents { none, decoded, claim, settlement, all };
 
 }  // namespace onestop::sqlite

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/codec/claim_codec.hpp"
 #include "adapters/sqlite/report_store.hpp"
 #include "ledger_fixtures.hpp"
 
@@ -168,11 +169,24 @@ TEST_F(ReportReads, ScanYearLoadsOnlyTheDocumentsAsked) {
   EXPECT_TRUE(none[0].result_json.empty());
   EXPECT_EQ(none[2].cancelled_by, 4);
   EXPECT_EQ(none[0].layer_paid.size(), 4u);
+  std::size_t with_claim = 0;
   ledger_->scan_year(2020, sqlite::Documents::claim, [&](const sqlite::StoredRecord& r) {
     EXPECT_EQ(r.claim_json, ledger_->get(r.id)->claim_json);
     EXPECT_TRUE(r.result_json.empty());
+    ++with_claim;
     return true;
   });
+  EXPECT_EQ(with_claim, none.size());
+  // decoded: the compact claims as decoded, their text not made.
+  std::size_t decoded = 0;
+  ledger_->scan_year(2020, sqlite::Documents::decoded, [&](const sqlite::StoredRecord& r) {
+    EXPECT_TRUE(r.claim_json.empty() && r.result_json.empty()) << r.id;
+    EXPECT_TRUE(r.claim && codec::encode_claim(*r.claim) == ledger_->get(r.id)->claim_json)
+        << r.id;
+    ++decoded;
+    return true;
+  });
+  EXPECT_EQ(decoded, none.size());
   int seen = 0;
   ledger_->scan_year(2021, sqlite::Documents::all, [&](const sqlite::StoredRecord&) {
     ++seen;
