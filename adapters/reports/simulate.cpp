@@ -275,9 +275,9 @@ class Simulation {
       aggregator_.skip_cancelled();
       return true;
     }
-    Pending p{r.id,    r.hospital_id, r.bill_no,
-              r.patient_id, r.claim, r.claim ? std::string() : r.claim_json,
-              r.total, r.patient_pays, {}};
+    Pending p{r.id,         r.hospital_id,  r.bill_no,
+              r.patient_id, r.claim,        r.claim ? std::string() : r.claim_json,
+              r.total,      r.patient_pays, {}};
     p.old_funds.reserve(r.layer_paid.size());
     for (std::size_t i = 0; i < r.layer_paid.size(); ++i) {
       p.old_funds.emplace_back(r.layer_fund.at(i), r.layer_paid[i].second);

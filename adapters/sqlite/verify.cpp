@@ -101,15 +101,15 @@ std::vector<std::string> resettlement_differences(const StoredRecord& r,
   if (auto d = text_difference(r.claim_json, computed->claim_json); !d.empty()) {
     out.push_back("claim_json " + d);
   }
-  for (auto d : {mismatch("hospital_id", r.hospital_id, s.hospital_id),
-                 mismatch("bill_no", r.bill_no, s.bill_no),
-                 mismatch("patient_id", r.patient_id, s.patient_id),
-                 mismatch("year", r.year, s.year), mismatch("policy_id", r.policy_id, s.policy_id),
-                 mismatch("policy_sha256", r.policy_sha256, s.policy_sha256),
-                 mismatch("special_disease", r.special_disease, s.special_disease),
-                 mismatch("total", r.total, s.split.total),
-                 mismatch("fund_paid", r.fund_paid, s.fund_paid),
-                 mismatch("patient_pays", r.patient_pays, s.patient_pays)}) {
+  for (auto d :
+       {mismatch("hospital_id", r.hospital_id, s.hospital_id),
+        mismatch("bill_no", r.bill_no, s.bill_no),
+        mismatch("patient_id", r.patient_id, s.patient_id), mismatch("year", r.year, s.year),
+        mismatch("policy_id", r.policy_id, s.policy_id),
+        mismatch("policy_sha256", r.policy_sha256, s.policy_sha256),
+        mismatch("special_disease", r.special_disease, s.special_disease),
+        mismatch("total", r.total, s.split.total), mismatch("fund_paid", r.fund_paid, s.fund_paid),
+        mismatch("patient_pays", r.patient_pays, s.patient_pays)}) {
     if (d) out.push_back(std::move(*d));
   }
   bool layers_same = r.layer_paid.size() == s.layers.size();
@@ -240,8 +240,7 @@ void Verifier::walk() {
     const bool last = page.size() < static_cast<std::size_t>(kPage);
     std::future<std::vector<Precomputed>> work =
         std::async(std::launch::async, precompute, std::cref(page), page_policies(page));
-    std::vector<StoredRecord> next =
-        last ? std::vector<StoredRecord>{} : load_page(page.back().id);
+    std::vector<StoredRecord> next = last ? std::vector<StoredRecord>{} : load_page(page.back().id);
     std::vector<Precomputed> done = work.get();
     for (std::size_t i = 0; i < page.size(); ++i) visit(page[i], done[i]);
     if (last) return;
@@ -349,7 +348,9 @@ void Verifier::check_settlement(const StoredRecord& r, const Accumulators& befor
       stated = false;
     }
   }
-  if (!precomputed || !stated) precomputed = resettlement_differences(r, resettle_record(r, before));
+  if (!precomputed || !stated) {
+    precomputed = resettlement_differences(r, resettle_record(r, before));
+  }
   for (auto& d : *precomputed) differ(r.id, std::move(d));
 }
 

@@ -181,8 +181,7 @@ TEST_F(ReportReads, ScanYearLoadsOnlyTheDocumentsAsked) {
   std::size_t decoded = 0;
   ledger_->scan_year(2020, sqlite::Documents::decoded, [&](const sqlite::StoredRecord& r) {
     EXPECT_TRUE(r.claim_json.empty() && r.result_json.empty()) << r.id;
-    EXPECT_TRUE(r.claim && codec::encode_claim(*r.claim) == ledger_->get(r.id)->claim_json)
-        << r.id;
+    EXPECT_TRUE(r.claim && codec::encode_claim(*r.claim) == ledger_->get(r.id)->claim_json) << r.id;
     ++decoded;
     return true;
   });
