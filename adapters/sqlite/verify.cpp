@@ -195,7 +195,7 @@ class Verifier {
  private:
   std::vector<StoredRecord> load_page(std::int64_t after_id);
   std::vector<const Policy*> page_policies(const std::vector<StoredRecord>& page);
-  const Policy* policy(const std::string& sha256);
+  Result<const Policy*> policy(const std::string& sha256);
   void visit(const StoredRecord& r, Precomputed& pre);
   void check_chain(const StoredRecord& r, const std::string& hash);
   void check_settlement(const StoredRecord& r, const Accumulators& before,
@@ -225,9 +225,9 @@ class Verifier {
   std::string prev_hash_;
   std::map<std::pair<std::string, int>, PersonYear> implied_;
   std::map<std::int64_t, std::string> unreadable_;  // records whose body does not decode: why
-  // The ledger's policy texts, each read and checked against its hash once per walk (null:
-  // not loadable).
-  std::map<std::string, std::shared_ptr<const Policy>> policies_;
+  // The ledger's policy texts, each read and checked against its hash once per walk, or why
+  // one does not load (policy_unusable).
+  std::map<std::string, Result<std::shared_ptr<const Policy>>> policies_;
 };
 
 // Visits every record in id order, a page at a time, all in the caller's snapshot. What does
@@ -254,24 +254,28 @@ std::vector<const Policy*> Verifier::page_policies(const std::vector<StoredRecor
   for (std::size_t i = 0; i < page.size(); ++i) {
     const StoredRecord& r = page[i];
     if (r.format == 2 && r.kind == RecordKind::settlement && !unreadable_.contains(r.id)) {
-      out[i] = policy(r.policy_sha256);
+      if (const auto p = policy(r.policy_sha256)) out[i] = *p;
     }
   }
   return out;
 }
 
-// The ledger's policy text with this hash, loaded once; null when it does not load (the
-// record's check reports why).
-const Policy* Verifier::policy(const std::string& sha256) {
-  auto [it, added] = policies_.try_emplace(sha256);
-  if (added) {
+// The ledger's policy text with this hash, loaded and checked once per walk, or why it does not
+// load (each record settled under it reports that).
+Result<const Policy*> Verifier::policy(const std::string& sha256) {
+  auto it = policies_.find(sha256);
+  if (it == policies_.end()) {
+    Result<std::shared_ptr<const Policy>> loaded = Error{"policy_unusable", "policy_sha256", ""};
     try {
-      it->second = detail::load_stored_policy(db_, sha256);
+      loaded = detail::load_stored_policy(db_, sha256);
     } catch (const DbError& e) {
       if (e.code() != SQLITE_CORRUPT) throw;
+      loaded = Error{"policy_unusable", "policy_sha256", e.what()};
     }
+    it = policies_.emplace(sha256, std::move(loaded)).first;
   }
-  return it->second.get();
+  if (!it->second) return it->second.error();
+  return it->second->get();
 }
 
 // The page of records after `after_id`. A record whose body does not decode is read without it
@@ -297,9 +301,10 @@ std::vector<StoredRecord> Verifier::load_page(std::int64_t after_id) {
 
 // Checks one record and advances what the ledger implies for its person and year.
 void Verifier::visit(const StoredRecord& r, Precomputed& pre) {
-  if (auto it = unreadable_.find(r.id); it != unreadable_.end()) differ(r.id, it->second);
+  const auto unreadable = unreadable_.find(r.id);
+  if (unreadable != unreadable_.end()) differ(r.id, unreadable->second);
   check_chain(r, pre.hash);
-  if (unreadable_.contains(r.id)) {
+  if (unreadable != unreadable_.end()) {
     PersonYear& py = implied_[{r.patient_id, r.year}];
     py.accumulators = py.accumulators + r.movement;
     summary_.last_id = r.id;
@@ -376,13 +381,9 @@ Result<Computed> Verifier::resettle_record(const StoredRecord& r, const Accumula
 // say today): its stored claim on `before`. For a format 2 record the result is not compared
 // (it is not stored; reads derive it the same way), the figures are.
 Result<Computed> Verifier::resettle_stored(const StoredRecord& r, const Accumulators& before) {
-  if (const Policy* p = policy(r.policy_sha256)) return resettle_under(*p, r, before);
-  try {
-    detail::load_stored_policy(db_, r.policy_sha256);  // again, for the reason it fails
-  } catch (const DbError& e) {
-    return Error{"policy_unusable", "policy_sha256", e.what()};
-  }
-  return Error{"policy_unusable", "policy_sha256", "the ledger's policy " + r.policy_sha256};
+  const Result<const Policy*> p = policy(r.policy_sha256);
+  if (!p) return p.error();
+  return resettle_under(**p, r, before);
 }
 
 // A cancellation must reverse an earlier settlement that was the person's latest live one.
