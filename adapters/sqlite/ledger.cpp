@@ -239,7 +239,7 @@ class SqliteLedger final : public Ledger {
   WriteResult existing_settlement(const SettleJob& job, WriteResult otherwise);
   WriteResult existing_cancellation(const CancelJob& job, std::int64_t cancellation_id);
   std::optional<Error> keep_policy(const SettleJob& job, const Settlement& s);
-  Accumulators accumulators_of(const std::string& patient_id, int year);
+  detail::PersonYearState& person_year(const std::string& patient_id, int year);
   void moved(const StoredRecord& r);
   Connection& writer();
   // The time a record is stamped with: the options' clock, or the system's.
@@ -258,10 +258,9 @@ class SqliteLedger final : public Ledger {
   // the running batch added.
   std::set<std::string> known_policies_;
   std::set<std::string> batch_policies_;
-  // Writer thread only: person-years' accumulators as committed plus the running batch's
-  // movements, and the person-years the running batch read or moved (forgotten if it rolls
-  // back).
-  std::map<std::pair<std::string, int>, Accumulators> accumulators_;
+  // Writer thread only: person-years as committed plus the running batch's movements, and the
+  // person-years the running batch read or moved (forgotten if it rolls back).
+  std::map<std::pair<std::string, int>, detail::PersonYearState> accumulators_;
   std::set<std::pair<std::string, int>> batch_keys_;
   std::int64_t cached_head_ = -1;  // the chain head the cache agrees with; -1: none yet
   bool closing_ = false;
@@ -384,7 +383,7 @@ WriteResult SqliteLedger::run_job(Job& job, ChainHead& head) {
 WriteResult SqliteLedger::settle_one(const SettleJob& job, ChainHead& head) {
   if (auto bad = check_settle_job(job)) return failed(Outcome::refused, *bad);
   Connection& db = *writer_;
-  const Accumulators before = accumulators_of(job.patient_id, job.year);
+  const Accumulators before = person_year(job.patient_id, job.year).accumulators;
   Result<Computed> computed = run_compute(job, before);
   if (!computed) return existing_settlement(job, failed(Outcome::refused, computed.error()));
   if (auto bad = check_computed(job, before, *computed)) {
@@ -401,7 +400,6 @@ WriteResult SqliteLedger::settle_one(const SettleJob& job, ChainHead& head) {
         job, failed(Outcome::refused, internal("the settlement key is taken but not found")));
   }
   detail::insert_layers(db, r);
-  detail::apply_movement(db, r);
   moved(r);
   head = {r.id, r.hash};
   WriteResult created = with_record(Outcome::created, std::move(r));
@@ -409,26 +407,27 @@ WriteResult SqliteLedger::settle_one(const SettleJob& job, ChainHead& head) {
   return created;
 }
 
-// The person's accumulators for the year as the writer's transaction sees them: from the
-// writer's cache, loaded from the database the first time. The cache is the writer's alone
-// (every write goes through it), so it stays true without reading again.
-Accumulators SqliteLedger::accumulators_of(const std::string& patient_id, int year) {
-  const auto key = std::make_pair(patient_id, year);
+// The person's year as the writer's transaction sees it: from the writer's cache, loaded from
+// the database the first time. The cache is the writer's alone (every write goes through it),
+// so it stays true without reading again. The reference lives until the next call.
+detail::PersonYearState& SqliteLedger::person_year(const std::string& patient_id, int year) {
+  auto key = std::make_pair(patient_id, year);
   if (auto it = accumulators_.find(key); it != accumulators_.end()) return it->second;
   if (accumulators_.size() >= kAccumulatorCache) accumulators_.clear();  // bounded memory
-  Accumulators loaded = detail::load_accumulators(*writer_, patient_id, year).first;
+  detail::PersonYearState loaded = detail::load_person_year_state(*writer_, patient_id, year);
   batch_keys_.insert(key);  // read inside the batch: may hold its writes
-  return accumulators_.emplace(key, std::move(loaded)).first->second;
+  return accumulators_.emplace(std::move(key), std::move(loaded)).first->second;
 }
 
-// A record written in the running batch moved its person's accumulators: the cache follows,
-// and the person-year is remembered so that a rollback of the batch forgets it again.
+// A record written in the running batch moves its person's year: person_years is written as
+// the cached state plus the movement (one row, whatever the layers), the cache follows, and
+// the person-year is remembered so that a rollback of the batch forgets it again.
 void SqliteLedger::moved(const StoredRecord& r) {
-  const auto key = std::make_pair(r.patient_id, r.year);
-  const auto it = accumulators_.find(key);
-  if (it == accumulators_.end()) return;  // not cached: read with this write when needed
-  it->second = it->second + r.movement;
-  batch_keys_.insert(key);
+  detail::PersonYearState& state = person_year(r.patient_id, r.year);
+  detail::PersonYearState after{state.accumulators + r.movement, r.id, {}};
+  detail::store_person_year(*writer_, r.patient_id, r.year, state.last_record_id, after);
+  state = std::move(after);
+  batch_keys_.insert({r.patient_id, r.year});
 }
 
 // Makes sure the ledger holds the text of the policy `s` was settled under, inside the
@@ -503,7 +502,6 @@ WriteResult SqliteLedger::cancel_one(const CancelJob& job, ChainHead& head) {
     return existing_cancellation(job, again ? again->cancelled_by.value_or(0) : 0);
   }
   detail::insert_layers(db, r);
-  detail::apply_movement(db, r);
   moved(r);
   head = {r.id, r.hash};
   return with_record(Outcome::created, std::move(r));
@@ -554,7 +552,10 @@ std::optional<StoredRecord> SqliteLedger::find(const std::string& hospital_id,
 
 std::pair<Accumulators, std::int64_t> SqliteLedger::accumulators(const std::string& patient_id,
                                                                  int year) {
-  return read([&](Connection& db) { return detail::load_accumulators(db, patient_id, year); });
+  return read([&](Connection& db) {
+    detail::PersonYearState state = detail::load_person_year_state(db, patient_id, year);
+    return std::make_pair(std::move(state.accumulators), state.last_record_id);
+  });
 }
 
 std::vector<StoredRecord> SqliteLedger::for_patient(const std::string& patient_id, int year) {

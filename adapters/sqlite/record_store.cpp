@@ -1,11 +1,15 @@
 #include "adapters/sqlite/record_store.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
 
+#include "adapters/codec/json_reader.hpp"
+#include "adapters/codec/json_util.hpp"
 #include "adapters/sqlite/compact.hpp"
 #include "adapters/sqlite/derive.hpp"
 
@@ -180,6 +184,63 @@ std::optional<StoredRecord> first(std::vector<StoredRecord> records) {
   return std::move(records.front());
 }
 
+// person_years.layers of `acc`: {"<key>":[paid,deductible_charged,base_cumulative,
+// patient_share],…} in fen, keys in order, all-zero ones left out (as Accumulators arithmetic
+// drops them).
+std::string layers_json(const Accumulators& acc) {
+  std::string out = "{";
+  for (const auto& [key, t] : acc.layers) {
+    if (t.is_zero()) continue;
+    if (out.size() > 1) out += ',';
+    codec::append_json_string(out, key);
+    out += ":[" + std::to_string(t.paid.fen_i64()) + ',' +
+           std::to_string(t.deductible_charged.fen_i64()) + ',' +
+           std::to_string(t.base_cumulative.fen_i64()) + ',' +
+           std::to_string(t.patient_share.fen_i64()) + ']';
+  }
+  return out + "}";
+}
+
+// The accumulators of a person_years.layers text. Throws std::invalid_argument saying what is
+// wrong when the text is not what layers_json() writes (a ledger edited around the writer).
+Accumulators accumulators_from(std::string_view text) {
+  auto doc = codec::parse_json(text);
+  if (!doc) throw std::invalid_argument(doc.error().message);
+  if (doc->root().type != codec::JsonNode::Type::object) {
+    throw std::invalid_argument("not a JSON object");
+  }
+  Accumulators acc;
+  for (const codec::JsonNode& layer : doc->root().members()) {
+    std::array<Money, 4> totals;
+    const bool four = layer.type == codec::JsonNode::Type::array && layer.size() == 4;
+    for (std::size_t i = 0; four && i < totals.size(); ++i) {
+      const codec::JsonNode& value = layer.elements()[i];
+      const char* end = value.text.data() + value.text.size();
+      std::int64_t fen = 0;
+      if (value.type != codec::JsonNode::Type::number ||
+          std::from_chars(value.text.data(), end, fen).ptr != end) {
+        throw std::invalid_argument(std::string(layer.key) + "[" + std::to_string(i) +
+                                    "] is not an amount in fen");
+      }
+      totals[i] = Money::from_fen(fen);
+    }
+    if (!four) throw std::invalid_argument(std::string(layer.key) + " is not four amounts");
+    const LayerTotals t{totals[0], totals[1], totals[2], totals[3]};
+    if (!t.is_zero()) acc.layers.emplace(std::string(layer.key), t);
+  }
+  return acc;
+}
+
+// The state of a person_years row of (admissions, last_record_id, layers) from `at`. Throws
+// std::invalid_argument when the layers text does not read.
+PersonYearState person_year_from_row(const Query& q, int at) {
+  PersonYearState state;
+  state.accumulators = accumulators_from(q.text(at + 2));
+  state.accumulators.admissions = static_cast<int>(q.int64(at));
+  state.last_record_id = q.int64(at + 1);
+  return state;
+}
+
 }  // namespace
 
 std::string_view to_string(RecordKind kind) {
@@ -313,63 +374,51 @@ void insert_layers(Connection& db, const StoredRecord& r) {
   }
 }
 
-void apply_movement(Connection& db, const StoredRecord& r) {
-  Query layer = db.query(
-      "INSERT INTO accumulators (patient_id, year, layer_id, paid, deductible_charged, "
-      "base_cumulative, patient_share) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-      "ON CONFLICT (patient_id, year, layer_id) DO UPDATE SET paid = paid + excluded.paid, "
-      "deductible_charged = deductible_charged + excluded.deductible_charged, "
-      "base_cumulative = base_cumulative + excluded.base_cumulative, "
-      "patient_share = patient_share + excluded.patient_share");
-  for (const auto& [id, moved] : r.movement.layers) {
-    layer.bind_all(r.patient_id, r.year, id, moved.paid.fen_i64(),
-                   moved.deductible_charged.fen_i64(), moved.base_cumulative.fen_i64(),
-                   moved.patient_share.fen_i64());
-    layer.run();
-    layer.reset();
+void store_person_year(Connection& db, const std::string& patient_id, int year,
+                       std::int64_t last_record_id, const PersonYearState& after) {
+  Query q = db.query(
+      "INSERT INTO person_years (patient_id, year, admissions, last_record_id, layers) "
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (patient_id, year) DO UPDATE SET "
+      "admissions = excluded.admissions, last_record_id = excluded.last_record_id, "
+      "layers = excluded.layers WHERE person_years.last_record_id = ?6");
+  q.bind_all(patient_id, year, after.accumulators.admissions, after.last_record_id,
+             layers_json(after.accumulators), last_record_id);
+  q.run();
+  if (sqlite3_changes(db.handle()) != 1) {
+    throw DbError(SQLITE_ERROR, "the accumulators of " + patient_id + " in " +
+                                    std::to_string(year) + " moved since record " +
+                                    std::to_string(last_record_id) + " (another writer?)");
   }
-  Query person = db.query(
-      "INSERT INTO person_years (patient_id, year, admissions, last_record_id) "
-      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (patient_id, year) DO UPDATE SET "
-      "admissions = admissions + excluded.admissions, last_record_id = excluded.last_record_id");
-  person.bind_all(r.patient_id, r.year, r.movement.admissions, r.id);
-  person.run();
 }
 
-std::pair<Accumulators, std::int64_t> load_accumulators(Connection& db,
-                                                        const std::string& patient_id, int year) {
-  Accumulators acc;
-  Query layers = db.query(
-      "SELECT layer_id, paid, deductible_charged, base_cumulative, patient_share "
-      "FROM accumulators WHERE patient_id = ?1 AND year = ?2");
-  layers.bind_all(patient_id, year);
-  while (layers.step()) {
-    const LayerTotals totals{fen(layers, 1), fen(layers, 2), fen(layers, 3), fen(layers, 4)};
-    if (!totals.is_zero()) acc.layers[layers.text(0)] = totals;
+PersonYearState load_person_year_state(Connection& db, const std::string& patient_id, int year) {
+  Query q = db.query(
+      "SELECT admissions, last_record_id, layers FROM person_years "
+      "WHERE patient_id = ?1 AND year = ?2");
+  q.bind_all(patient_id, year);
+  if (!q.step()) return {};
+  try {
+    return person_year_from_row(q, 0);
+  } catch (const std::invalid_argument& e) {
+    throw DbError(SQLITE_CORRUPT, "person_years.layers of " + patient_id + " in " +
+                                      std::to_string(year) + ": " + e.what());
   }
-  Query person = db.query(
-      "SELECT admissions, last_record_id FROM person_years WHERE patient_id = ?1 AND year = ?2");
-  person.bind_all(patient_id, year);
-  if (!person.step()) return {acc, 0};
-  acc.admissions = static_cast<int>(person.int64(0));
-  return {acc, person.int64(1)};
 }
 
 std::map<std::pair<std::string, int>, PersonYearState> load_all_accumulators(Connection& db) {
   std::map<std::pair<std::string, int>, PersonYearState> all;
-  Query layers = db.query(
-      "SELECT patient_id, year, layer_id, paid, deductible_charged, base_cumulative, "
-      "patient_share FROM accumulators");
-  while (layers.step()) {
-    const LayerTotals totals{fen(layers, 3), fen(layers, 4), fen(layers, 5), fen(layers, 6)};
-    auto& state = all[{layers.text(0), static_cast<int>(layers.int64(1))}];
-    if (!totals.is_zero()) state.accumulators.layers[layers.text(2)] = totals;
-  }
-  Query persons = db.query("SELECT patient_id, year, admissions, last_record_id FROM person_years");
-  while (persons.step()) {
-    auto& state = all[{persons.text(0), static_cast<int>(persons.int64(1))}];
-    state.accumulators.admissions = static_cast<int>(persons.int64(2));
-    state.last_record_id = persons.int64(3);
+  Query q =
+      db.query("SELECT patient_id, year, admissions, last_record_id, layers FROM person_years");
+  while (q.step()) {
+    std::string patient_id = q.text(0);
+    const int year = static_cast<int>(q.int64(1));
+    PersonYearState state;
+    try {
+      state = person_year_from_row(q, 2);
+    } catch (const std::invalid_argument& e) {
+      state.unreadable = std::string("person_years.layers: ") + e.what();
+    }
+    all.emplace(std::make_pair(std::move(patient_id), year), std::move(state));
   }
   return all;
 }

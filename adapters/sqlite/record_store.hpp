@@ -52,19 +52,24 @@ bool insert_record(Connection& db, const StoredRecord& r, std::string_view body)
 // Preconditions (a bug otherwise: std::logic_error): layer_fund matches layer_paid and every
 // layer of the movement is among layer_paid.
 void insert_layers(Connection& db, const StoredRecord& r);
-// Adds the record's movement to the accumulators and person_years of its person and year.
-void apply_movement(Connection& db, const StoredRecord& r);
-
-// The person's accumulators for the year and the last record that moved them (0: none).
-// Layers whose totals are all zero are left out, as Accumulators arithmetic does.
-std::pair<Accumulators, std::int64_t> load_accumulators(Connection& db,
-                                                        const std::string& patient_id, int year);
-
-// The whole accumulators state as stored, by (patient_id, year), for verify.
+// A person's year as person_years keeps it: the accumulators (admissions and every layer's
+// totals; all-zero layers left out, as Accumulators arithmetic does) and the last record that
+// moved them (0: none yet).
 struct PersonYearState {
   Accumulators accumulators;
   std::int64_t last_record_id = 0;
+  std::string unreadable;  // load_all_accumulators: why the row's layers do not read; else ""
 };
+// Writes the person's year as `after`, which a record moving it from the state whose last
+// record was `last_record_id` made. DbError when the stored row is not that state (the
+// writer's view of it is stale): nothing is written then.
+void store_person_year(Connection& db, const std::string& patient_id, int year,
+                       std::int64_t last_record_id, const PersonYearState& after);
+// The person's year as stored; the empty state when it has no row. DbError (SQLITE_CORRUPT)
+// when its layers text does not read.
+PersonYearState load_person_year_state(Connection& db, const std::string& patient_id, int year);
+// Every person's year as stored, by (patient_id, year), for verify; a row whose layers text
+// does not read comes with `unreadable` set instead of throwing.
 std::map<std::pair<std::string, int>, PersonYearState> load_all_accumulators(Connection& db);
 
 std::string_view to_string(RecordKind kind);

@@ -263,9 +263,53 @@ CREATE TABLE national_files (
 PRAGMA user_version = 7;
 )sql";
 
+// Version 8: the lean write path (issue 10). A settlement used to write an accumulator row per
+// layer it moved besides its person_years row; the writer now keeps one row per person and
+// year, whose `layers` holds every layer's (and derived key's) totals in integer fen as a JSON
+// object of arrays, {"basic":[paid,deductible_charged,base_cumulative,patient_share],…}, the
+// all-zero ones left out (one short text: an upsert of it measured a third of the five
+// upserts it replaces). It is the row a person's settlements are serialized on. record_layers
+// loses its second unique index, (record_id, layer_id): a record's layer ids are unique by the
+// policy loader, and verify compares every record's layer rows with its re-settlement. SQLite
+// cannot drop a constraint, so that table is copied.
+constexpr const char* kLeanV8 = R"sql(
+ALTER TABLE person_years ADD COLUMN layers TEXT NOT NULL DEFAULT '{}';
+UPDATE person_years SET layers = coalesce((
+  SELECT json_group_object(a.layer_id, json_array(a.paid, a.deductible_charged,
+                                                  a.base_cumulative, a.patient_share))
+  FROM accumulators a
+  WHERE a.patient_id = person_years.patient_id AND a.year = person_years.year
+    AND (a.paid, a.deductible_charged, a.base_cumulative, a.patient_share) != (0, 0, 0, 0)),
+  '{}');
+DROP TABLE accumulators;
+CREATE TABLE record_layers_v8 (
+  record_id INTEGER NOT NULL REFERENCES records(id),
+  position INTEGER NOT NULL,
+  layer_id TEXT NOT NULL,
+  fund TEXT NOT NULL,
+  paid INTEGER NOT NULL,
+  moved_paid INTEGER NOT NULL,
+  deductible_charged INTEGER NOT NULL,
+  base_cumulative INTEGER NOT NULL,
+  patient_share INTEGER NOT NULL,
+  PRIMARY KEY (record_id, position)
+) STRICT, WITHOUT ROWID;
+INSERT INTO record_layers_v8 (record_id, position, layer_id, fund, paid, moved_paid,
+    deductible_charged, base_cumulative, patient_share)
+  SELECT record_id, position, layer_id, fund, paid, moved_paid, deductible_charged,
+    base_cumulative, patient_share FROM record_layers ORDER BY record_id, position;
+DROP TABLE record_layers;
+ALTER TABLE record_layers_v8 RENAME TO record_layers;
+CREATE TRIGGER record_layers_no_update BEFORE UPDATE ON record_layers
+  BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END;
+CREATE TRIGGER record_layers_no_delete BEFORE DELETE ON record_layers
+  BEGIN SELECT RAISE(ABORT, 'ledger records are append-only'); END;
+PRAGMA user_version = 8;
+)sql";
+
 // Migration i takes the database from version i to i + 1.
 constexpr std::array<const char*, kSchemaVersion> kMigrations = {
-    kLedgerV1, kRosterV2, kReportsV3, kAccessV4, kOutpatientV5, kCompactV6, kNationalV7};
+    kLedgerV1, kRosterV2, kReportsV3, kAccessV4, kOutpatientV5, kCompactV6, kNationalV7, kLeanV8};
 
 // Applies migration `from` → from + 1 unless another process did it first.
 void apply(Connection& db, int from) {

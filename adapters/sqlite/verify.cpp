@@ -436,7 +436,7 @@ void Verifier::check_reversal(const StoredRecord& r, const StoredRecord& o) {
   }
 }
 
-// The accumulators and person_years tables against the sum of the stored movements.
+// The person_years rows against the sum of the stored movements.
 void Verifier::check_tables() {
   const auto stored = detail::load_all_accumulators(db_);
   const detail::PersonYearState none;
@@ -453,6 +453,10 @@ void Verifier::check_tables() {
 void Verifier::check_person_year(const std::pair<std::string, int>& key, const PersonYear& implied,
                                  const detail::PersonYearState& stored) {
   const std::string who = "accumulators of " + key.first + " in " + str(key.second) + ": ";
+  if (!stored.unreadable.empty()) {
+    differ(0, who + stored.unreadable);
+    return;
+  }
   for (const auto& d : accumulator_differences(stored.accumulators, implied.accumulators)) {
     differ(0, who + d + " (the sum of the records' movements)");
   }

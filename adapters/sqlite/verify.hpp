@@ -1,8 +1,8 @@
 // Verification of a ledger database (onestop verify): the hash chain, every settlement
 // re-settled from its stored claim on the accumulators the ledger implies at that point, every
-// cancellation against the settlement it reverses, and the accumulators tables against the sum
-// of the movements. Re-settling needs the codec and the policies, which this adapter does not
-// know, so the caller supplies it (tools/onestop/verify_command.cpp; the tests).
+// cancellation against the settlement it reverses, and the person_years rows (accumulators)
+// against the sum of the movements. Re-settling needs the codec and the policies, which this
+// adapter does not know, so the caller supplies it (tools/onestop/verify_command.cpp; the tests).
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,7 @@ namespace onestop::sqlite {
 using Resettle = std::function<Result<Computed>(const StoredRecord& r, const Accumulators& before)>;
 
 struct VerifyDifference {
-  std::int64_t record_id = 0;  // 0: not one record's (the accumulators tables)
+  std::int64_t record_id = 0;  // 0: not one record's (a person_years row)
   std::string what;
 };
 
@@ -49,8 +49,8 @@ struct VerifySummary {
 //   cancellation it cancels an earlier settlement, the person's latest live one then; same
 //                keys, policy and claim; amounts and movement exactly negated; a format 1
 //                record's result_json = cancellation_json(record)
-// and at the end that the accumulators and person_years tables equal the sum of the stored
-// movements (admissions and the last record of each person and year included).
+// and at the end that every person_years row (admissions, layers, last record) equals the sum
+// of the stored movements; a row whose layers text does not read is a difference.
 // Errors ("ledger_unavailable"): the database cannot be opened or read, or its schema version
 // is not this build's. Differences are not errors: they are counted in the summary.
 Result<VerifySummary> verify_ledger(const std::string& path, const Resettle& resettle,

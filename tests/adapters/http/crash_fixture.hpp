@@ -174,8 +174,9 @@ inline std::int64_t scalar(sqlite3* db, const char* sql) {
   return value;
 }
 
-// (patient, year, layer) whose accumulators differ from the sum of the records' movements, in
-// either direction; all-zero rows on either side mean "nothing moved".
+// (patient, year, layer) whose accumulators (person_years.layers) differ from the sum of the
+// records' movements, in either direction; all-zero sums mean "nothing moved", as the layers
+// text leaves them out.
 constexpr const char* kAccumulatorMismatches = R"sql(
 WITH moved AS (
   SELECT r.patient_id, r.year, l.layer_id, SUM(l.moved_paid) AS paid,
@@ -184,9 +185,8 @@ WITH moved AS (
   FROM records r JOIN record_layers l ON l.record_id = r.id
   GROUP BY r.patient_id, r.year, l.layer_id),
 m AS (SELECT * FROM moved WHERE paid <> 0 OR dc <> 0 OR bc <> 0 OR ps <> 0),
-a AS (SELECT patient_id, year, layer_id, paid, deductible_charged, base_cumulative,
-             patient_share FROM accumulators
-      WHERE paid <> 0 OR deductible_charged <> 0 OR base_cumulative <> 0 OR patient_share <> 0)
+a AS (SELECT p.patient_id, p.year, j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2,
+             j.value ->> 3 FROM person_years p, json_each(p.layers) j)
 SELECT (SELECT COUNT(*) FROM (SELECT * FROM m EXCEPT SELECT * FROM a)) +
        (SELECT COUNT(*) FROM (SELECT * FROM a EXCEPT SELECT * FROM m))
 )sql";

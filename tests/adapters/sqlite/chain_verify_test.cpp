@@ -107,23 +107,54 @@ TEST(Verify, AnEditedLayerRowIsReported) {
 
 TEST(Verify, EditedAccumulatorsAreReported) {
   const std::string path = populated_ledger();
-  const std::string who = raw_value(path,
-                                    "SELECT patient_id FROM accumulators "
-                                    "ORDER BY patient_id, layer_id LIMIT 1");
-  const std::string layer = raw_value(path,
-                                      "SELECT layer_id FROM accumulators "
-                                      "ORDER BY patient_id, layer_id LIMIT 1");
-  ASSERT_EQ(raw_exec(path, "UPDATE accumulators SET paid = paid + 1 WHERE patient_id = '" + who +
-                               "' AND layer_id = '" + layer + "'"),
+  const std::string first =
+      "SELECT p.patient_id, j.key FROM person_years p, json_each(p.layers) j "
+      "ORDER BY 1, 2 LIMIT 1";
+  const std::string who = raw_value(path, "SELECT patient_id FROM (" + first + ")");
+  const std::string layer = raw_value(path, "SELECT key FROM (" + first + ")");
+  ASSERT_FALSE(who.empty());
+  const std::string paid = "'$.\"" + layer + "\"[0]'";
+  ASSERT_EQ(raw_exec(path, "UPDATE person_years SET layers = json_set(layers, " + paid +
+                               ", json_extract(layers, " + paid +
+                               ") + 1), admissions = 7 "
+                               "WHERE patient_id = '" +
+                               who + "'"),
             SQLITE_OK);
-  ASSERT_EQ(
-      raw_exec(path, "UPDATE person_years SET admissions = 7 WHERE patient_id = '" + who + "'"),
-      SQLITE_OK);
   const auto v = verify(path);
   EXPECT_EQ(v.summary.differences, 2) << v.text();
   EXPECT_TRUE(mentions(v, 0, "accumulators of " + who + " in 2020: layer " + layer + " paid"))
       << v.text();
   EXPECT_TRUE(mentions(v, 0, "admissions 7")) << v.text();
+}
+
+// A layers text that is not four amounts per layer is reported as such, not as a ledger that
+// cannot be read; the writer refuses to settle on it.
+TEST(Verify, UnreadableAccumulatorsAreReported) {
+  const std::string path = populated_ledger();
+  const std::string who = raw_value(path, "SELECT patient_id FROM person_years LIMIT 1");
+  ASSERT_EQ(raw_exec(path,
+                     "UPDATE person_years SET layers = '{\"basic\":[1,2]}' "
+                     "WHERE patient_id = '" +
+                         who + "'"),
+            SQLITE_OK);
+  const auto v = verify(path);
+  EXPECT_TRUE(mentions(v, 0,
+                       "accumulators of " + who +
+                           " in 2020: person_years.layers: basic is not "
+                           "four amounts"))
+      << v.text();
+  // Another settlement of that person: the writer cannot read the year, so nothing is written.
+  Claim claim = claims_2020().front();
+  claim.patient_id = who;
+  claim.bill_no += "-after";
+  auto ledger = open_ledger(path);
+  const auto count = ledger->record_count();
+  const auto r = ledger->settle(settle_job(claim)).get();
+  EXPECT_EQ(r.outcome, sqlite::Outcome::unavailable);
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_NE(r.error->message.find("basic is not four amounts"), std::string::npos)
+      << r.error->message;
+  EXPECT_EQ(ledger->record_count(), count);
 }
 
 TEST(Verify, ADeletedRecordBreaksTheChain) {

@@ -148,5 +148,24 @@ TEST(LedgerFaultBatch, AFailedReadThrowsLedgerUnavailable) {
   ASSERT_TRUE(ledger->get(1).has_value());
 }
 
+// The writer writes a person's year whole from what it holds in memory; a row changed behind its
+// back since (here: by a raw connection, which moves no chain head) is refused, not overwritten,
+// and the batch is answered unavailable with nothing written.
+TEST(LedgerFaultBatch, APersonYearChangedBehindTheWriterIsNotOverwritten) {
+  const std::string path = temp_db();
+  auto ledger = open_ledger(path);
+  const Claim& first = claims_2020()[0];
+  settle_now(*ledger, first);
+  ASSERT_EQ(raw_exec(path, "UPDATE person_years SET last_record_id = 0, admissions = 5"),
+            SQLITE_OK);
+  Claim again = first;
+  again.bill_no += "-2";
+  const auto r = ledger->settle(settle_job(again)).get();
+  expect_unavailable(r);
+  EXPECT_NE(r.error->message.find("moved since record 1"), std::string::npos) << r.error->message;
+  EXPECT_EQ(ledger->record_count(), 1);
+  EXPECT_EQ(raw_value(path, "SELECT admissions || ' ' || last_record_id FROM person_years"), "5 0");
+}
+
 }  // namespace
 }  // namespace onestop

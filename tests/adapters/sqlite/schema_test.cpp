@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "adapters/sqlite/db.hpp"
+#include "adapters/sqlite/record_store.hpp"
 #include "adapters/sqlite/roster.hpp"
 #include "ledger_fixtures.hpp"
 
@@ -16,9 +19,9 @@ using namespace onestop::testing;  // NOLINT(google-build-using-namespace)
 TEST(Schema, FreshDatabaseGetsEveryMigration) {
   const std::string path = temp_db();
   open_ledger(path).reset();
-  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "7");
+  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "8");
   EXPECT_EQ(raw_value(path, "PRAGMA journal_mode"), "wal");
-  for (const char* table : {"records", "record_layers", "accumulators", "person_years", "roster"}) {
+  for (const char* table : {"records", "record_layers", "person_years", "roster"}) {
     EXPECT_EQ(raw_value(path, std::string("SELECT strict FROM pragma_table_list WHERE name = '") +
                                   table + "'"),
               "1")
@@ -28,6 +31,72 @@ TEST(Schema, FreshDatabaseGetsEveryMigration) {
                       "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
                       "('records_settlement_key', 'records_cancels')"),
             "2");
+  // Version 8: the accumulators are person_years.layers; record_layers has its key alone.
+  EXPECT_EQ(raw_value(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'accumulators'"), "0");
+  EXPECT_EQ(raw_value(path,
+                      "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
+                      "tbl_name = 'record_layers'"),
+            "0");
+}
+
+// Version 7 → 8 turns each person-year's accumulator rows into its layers text, all-zero rows
+// left out, and keeps the layer rows; what it writes reads back as the same accumulators.
+TEST(Schema, VersionEightFoldsTheAccumulatorRowsIntoThePersonYear) {
+  const std::string path = temp_db();
+  {
+    sqlite::detail::Connection db({path, true, 1000, ""});
+    sqlite::detail::migrate(db, 7);
+  }
+  // Bare records for the rows to name (the migration runs with foreign keys on).
+  std::string records;
+  for (const auto& [id, who, year] :
+       {std::tuple{9, "P1", 2020}, {11, "P2", 2020}, {12, "P1", 2021}}) {
+    records +=
+        "INSERT INTO records (id, kind, hospital_id, bill_no, patient_id, year, policy_id, "
+        "policy_sha256, request_sha256, claim_json, result_json, reason, recorded_at, "
+        "total, fund_paid, patient_pays, admissions_delta, prev_hash, hash) VALUES (" +
+        std::to_string(id) + ", 'settlement', 'H1', 'B" + std::to_string(id) + "', '" + who +
+        "', " + std::to_string(year) +
+        ", 'p', 's', 'r', '', '', '', 't', 0, 0, 0, "
+        "0, '', '');";
+  }
+  ASSERT_EQ(raw_exec(path, records), SQLITE_OK);
+  ASSERT_EQ(raw_exec(path,
+                     "INSERT INTO person_years VALUES ('P1', 2020, 2, 9), ('P2', 2020, 0, 11), "
+                     "('P1', 2021, 1, 12);"
+                     "INSERT INTO accumulators VALUES "
+                     "('P1', 2020, 'basic', 120000, 50000, 0, 0), "
+                     "('P1', 2020, 'critical', 0, 0, 8800, 0), "
+                     "('P1', 2020, 'basic:outpatient', 0, 30000, 0, 0), "
+                     "('P1', 2020, 'special', 0, 0, 0, 0), "
+                     "('P2', 2020, 'basic', 0, 0, 0, 0), "
+                     "('P1', 2021, 'backstop', 700, 0, 0, 1500);"
+                     "INSERT INTO record_layers VALUES (9, 0, 'basic', 'basic_medical', 120000, "
+                     "120000, 50000, 0, 0);"),
+            SQLITE_OK);
+  {
+    sqlite::detail::Connection db({path, false, 1000, ""});
+    sqlite::detail::migrate(db, 8);
+    const auto p1 = sqlite::detail::load_person_year_state(db, "P1", 2020);
+    EXPECT_EQ(p1.accumulators.admissions, 2);
+    EXPECT_EQ(p1.last_record_id, 9);
+    EXPECT_EQ(p1.accumulators.layers.size(), 3u);
+    EXPECT_EQ(p1.accumulators.of("basic").deductible_charged, Money::from_fen(50000));
+    EXPECT_EQ(p1.accumulators.of("basic:outpatient").deductible_charged, Money::from_fen(30000));
+    EXPECT_EQ(p1.accumulators.of("critical").base_cumulative, Money::from_fen(8800));
+    EXPECT_TRUE(sqlite::detail::load_person_year_state(db, "P2", 2020).accumulators.layers.empty());
+    EXPECT_EQ(sqlite::detail::load_person_year_state(db, "P1", 2021).accumulators.of("backstop"),
+              (LayerTotals{Money::from_fen(700), Money{}, Money{}, Money::from_fen(1500)}));
+  }
+  EXPECT_EQ(raw_value(path,
+                      "SELECT layers FROM person_years WHERE patient_id = 'P1' AND "
+                      "year = 2021"),
+            R"({"backstop":[700,0,0,1500]})");
+  EXPECT_EQ(raw_value(path, "SELECT layers FROM person_years WHERE patient_id = 'P2'"), "{}");
+  EXPECT_EQ(raw_value(path,
+                      "SELECT paid || ' ' || moved_paid FROM record_layers "
+                      "WHERE record_id = 9"),
+            "120000 120000");
 }
 
 TEST(Schema, ReopenKeepsDataAndDoesNotMigrateAgain) {
@@ -39,7 +108,7 @@ TEST(Schema, ReopenKeepsDataAndDoesNotMigrateAgain) {
     hash = settle_now(*ledger, claim).record->hash;
   }
   auto ledger = open_ledger(path);
-  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "7");
+  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "8");
   ASSERT_EQ(ledger->record_count(), 1);
   EXPECT_EQ(ledger->get(1)->hash, hash);
   settle_now(*ledger, claim, sqlite::Outcome::replayed);
@@ -55,7 +124,7 @@ TEST(Schema, MigratesAnOlderDatabaseForward) {
   EXPECT_EQ(raw_value(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'roster'"), "0");
   auto roster = sqlite::Roster::open(path);
   ASSERT_TRUE(roster.ok()) << roster.error().message;
-  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "7");
+  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "8");
   EXPECT_EQ((*roster)->size(), 0u);
 }
 
