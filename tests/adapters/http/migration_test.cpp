@@ -14,10 +14,10 @@
 namespace onestop::testing {
 namespace {
 
-// The fixture's client keys by role ("auditor KEY" lines).
-std::map<std::string, std::string> fixture_keys() {
+// A fixture's client keys by role ("auditor KEY" lines).
+std::map<std::string, std::string> fixture_keys(const std::string& fixture) {
   std::map<std::string, std::string> keys;
-  std::ifstream in(source_path("tests/cases/ledger-v4/keys.txt"));
+  std::ifstream in(source_path(fixture + "/keys.txt"));
   for (std::string role, key; in >> role >> key;) keys[role] = key;
   return keys;
 }
@@ -94,6 +94,31 @@ std::string as_answered_then(const std::string& path, std::string body) {
   return body;
 }
 
+// Sends every request of the fixture's answers.jsonl to `app` and expects the answer recorded
+// then, after `as_then` (what the answer gained since the fixture was made, taken out again).
+// Returns how many were compared and how many of them were cancellations.
+std::pair<int, int> replay_answers(const std::string& fixture, http::Application& app,
+                                   const std::map<std::string, std::string>& keys,
+                                   std::string (*as_then)(const std::string&, std::string)) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", app.port());
+  session.setTimeout(Poco::Timespan(20, 0));
+  std::ifstream answers(source_path(fixture + "/answers.jsonl"));
+  int compared = 0;
+  int cancellations = 0;
+  for (std::string line; std::getline(answers, line); ++compared) {
+    const auto before = parse_json(line);
+    const auto path = before->getValue<std::string>("path");
+    const Reply now = send_request(session, before->getValue<std::string>("method"), path, "", "",
+                                   keys.at(before->getValue<std::string>("role")));
+    EXPECT_EQ(now.status, before->getValue<int>("status")) << path;
+    EXPECT_EQ(now.content_type, before->getValue<std::string>("content_type")) << path;
+    EXPECT_TRUE(as_then(path, now.body) == before->getValue<std::string>("body"))
+        << path << ": " << now.body;
+    cancellations += now.body.find("\"kind\":\"cancellation\"") != std::string::npos;
+  }
+  return {compared, cancellations};
+}
+
 TEST(Migration, AVersionFourLedgerAnswersAsBeforeAndVerifies) {
   const std::string db = service_test_dir("migration") + "/ledger.db";
   std::filesystem::copy_file(source_path("tests/cases/ledger-v4/ledger.db"), db);
@@ -104,27 +129,15 @@ TEST(Migration, AVersionFourLedgerAnswersAsBeforeAndVerifies) {
             0);
   EXPECT_EQ(run_verify(db), 0);
 
-  const auto keys = fixture_keys();
+  const auto keys = fixture_keys("tests/cases/ledger-v4");
   ASSERT_EQ(keys.size(), 3u);
   auto app = serve(db);
-  Poco::Net::HTTPClientSession session("127.0.0.1", app->port());
-  session.setTimeout(Poco::Timespan(20, 0));
-  std::ifstream answers(source_path("tests/cases/ledger-v4/answers.jsonl"));
-  int compared = 0;
-  int cancellations = 0;
-  for (std::string line; std::getline(answers, line); ++compared) {
-    const auto before = parse_json(line);
-    const auto path = before->getValue<std::string>("path");
-    const Reply now = send_request(session, before->getValue<std::string>("method"), path, "", "",
-                                   keys.at(before->getValue<std::string>("role")));
-    EXPECT_EQ(now.status, before->getValue<int>("status")) << path;
-    EXPECT_EQ(now.content_type, before->getValue<std::string>("content_type")) << path;
-    EXPECT_TRUE(as_answered_then(path, now.body) == before->getValue<std::string>("body"))
-        << path << ": " << now.body;
-    cancellations += now.body.find("\"kind\":\"cancellation\"") != std::string::npos;
-  }
+  const auto [compared, cancellations] =
+      replay_answers("tests/cases/ledger-v4", *app, keys, as_answered_then);
   EXPECT_GT(compared, 80);
   EXPECT_GE(cancellations, 2);
+  Poco::Net::HTTPClientSession session("127.0.0.1", app->port());
+  session.setTimeout(Poco::Timespan(20, 0));
 
   // A new settlement and the cancel of an old one, beside the version 4 records.
   const auto old = app->ledger().get(1);
@@ -145,6 +158,54 @@ TEST(Migration, AVersionFourLedgerAnswersAsBeforeAndVerifies) {
       send_request(session, "POST", "/v1/settlements/" + std::to_string(id) + "/cancel",
                    R"({"reason":"after migration"})", "application/json", issued->key);
   EXPECT_EQ(cancelled.status, 201) << cancelled.body;
+  app.reset();
+  EXPECT_EQ(run_verify(db), 0);
+}
+
+// Version 7 → 8 (the accumulators folded into person_years, record_layers' second index
+// dropped): a compact ledger with visits (derived accumulator keys) and cancellations, made by
+// the code before (tests/cases/ledger-v7/make.sh), migrates on open, verifies (so every
+// person-year's layers equal the sum of its records' movements), answers every request byte for
+// byte as then, and settles on the migrated accumulators.
+TEST(Migration, AVersionSevenLedgerAnswersAsBeforeAndVerifies) {
+  const std::string fixture = "tests/cases/ledger-v7";
+  const std::string db = service_test_dir("migration-v7") + "/ledger.db";
+  std::filesystem::copy_file(source_path(fixture + "/ledger.db"), db);
+  ASSERT_EQ(run_onestop(
+                {"ledger", "migrate", "--db", db, "--policy-dir", source_path("config/policies")}),
+            0);
+  EXPECT_EQ(run_verify(db), 0);
+  const auto keys = fixture_keys(fixture);
+  ASSERT_EQ(keys.size(), 3u);
+  auto app = serve(db);
+  const auto same = [](const std::string&, std::string body) { return body; };
+  const auto [compared, cancellations] = replay_answers(fixture, *app, keys, same);
+  EXPECT_GT(compared, 100);
+  EXPECT_GE(cancellations, 2);
+  // The fixture has visits, whose derived accumulator keys the migration folded too.
+  int visits = 0;
+  for (std::int64_t id = 1; id <= app->ledger().record_count(); ++id) {
+    const auto r = app->ledger().get(id);
+    ASSERT_TRUE(r.has_value());
+    visits += !r->special_disease.empty();
+  }
+  EXPECT_GE(visits, 4);
+  // A new settlement of a person with records, on the migrated accumulators.
+  const auto old = app->ledger().get(1);
+  ASSERT_TRUE(old.has_value());
+  auto claim = codec::decode_claim(old->claim_json);
+  ASSERT_TRUE(claim.ok());
+  const auto before = app->ledger().accumulators(old->patient_id, old->year);
+  auto issued = app->clients().add("h-v7", sqlite::Role::hospital, old->hospital_id);
+  ASSERT_TRUE(issued.ok());
+  Poco::Net::HTTPClientSession session("127.0.0.1", app->port());
+  const Reply settled = send_request(session, "POST", "/v1/settlements",
+                                     settle_request(*claim, claim->bill_no + "-after-v8"),
+                                     "application/json", issued->key);
+  ASSERT_EQ(settled.status, 201) << settled.body;
+  const auto after = app->ledger().accumulators(old->patient_id, old->year);
+  EXPECT_EQ(after.second, parse_json(settled.body)->getValue<std::int64_t>("settlement_id"));
+  EXPECT_NE(after.first, before.first);
   app.reset();
   EXPECT_EQ(run_verify(db), 0);
 }
