@@ -81,7 +81,8 @@ TEST(Schema, VersionEightFoldsTheAccumulatorRowsIntoThePersonYear) {
     EXPECT_EQ(p1.accumulators.admissions, 2);
     EXPECT_EQ(p1.last_record_id, 9);
     EXPECT_EQ(p1.accumulators.layers.size(), 3u);
-    EXPECT_EQ(p1.accumulators.of("basic").deductible_charged, Money::from_fen(50000));
+    EXPECT_EQ(p1.accumulators.of("basic"),
+              (LayerTotals{Money::from_fen(120000), Money::from_fen(50000), Money{}, Money{}}));
     EXPECT_EQ(p1.accumulators.of("basic:outpatient").deductible_charged, Money::from_fen(30000));
     EXPECT_EQ(p1.accumulators.of("critical").base_cumulative, Money::from_fen(8800));
     EXPECT_TRUE(sqlite::detail::load_person_year_state(db, "P2", 2020).accumulators.layers.empty());
