@@ -15,43 +15,17 @@
 
 #include "adapters/codec/claim_codec.hpp"
 #include "adapters/codec/digest.hpp"
-#include "adapters/policy/policy_loader.hpp"
 #include "adapters/sqlite/ledger.hpp"
+#include "bench_inputs.hpp"
 #include "engine/settle.hpp"
 
 namespace {
 
 using namespace onestop;
 
-const Policy& policy() {
-  static const Policy p = [] {
-    auto loaded = policy::load_policy_file(std::string(ONESTOP_SOURCE_DIR) +
-                                           "/config/policies/zhaoshan-2020.json");
-    if (!loaded) throw std::runtime_error(loaded.error().message);
-    return std::move(loaded).value();
-  }();
-  return p;
-}
-
-// A 10-item inpatient claim of person `n`, bill `bill`.
+// The benchmarks' 10-item claim as person `n`'s bill `bill`.
 Claim claim_of(std::int64_t n, std::int64_t bill) {
-  static const Claim base =
-      codec::decode_claim(
-          R"({"hospital_id": "H430300001", "bill_no": "B", "patient": {"id": "P", "category": "poor"},)"
-          R"( "hospital": {"level": "city", "in_region": true}, "referral": false,)"
-          R"( "admitted_on": "2020-03-02", "discharged_on": "2020-03-12", "diagnoses": ["F20.0"],)"
-          R"( "items": [{"code": "X001", "name": "bed", "class": "A", "amount": "1200.00"},)"
-          R"( {"code": "X002", "name": "drug", "class": "B", "amount": "350.50", "over_limit": "20.00"},)"
-          R"( {"code": "X003", "name": "ct", "class": "A", "amount": "980.00"},)"
-          R"( {"code": "X004", "name": "lab", "class": "A", "amount": "436.20"},)"
-          R"( {"code": "X005", "name": "drug2", "class": "B", "amount": "2210.35"},)"
-          R"( {"code": "X006", "name": "op", "class": "A", "amount": "12000.00", "over_limit": "800.00"},)"
-          R"( {"code": "X007", "name": "implant", "class": "C", "amount": "3400.00"},)"
-          R"( {"code": "X008", "name": "nursing", "class": "A", "amount": "640.00"},)"
-          R"( {"code": "X009", "name": "drug3", "class": "B", "amount": "125.75"},)"
-          R"( {"code": "X010", "name": "meals", "class": "C", "amount": "210.00"}]})")
-          .value();
-  Claim c = base;
+  Claim c = bench::claim();
   c.patient_id = "P" + std::to_string(1'000'000 + n);
   c.bill_no = "ZY2020-" + std::to_string(bill);
   return c;
@@ -67,10 +41,10 @@ sqlite::SettleJob job_of(const Claim& claim) {
   job.year = claim.year();
   std::string claim_json = codec::encode_claim(claim);
   job.request_sha256 = codec::sha256_hex(claim_json);
-  job.policy_text = policy().text;
+  job.policy_text = bench::reference().text;
   job.stored_claim = sqlite::stored_claim(claim, claim_json);
   job.compute = [claim, claim_json](const Accumulators& before) -> Result<sqlite::Computed> {
-    Result<Settlement> s = settle(policy(), claim, before);
+    Result<Settlement> s = settle(bench::reference(), claim, before);
     if (!s) return s.error();
     return sqlite::Computed{std::move(s).value(), claim_json, {}};
   };
