@@ -1,5 +1,6 @@
 #include "adapters/sqlite/db.hpp"
 
+#include <mutex>
 #include <utility>
 
 namespace onestop::sqlite::detail {
@@ -111,7 +112,21 @@ std::string Query::blob(int column) const {
 
 bool Query::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
+// SQLite counts every allocation of every connection under one process-wide mutex unless told
+// not to; the writer and the request threads' reads then queue on it. Nothing here reads those
+// counts (sqlite3_memory_used, a soft heap limit), so they are turned off: the durable settle
+// route served 12–15 % more requests per second in three alternating pairs of runs. The setting
+// only takes before SQLite initializes, which the first open does; if something initialized it
+// earlier (a test's own VFS), it stays on and nothing else changes.
+namespace {
+void configure_sqlite_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+}  // namespace
+
 Connection::Connection(const ConnectionOptions& options) {
+  configure_sqlite_once();
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (options.create) flags |= SQLITE_OPEN_CREATE;
   const char* vfs = options.vfs.empty() ? nullptr : options.vfs.c_str();
