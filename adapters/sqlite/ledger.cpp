@@ -260,7 +260,7 @@ class SqliteLedger final : public Ledger {
   std::set<std::string> batch_policies_;
   // Writer thread only: person-years as committed plus the running batch's movements, and the
   // person-years the running batch read or moved (forgotten if it rolls back).
-  std::map<std::pair<std::string, int>, detail::PersonYearState> accumulators_;
+  std::map<std::pair<std::string, int>, detail::PersonYearState> person_years_;
   std::set<std::pair<std::string, int>> batch_keys_;
   std::int64_t cached_head_ = -1;  // the chain head the cache agrees with; -1: none yet
   bool closing_ = false;
@@ -327,7 +327,7 @@ void SqliteLedger::run_batch(std::vector<PendingJob>& batch) {
     known_policies_.merge(batch_policies_);
   } catch (const DbError& e) {
     // Nothing of the batch was written: its person-years are read again when next needed.
-    for (const auto& key : batch_keys_) accumulators_.erase(key);
+    for (const auto& key : batch_keys_) person_years_.erase(key);
     logger().error("ledger batch of " + std::to_string(batch.size()) +
                    " jobs rolled back: " + e.what());
     // Roll back what SQLite did not roll back itself and keep the connection: while it stays
@@ -347,7 +347,7 @@ std::vector<WriteResult> SqliteLedger::write_batch(std::vector<PendingJob>& batc
   ChainHead head = detail::load_chain_head(db);
   // Another connection wrote since this writer's last commit (another process on the file):
   // the cached accumulators may be stale.
-  if (head.id != cached_head_) accumulators_.clear();
+  if (head.id != cached_head_) person_years_.clear();
   std::vector<WriteResult> results;
   results.reserve(batch.size());
   for (auto& pending : batch) results.push_back(run_job(pending.job, head));
@@ -412,11 +412,11 @@ WriteResult SqliteLedger::settle_one(const SettleJob& job, ChainHead& head) {
 // so it stays true without reading again. The reference lives until the next call.
 detail::PersonYearState& SqliteLedger::person_year(const std::string& patient_id, int year) {
   auto key = std::make_pair(patient_id, year);
-  if (auto it = accumulators_.find(key); it != accumulators_.end()) return it->second;
-  if (accumulators_.size() >= kAccumulatorCache) accumulators_.clear();  // bounded memory
+  if (auto it = person_years_.find(key); it != person_years_.end()) return it->second;
+  if (person_years_.size() >= kAccumulatorCache) person_years_.clear();  // bounded memory
   detail::PersonYearState loaded = detail::load_person_year_state(*writer_, patient_id, year);
   batch_keys_.insert(key);  // read inside the batch: may hold its writes
-  return accumulators_.emplace(std::move(key), std::move(loaded)).first->second;
+  return person_years_.emplace(std::move(key), std::move(loaded)).first->second;
 }
 
 // A record written in the running batch moves its person's year: person_years is written as

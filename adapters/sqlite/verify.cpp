@@ -265,14 +265,15 @@ std::vector<const Policy*> Verifier::page_policies(const std::vector<StoredRecor
 Result<const Policy*> Verifier::policy(const std::string& sha256) {
   auto it = policies_.find(sha256);
   if (it == policies_.end()) {
-    Result<std::shared_ptr<const Policy>> loaded = Error{"policy_unusable", "policy_sha256", ""};
-    try {
-      loaded = detail::load_stored_policy(db_, sha256);
-    } catch (const DbError& e) {
-      if (e.code() != SQLITE_CORRUPT) throw;
-      loaded = Error{"policy_unusable", "policy_sha256", e.what()};
-    }
-    it = policies_.emplace(sha256, std::move(loaded)).first;
+    const auto load = [&]() -> Result<std::shared_ptr<const Policy>> {
+      try {
+        return detail::load_stored_policy(db_, sha256);
+      } catch (const DbError& e) {
+        if (e.code() != SQLITE_CORRUPT) throw;
+        return Error{"policy_unusable", "policy_sha256", e.what()};
+      }
+    };
+    it = policies_.emplace(sha256, load()).first;
   }
   if (!it->second) return it->second.error();
   return it->second->get();
