@@ -120,7 +120,7 @@ ApiResponse conflict_response(const WriteOutcome& out, const ApiRequest& request
 
 }  // namespace
 
-Api::Api(const service::SettlementService& service, Metrics& metrics, sqlite::Clients& clients,
+Api::Api(const service::SettlementService& service, Metrics& metrics, store::Clients& clients,
          RateLimiter& limiter, int utc_offset_minutes)
     : service_(service),
       metrics_(metrics),
@@ -140,7 +140,7 @@ std::optional<ApiResponse> Api::over_limit(const std::string& key,
   return r;
 }
 
-Result<sqlite::Principal> Api::authenticate(const ApiRequest& request) const {
+Result<store::Principal> Api::authenticate(const ApiRequest& request) const {
   if (request.authorization.empty()) {
     return Error{"unauthenticated", "Authorization",
                  "send the client's key as 'Authorization: Bearer <key>'"};
@@ -255,7 +255,7 @@ ApiResponse Api::authorized(const ApiRequest& request, const RouteMatch& match) 
     r = problem(*bad_type, request);
   } else {
     service::HospitalScope scope;
-    if (who->role == sqlite::Role::hospital) scope = who->hospital_id;
+    if (who->role == store::Role::hospital) scope = who->hospital_id;
     r = dispatch(request, match, scope);
   }
   r.principal = *who;
@@ -390,7 +390,7 @@ namespace {
 // The answer to a CSV import (roster, certifications): 200 {rows, persons}, or 422
 // roster_invalid listing every defective row (then nothing was imported).
 ApiResponse import_response(const ApiRequest& request,
-                            const std::vector<sqlite::RosterRowError>& errors, std::size_t rows,
+                            const std::vector<store::RosterRowError>& errors, std::size_t rows,
                             std::size_t persons, std::string target) {
   if (!errors.empty()) {
     const Error e{"roster_invalid", "body",

@@ -14,7 +14,7 @@
 #include "adapters/http/routes.hpp"
 #include "adapters/national/gateway.hpp"
 #include "adapters/service/settlement_service.hpp"
-#include "adapters/sqlite/clients.hpp"
+#include "adapters/store/clients.hpp"
 #include "engine/error.hpp"
 
 namespace onestop::http {
@@ -46,7 +46,7 @@ struct ApiResponse {
   std::optional<Error> error;       // the error answered, for the log (a 500's cause)
   // For the access log: who asked (nullopt: no valid credential or an open route) and which
   // record or person the request touched ("settlement:12", "patient:P001"; "" none).
-  std::optional<sqlite::Principal> principal;
+  std::optional<store::Principal> principal;
   std::string target;
 };
 
@@ -56,7 +56,7 @@ class Api {
   // Every route but the open ones (routes.hpp) needs `Authorization: Bearer <key>` of a
   // client of `clients` whose role the route allows. `limiter` counts each client's requests
   // (and, for requests without a valid key, each peer address's): past it, 429.
-  Api(const service::SettlementService& service, Metrics& metrics, sqlite::Clients& clients,
+  Api(const service::SettlementService& service, Metrics& metrics, store::Clients& clients,
       RateLimiter& limiter, int utc_offset_minutes = 0);
 
   // Routes, authenticates, authorizes and answers one request: 401 without a valid key,
@@ -102,7 +102,7 @@ class Api {
   // 429 rate_limited with Retry-After when `key` has used up its requests; nullopt otherwise.
   std::optional<ApiResponse> over_limit(const std::string& key, const ApiRequest& request) const;
   // The client of the request's bearer key: 401 (unauthenticated) when there is none.
-  Result<sqlite::Principal> authenticate(const ApiRequest& request) const;
+  Result<store::Principal> authenticate(const ApiRequest& request) const;
   // report_routes.cpp
   ApiResponse reconciliation_totals(const ApiRequest& request) const;
   ApiResponse reconciliation_details(const ApiRequest& request) const;
@@ -115,7 +115,7 @@ class Api {
 
   const service::SettlementService& service_;
   Metrics& metrics_;
-  sqlite::Clients& clients_;
+  store::Clients& clients_;
   RateLimiter& limiter_;
   int utc_offset_minutes_;
   national::Gateway* national_ = nullptr;

@@ -5,8 +5,8 @@
 namespace onestop::http {
 namespace {
 
-using sqlite::RecordKind;
-using sqlite::StoredRecord;
+using store::RecordKind;
+using store::StoredRecord;
 
 // "settled", "cancelled" (a settlement with a cancellation) or "cancellation".
 std::string_view status_of(const StoredRecord& r) {
@@ -102,7 +102,7 @@ std::string admission_json(const service::AdmissionCheck& c) {
   codec::write_accumulators(w, c.accumulators);
   w.key("certifications").begin_array();
   for (const service::CertificationOutlook& o : c.certifications) {
-    const sqlite::Certification& cert = o.certification;
+    const store::Certification& cert = o.certification;
     w.begin_object().member("disease", cert.disease).member("name", o.name);
     w.member("valid_from", cert.valid_from.to_string()).key("valid_to");
     if (cert.valid_to) {

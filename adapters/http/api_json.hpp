@@ -22,7 +22,7 @@
 namespace onestop::http {
 
 // The record envelope above; `replayed` marks an answer that repeats an earlier write.
-std::string record_json(const sqlite::StoredRecord& record, bool replayed);
+std::string record_json(const store::StoredRecord& record, bool replayed);
 
 std::string trial_json(const service::TrialOutcome& trial);
 

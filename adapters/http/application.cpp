@@ -15,19 +15,6 @@
 namespace onestop::http {
 namespace {
 
-// Creates the directory that will hold the database file, when it has one.
-std::optional<Error> make_db_directory(const std::string& db_path) {
-  const std::filesystem::path parent = std::filesystem::path(db_path).parent_path();
-  if (parent.empty()) return std::nullopt;
-  std::error_code ec;
-  std::filesystem::create_directories(parent, ec);
-  if (ec) {
-    return Error{"file_error", "",
-                 parent.string() + ": cannot create the directory (" + ec.message() + ")"};
-  }
-  return std::nullopt;
-}
-
 // The request log on standard error: one line per request, UTC timestamps.
 void configure_logging(const std::string& level) {
   Poco::AutoPtr<Poco::PatternFormatter> formatter(
@@ -61,12 +48,12 @@ sigset_t termination_signals() {
 void print_banner(const ServerConfig& c, std::uint16_t port, std::ostream& out) {
   const std::string url = "http://" + c.bind_address + ":" + std::to_string(port);
   out << "onestop serve: listening on " << url << "\n"
-      << "  ledger " << c.db_path << ", policies " << c.policy_dir << ", hospitals "
+      << "  ledger " << c.ledger.text << ", policies " << c.policy_dir << ", hospitals "
       << c.hospitals_file << "\n"
       << "  health: curl -s " << url << "/healthz\n"
       << "  every other route needs a client's key; one for a billing desk of H2:\n"
-      << "    KEY=$(onestop clients add NAME --role hospital --hospital H2 --db " << c.db_path
-      << ")\n"
+      << "    KEY=$(onestop clients add NAME --role hospital --hospital H2 --ledger "
+      << c.ledger.text << ")\n"
       << "  settle a sample claim (patient P0010000 of config/roster.sample.csv at H2):\n"
       << "    curl -s -X POST " << url << "/v1/settlements -H \"Authorization: Bearer $KEY\" "
       << "-H 'Content-Type: application/json' -d '" << kSampleRequest << "'\n"
@@ -90,32 +77,31 @@ Result<std::unique_ptr<Application>> Application::build(const ServerConfig& conf
     if (!catalogue) return catalogue.error();
     app->catalogue_ = std::make_unique<catalogue::Catalogue>(std::move(catalogue).value());
   }
-  if (auto e = make_db_directory(config.db_path)) return *e;
-  sqlite::LedgerOptions options;
-  options.path = config.db_path;
+  if (auto e = backend::make_directory(config.ledger)) return *e;
+  store::LedgerOptions options;
   options.max_batch = config.ledger_max_batch;
   options.busy_timeout_ms = config.ledger_busy_timeout_ms;
-  auto ledger = sqlite::Ledger::open(options);
+  auto ledger = backend::open_ledger(config.ledger, options);
   if (!ledger) return ledger.error();
   app->ledger_ = std::move(ledger).value();
-  auto roster = sqlite::Roster::open(config.db_path);
+  auto roster = backend::open_roster(config.ledger);
   if (!roster) return roster.error();
   app->roster_ = std::move(roster).value();
   app->service_ = std::make_unique<service::SettlementService>(
       app->hospitals_, *app->policies_, *app->ledger_, *app->roster_,
       service::ServiceOptions{config.no_deposit_categories, config.claim_limits,
                               app->catalogue_.get()});
-  auto clients = sqlite::Clients::open(config.db_path);
+  auto clients = backend::open_clients(config.ledger);
   if (!clients) return clients.error();
   app->clients_ = std::move(clients).value();
-  auto access_log = sqlite::AccessLog::open({config.db_path});
+  auto access_log = backend::open_access_log(config.ledger, {});
   if (!access_log) return access_log.error();
   app->access_log_ = std::move(access_log).value();
   app->limiter_ = std::make_unique<RateLimiter>(
       config.requests_per_second, config.burst, RateLimiter::kDefaultMaxKeys, config.rate_clock);
   app->api_ = std::make_unique<Api>(*app->service_, app->metrics_, *app->clients_,
                                     *app->limiter_, config.utc_offset_minutes);
-  auto national_store = national::Store::open(config.db_path);
+  auto national_store = backend::open_national_store(config.ledger);
   if (!national_store) return national_store.error();
   app->national_ = std::make_unique<national::Gateway>(
       *app->service_, app->catalogue_.get(), std::move(national_store).value(),

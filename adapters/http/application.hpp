@@ -14,10 +14,10 @@
 #include "adapters/policy/policy_loader.hpp"
 #include "adapters/service/hospital_registry.hpp"
 #include "adapters/service/settlement_service.hpp"
-#include "adapters/sqlite/access_log.hpp"
-#include "adapters/sqlite/clients.hpp"
-#include "adapters/sqlite/ledger.hpp"
-#include "adapters/sqlite/roster.hpp"
+#include "adapters/store/access_log.hpp"
+#include "adapters/store/clients.hpp"
+#include "adapters/store/ledger.hpp"
+#include "adapters/store/roster.hpp"
 #include "engine/error.hpp"
 
 namespace onestop::http {
@@ -36,10 +36,10 @@ class Application {
   void stop();
 
   std::uint16_t port() const { return server_->port(); }
-  sqlite::Ledger& ledger() { return *ledger_; }
-  sqlite::Roster& roster() { return *roster_; }
-  sqlite::Clients& clients() { return *clients_; }
-  sqlite::AccessLog& access_log() { return *access_log_; }
+  store::Ledger& ledger() { return *ledger_; }
+  store::Roster& roster() { return *roster_; }
+  store::Clients& clients() { return *clients_; }
+  store::AccessLog& access_log() { return *access_log_; }
   const service::SettlementService& service() const { return *service_; }
   const Metrics& metrics() const { return metrics_; }
 
@@ -50,11 +50,11 @@ class Application {
   service::HospitalRegistry hospitals_;
   std::unique_ptr<policy::PolicySet> policies_;
   std::unique_ptr<catalogue::Catalogue> catalogue_;  // nullptr: none configured
-  std::unique_ptr<sqlite::Ledger> ledger_;
-  std::unique_ptr<sqlite::Roster> roster_;
+  std::unique_ptr<store::Ledger> ledger_;
+  std::unique_ptr<store::Roster> roster_;
   std::unique_ptr<service::SettlementService> service_;
-  std::unique_ptr<sqlite::Clients> clients_;
-  std::unique_ptr<sqlite::AccessLog> access_log_;
+  std::unique_ptr<store::Clients> clients_;
+  std::unique_ptr<store::AccessLog> access_log_;
   std::unique_ptr<RateLimiter> limiter_;
   Metrics metrics_;
   std::unique_ptr<national::Gateway> national_;

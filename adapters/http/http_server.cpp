@@ -84,7 +84,7 @@ Result<std::string> read_body(HTTPServerRequest& request, std::size_t limit) {
 struct HandlerContext {
   const Api& api;
   Metrics& metrics;
-  sqlite::AccessLog& access_log;
+  store::AccessLog& access_log;
   const ServerConfig& config;
   std::shared_ptr<HttpServer::State> state;
   std::string id_prefix;  // distinguishes this server's correlation ids from a restart's
@@ -232,10 +232,10 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
 
   // The access log's entry: who, what, which record or person, from where.
   void record_access(const ApiRequest& a, const ApiResponse& r, int status) const {
-    sqlite::AccessEntry e;
+    store::AccessEntry e;
     if (r.principal) {
       e.client = r.principal->client;
-      e.role = sqlite::role_name(r.principal->role);
+      e.role = store::role_name(r.principal->role);
     }
     e.method = a.method;
     e.route = r.route;
@@ -327,7 +327,7 @@ void add_gauges(Metrics& metrics, const std::shared_ptr<HttpServer::State>& stat
 }  // namespace
 
 HttpServer::HttpServer(const ServerConfig& config, const Api& api, Metrics& metrics,
-                       sqlite::AccessLog& access_log)
+                       store::AccessLog& access_log)
     : config_(config),
       pool_("onestop-http", std::min(2, config.threads), config.threads, 60),
       state_(std::make_shared<State>()) {

@@ -20,7 +20,7 @@
 #include "adapters/http/api.hpp"
 #include "adapters/http/metrics.hpp"
 #include "adapters/http/server_config.hpp"
-#include "adapters/sqlite/access_log.hpp"
+#include "adapters/store/access_log.hpp"
 
 namespace onestop::http {
 
@@ -31,7 +31,7 @@ class HttpServer {
   // to a /v1 route is appended to `access_log`. `api`, `metrics` and `access_log` must outlive
   // the server.
   HttpServer(const ServerConfig& config, const Api& api, Metrics& metrics,
-             sqlite::AccessLog& access_log);
+             store::AccessLog& access_log);
   // Stops if still running.
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <utility>
 
-#include "adapters/sqlite/ledger.hpp"
+#include "adapters/store/ledger.hpp"
 
 namespace onestop::http {
 namespace {
@@ -64,7 +64,7 @@ int status_for(const Error& error) {
 }
 
 Error error_from_exception(const std::exception& e) {
-  if (const auto* ledger = dynamic_cast<const sqlite::LedgerUnavailable*>(&e)) {
+  if (const auto* ledger = dynamic_cast<const store::LedgerUnavailable*>(&e)) {
     return ledger->error();
   }
   if (dynamic_cast<const Poco::TimeoutException*>(&e) != nullptr) {

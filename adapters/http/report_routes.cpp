@@ -12,9 +12,9 @@ namespace {
 
 // The reconciliation query of a request: from and to (required, from <= to), hospital, fund
 // and clearing type (optional), at the district's offset.
-Result<sqlite::ReconciliationQuery> reconciliation_query(const QueryParams& params,
-                                                         int utc_offset_minutes) {
-  sqlite::ReconciliationQuery q;
+Result<store::ReconciliationQuery> reconciliation_query(const QueryParams& params,
+                                                        int utc_offset_minutes) {
+  store::ReconciliationQuery q;
   auto from = params.date("from");
   if (!from) return from.error();
   auto to = params.date("to");
@@ -69,7 +69,7 @@ ApiResponse Api::reconciliation_details(const ApiRequest& request) const {
   auto format = params->choice("format", {"csv", "jsonl"}, "csv");
   if (!format) return problem(format.error(), request);
   ApiResponse r;
-  sqlite::Ledger& ledger = service_.ledger();
+  store::Ledger& ledger = service_.ledger();
   if (*format == "csv") {
     r.content_type = "text/csv; charset=utf-8";
     const auto funds = reports::policy_funds(service_.policies().all());

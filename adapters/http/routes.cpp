@@ -41,7 +41,7 @@ std::optional<std::vector<std::string>> match_template(std::string_view pattern,
 }  // namespace
 
 const std::vector<Route>& route_table() {
-  using sqlite::Role;
+  using store::Role;
   constexpr Roles kHospital{Role::hospital};
   constexpr Roles kBillReaders{Role::hospital, Role::auditor};  // hospitals: their own bills
   constexpr Roles kReconciliation{Role::reconciler, Role::auditor};

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "adapters/sqlite/clients.hpp"
+#include "adapters/store/clients.hpp"
 
 namespace onestop::http {
 
@@ -33,18 +33,18 @@ enum class Operation {
 // The roles allowed on a route, as a set of bits.
 class Roles {
  public:
-  constexpr Roles(std::initializer_list<sqlite::Role> roles) {
-    for (sqlite::Role r : roles) bits_ |= bit(r);
+  constexpr Roles(std::initializer_list<store::Role> roles) {
+    for (store::Role r : roles) bits_ |= bit(r);
   }
   // Every role: any authenticated client.
   static constexpr Roles all() {
-    return {sqlite::Role::hospital, sqlite::Role::reconciler, sqlite::Role::auditor,
-            sqlite::Role::admin};
+    return {store::Role::hospital, store::Role::reconciler, store::Role::auditor,
+            store::Role::admin};
   }
-  constexpr bool allows(sqlite::Role r) const { return (bits_ & bit(r)) != 0; }
+  constexpr bool allows(store::Role r) const { return (bits_ & bit(r)) != 0; }
 
  private:
-  static constexpr std::uint8_t bit(sqlite::Role r) {
+  static constexpr std::uint8_t bit(store::Role r) {
     return static_cast<std::uint8_t>(1u << static_cast<unsigned>(r));
   }
   std::uint8_t bits_ = 0;

@@ -147,6 +147,21 @@ struct Entry {
   Apply apply;
 };
 
+// onestop.ledger.url: sqlite:PATH or a PostgreSQL URI (backend::parse_ledger_url).
+std::optional<std::string> apply_ledger_url(ServerConfig& c, std::string_view value) {
+  auto url = backend::parse_ledger_url(value, "onestop.ledger.url");
+  if (!url) return url.error().message;
+  c.ledger = std::move(url).value();
+  return std::nullopt;
+}
+
+// onestop.ledger.path: the SQLite file, the same as onestop.ledger.url = sqlite:PATH.
+std::optional<std::string> apply_ledger_path(ServerConfig& c, std::string_view value) {
+  if (value.empty()) return "the ledger's file name is empty";
+  c.ledger = backend::sqlite_url(std::string(value), "onestop.ledger.path");
+  return std::nullopt;
+}
+
 // The table of every setting, in the order of the shipped file.
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> table = {
@@ -187,8 +202,7 @@ const std::vector<Entry>& entries() {
       {{"onestop.limits.item_name_bytes", "limit-item-name-bytes", "BYTES",
         "an item's name (UTF-8 bytes)"},
        claim_limit(&codec::ClaimLimits::item_name_bytes, limits::kItemNameLength)},
-      {{"onestop.limits.diagnosis_bytes", "limit-diagnosis-bytes", "BYTES",
-        "one diagnosis code"},
+      {{"onestop.limits.diagnosis_bytes", "limit-diagnosis-bytes", "BYTES", "one diagnosis code"},
        claim_limit(&codec::ClaimLimits::diagnosis_bytes, limits::kDiagnosisLength)},
       {{"onestop.limits.item_amount_max", "limit-item-amount-max", "YUAN",
         "largest amount (and over_limit) of one item, e.g. 10000000.00"},
@@ -199,8 +213,11 @@ const std::vector<Entry>& entries() {
       {{"onestop.limits.burst", "limit-burst", "N",
         "requests a client may send at once (the bucket's size)"},
        int_setting(&ServerConfig::burst, 1, RateLimiter::kMaxBurst)},
-      {{"onestop.ledger.path", "db", "FILE", "the SQLite ledger database"},
-       text_setting(&ServerConfig::db_path)},
+      {{"onestop.ledger.url", "ledger", "URL",
+        "the ledger: sqlite:PATH or postgresql://USER@HOST:PORT/DB"},
+       apply_ledger_url},
+      {{"onestop.ledger.path", "db", "FILE", "the SQLite ledger database (sqlite:FILE)"},
+       apply_ledger_path},
       {{"onestop.ledger.max_batch", "max-batch", "N", "settlements committed together at most"},
        int_setting(&ServerConfig::ledger_max_batch, 1, 4096)},
       {{"onestop.ledger.busy_timeout_ms", "busy-timeout-ms", "MS", "SQLite busy timeout"},

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/backend/backend.hpp"
 #include "adapters/codec/claim_codec.hpp"
 #include "engine/error.hpp"
 
@@ -43,7 +44,8 @@ struct ServerConfig {
   // Tests only: the rate limiter's clock, so they need not race the real one; empty: steady.
   std::function<std::chrono::steady_clock::time_point()> rate_clock;
   // Ledger and registries. Relative paths are resolved against the working directory.
-  std::string db_path = "var/onestop.db";
+  // onestop.ledger.url (--ledger), or onestop.ledger.path (--db) for sqlite:PATH.
+  backend::LedgerUrl ledger = backend::sqlite_url("var/onestop.db", "onestop.ledger.url");
   std::size_t ledger_max_batch = 64;
   int ledger_busy_timeout_ms = 5000;
   std::string policy_dir = "config/policies";

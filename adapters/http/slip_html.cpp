@@ -92,7 +92,7 @@ std::string label(std::string_view chinese, std::string_view field) {
 
 // The page's top: who, where, when, under which policy.
 std::string head_table(const service::SlipData& slip, const Object::Ptr& result) {
-  const sqlite::StoredRecord& r = slip.settlement;
+  const store::StoredRecord& r = slip.settlement;
   const std::string hospital =
       slip.hospital ? slip.hospital->name + " (" + r.hospital_id + ")" : r.hospital_id;
   const std::string level =
@@ -260,7 +260,7 @@ std::string flags_list(const Object::Ptr& result) {
 
 std::string banner(const service::SlipData& slip) {
   if (!slip.cancellation) return "";
-  const sqlite::StoredRecord& c = *slip.cancellation;
+  const store::StoredRecord& c = *slip.cancellation;
   return "<div class=\"banner\">已撤销 CANCELLED — 撤销记录 No. " + std::to_string(c.id) + "，" +
          html_escape(c.recorded_at) + "，原因: " + html_escape(c.reason) + "</div>";
 }

@@ -123,7 +123,7 @@ std::string Gateway::serial() const {
   return buf;
 }
 
-Result<sqlite::Principal> Gateway::authenticate(const GatewayRequest& request) const {
+Result<store::Principal> Gateway::authenticate(const GatewayRequest& request) const {
   if (request.bearer) return *request.bearer;
   if (request.bearer_error) return Error{"unauthenticated", "Authorization", *request.bearer_error};
   const auto header = [&](const char* name) -> std::string {
@@ -210,7 +210,7 @@ GatewayAnswer Gateway::handle(const GatewayRequest& request) const {
   if (!who) return fail(who.error());
   answer.principal = *who;
   const service::Hospital* hospital = service_.hospitals().find(who->hospital_id);
-  if (who->role != sqlite::Role::hospital || hospital == nullptr) {
+  if (who->role != store::Role::hospital || hospital == nullptr) {
     return fail(Error{"forbidden", "fixmedins_code",
                       "fixmedins_code: 该客户端不是定点医药机构 (a hospital client's key is "
                       "needed)"});

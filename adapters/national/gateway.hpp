@@ -37,9 +37,9 @@
 
 #include "adapters/catalogue/catalogue.hpp"
 #include "adapters/national/json_doc.hpp"
-#include "adapters/national/store.hpp"
 #include "adapters/service/settlement_service.hpp"
-#include "adapters/sqlite/clients.hpp"
+#include "adapters/store/clients.hpp"
+#include "adapters/store/national_store.hpp"
 
 namespace onestop::national {
 
@@ -84,7 +84,7 @@ struct GatewayRequest {
   std::string body;
   // The Bearer key's principal when the request carried a valid one; bearer_error when it
   // carried one that is not valid (then TIF headers are not considered).
-  std::optional<sqlite::Principal> bearer;
+  std::optional<store::Principal> bearer;
   std::optional<std::string> bearer_error;
   std::map<std::string, std::string> tif;  // x-tif-* headers, names in lower case
 };
@@ -93,7 +93,7 @@ struct GatewayAnswer {
   int status = 200;
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
-  std::optional<sqlite::Principal> principal;  // who asked, for the access log
+  std::optional<store::Principal> principal;  // who asked, for the access log
   std::string infno;
 };
 
@@ -126,7 +126,7 @@ class Gateway {
     std::string warn;
   };
 
-  Result<sqlite::Principal> authenticate(const GatewayRequest& request) const;
+  Result<store::Principal> authenticate(const GatewayRequest& request) const;
   Result<Outcome> dispatch(const Call& call) const;
   Result<Outcome> sign_in(const Call& call) const;
   Result<Outcome> person_query(const Call& call) const;

@@ -821,7 +821,7 @@ Result<Gateway::Outcome> Gateway::settle(const Call& call, bool trial) const {
     const Error e = outcome->conflict.value_or(Error{"conflict", "", "conflict"});
     return refuse(path + ".mdtrt_id", "结算冲突，请以2601冲正后重试 (" + e.message + ")");
   }
-  const sqlite::StoredRecord& record = *outcome->record;
+  const store::StoredRecord& record = *outcome->record;
   view.setl_id = std::to_string(record.id);
   view.setl_time = local_time(ledger_time_ms(record.recorded_at), false);
   auto output = settlement_output(view, record.result_json);
@@ -845,7 +845,7 @@ Result<Gateway::Outcome> Gateway::cancel_live_settlement(const Call& call, Visit
   body.begin_object().member("reason", reason).end_object();
   auto outcome = service_.cancel(setl_id, body.text(), call.hospital.id);
   if (!outcome) return from_service(outcome.error(), field);
-  std::optional<sqlite::StoredRecord> cancellation = outcome->record;
+  std::optional<store::StoredRecord> cancellation = outcome->record;
   if (outcome->status == service::WriteStatus::conflict) {
     const Error e = outcome->conflict.value_or(Error{"conflict", "", "conflict"});
     if (e.code != "already_cancelled" || !cancellation) {

@@ -118,7 +118,7 @@ void add_layers(std::vector<AuditLayer>& totals, const std::vector<AuditLayer>& 
 }
 
 // The record's layers from the stored columns, with kind and capped from its result.
-std::vector<AuditLayer> record_layers(const sqlite::StoredRecord& r, const ResultFacts* facts) {
+std::vector<AuditLayer> record_layers(const store::StoredRecord& r, const ResultFacts* facts) {
   std::vector<AuditLayer> out;
   for (std::size_t i = 0; i < r.layer_paid.size(); ++i) {
     AuditLayer layer{r.layer_paid[i].first, i < r.layer_fund.size() ? r.layer_fund[i] : "", "",
@@ -136,7 +136,7 @@ std::vector<AuditLayer> record_layers(const sqlite::StoredRecord& r, const Resul
 }
 
 // The audit view of one stored record.
-Result<AuditRecord> audit_record(const sqlite::StoredRecord& r) {
+Result<AuditRecord> audit_record(const store::StoredRecord& r) {
   AuditRecord a;
   a.id = r.id;
   a.kind = r.kind;
@@ -156,7 +156,7 @@ Result<AuditRecord> audit_record(const sqlite::StoredRecord& r) {
   a.fund_paid = r.fund_paid;
   a.patient_pays = r.patient_pays;
   a.result_json = r.result_json;
-  if (r.kind == sqlite::RecordKind::cancellation) {
+  if (r.kind == store::RecordKind::cancellation) {
     a.layers = record_layers(r, nullptr);
     return a;
   }
@@ -185,7 +185,7 @@ void add_flags(PersonFlags& person, const std::vector<std::string_view>& flags) 
 std::vector<DiseaseUse> disease_uses(const PatientAudit& audit, const Policy* policy) {
   std::map<std::string, DiseaseUse> uses;
   for (const AuditRecord& r : audit.records) {
-    if (r.special_disease.empty() || r.kind != sqlite::RecordKind::settlement || r.cancelled_by) {
+    if (r.special_disease.empty() || r.kind != store::RecordKind::settlement || r.cancelled_by) {
       continue;
     }
     ++uses[r.special_disease].visits;
@@ -212,9 +212,9 @@ std::optional<Error> summarize(PatientAudit& audit, const policy::PolicySet& pol
   const Policy* policy = nullptr;
   bool target_category = false;
   for (const AuditRecord& r : audit.records) {
-    const bool live = r.kind == sqlite::RecordKind::settlement && !r.cancelled_by;
-    if (r.kind == sqlite::RecordKind::settlement) ++audit.settlements;
-    if (r.kind == sqlite::RecordKind::cancellation) ++audit.cancellations;
+    const bool live = r.kind == store::RecordKind::settlement && !r.cancelled_by;
+    if (r.kind == store::RecordKind::settlement) ++audit.settlements;
+    if (r.kind == store::RecordKind::cancellation) ++audit.cancellations;
     audit.medical_total += r.total;
     audit.fund_paid += r.fund_paid;
     audit.patient_pays += r.patient_pays;
@@ -250,7 +250,7 @@ void write_layers(codec::JsonWriter& w, const std::vector<AuditLayer>& layers) {
 
 void write_record(codec::JsonWriter& w, const AuditRecord& r) {
   w.begin_object().member("id", r.id);
-  w.member("kind", r.kind == sqlite::RecordKind::settlement ? "settlement" : "cancellation");
+  w.member("kind", r.kind == store::RecordKind::settlement ? "settlement" : "cancellation");
   if (r.cancels) w.member("cancels", *r.cancels);
   if (r.cancelled_by) w.member("cancelled_by", *r.cancelled_by);
   w.member("hospital_id", r.hospital_id).member("bill_no", r.bill_no);
@@ -301,7 +301,7 @@ std::string inputs_text(const AuditStep& step) {
 }
 
 void write_record_text(std::ostream& out, const AuditRecord& r) {
-  const bool cancel = r.kind == sqlite::RecordKind::cancellation;
+  const bool cancel = r.kind == store::RecordKind::cancellation;
   const std::string what =
       cancel ? " cancellation of #" + std::to_string(r.cancels.value_or(0)) : " settlement";
   out << "\n#" << r.id << what << "  discharged " << r.discharged_on << "  recorded " << r.recorded_at << "\n";
@@ -419,14 +419,14 @@ class ReportBuilder {
   }
 
   // Adds one record (settlement or cancellation) of the year; an error stops the report.
-  std::optional<Error> add(const sqlite::StoredRecord& r);
+  std::optional<Error> add(const store::StoredRecord& r);
   OfficeReport finish();
 
  private:
-  MonthRow& month_of(const sqlite::StoredRecord& r, const std::string& month);
-  std::optional<Error> add_live(const sqlite::StoredRecord& r, PersonSums& person,
+  MonthRow& month_of(const store::StoredRecord& r, const std::string& month);
+  std::optional<Error> add_live(const store::StoredRecord& r, PersonSums& person,
                                 const std::string& category);
-  void add_to_layers(const sqlite::StoredRecord& r, MonthRow& month);
+  void add_to_layers(const store::StoredRecord& r, MonthRow& month);
 
   const policy::PolicySet& policies_;
   OfficeReport report_;
@@ -435,17 +435,17 @@ class ReportBuilder {
   std::map<std::string, VisitTotal> by_visit_;  // "" (admissions) sorts first
 };
 
-MonthRow& ReportBuilder::month_of(const sqlite::StoredRecord& r, const std::string& month) {
+MonthRow& ReportBuilder::month_of(const store::StoredRecord& r, const std::string& month) {
   MonthRow& row = months_[month];
   row.month = month;
-  if (r.kind == sqlite::RecordKind::settlement) ++row.settlements;
-  if (r.kind == sqlite::RecordKind::cancellation) ++row.cancellations;
+  if (r.kind == store::RecordKind::settlement) ++row.settlements;
+  if (r.kind == store::RecordKind::cancellation) ++row.cancellations;
   row.medical_total += r.total;
   row.patient_pays += r.patient_pays;
   return row;
 }
 
-void ReportBuilder::add_to_layers(const sqlite::StoredRecord& r, MonthRow& month) {
+void ReportBuilder::add_to_layers(const store::StoredRecord& r, MonthRow& month) {
   for (std::size_t i = 0; i < r.layer_paid.size(); ++i) {
     // Not a structured binding: clang before 16 cannot capture one in the lambda below.
     const std::string& id = r.layer_paid[i].first;
@@ -471,7 +471,7 @@ void ReportBuilder::add_to_layers(const sqlite::StoredRecord& r, MonthRow& month
   }
 }
 
-std::optional<Error> ReportBuilder::add_live(const sqlite::StoredRecord& r, PersonSums& person,
+std::optional<Error> ReportBuilder::add_live(const store::StoredRecord& r, PersonSums& person,
                                              const std::string& category) {
   ++(r.special_disease.empty() ? report_.admissions : report_.visits);
   ++by_visit_[r.special_disease].live;
@@ -496,7 +496,7 @@ std::optional<Error> ReportBuilder::add_live(const sqlite::StoredRecord& r, Pers
   return std::nullopt;
 }
 
-std::optional<Error> ReportBuilder::add(const sqlite::StoredRecord& r) {
+std::optional<Error> ReportBuilder::add(const store::StoredRecord& r) {
   // A compact record's claim came decoded with it; an older one's is parsed from its text.
   std::string category;
   if (r.claim) {
@@ -509,8 +509,8 @@ std::optional<Error> ReportBuilder::add(const sqlite::StoredRecord& r) {
   if (report_.query.category && category != *report_.query.category) return std::nullopt;
   const auto month = local_month(r.recorded_at, report_.query.utc_offset_minutes);
   if (!month) return corrupt("recorded_at", "record " + std::to_string(r.id) + ": bad time");
-  if (r.kind == sqlite::RecordKind::settlement) ++report_.settlements;
-  if (r.kind == sqlite::RecordKind::cancellation) ++report_.cancellations;
+  if (r.kind == store::RecordKind::settlement) ++report_.settlements;
+  if (r.kind == store::RecordKind::cancellation) ++report_.cancellations;
   report_.medical_total += r.total;
   report_.fund_paid += r.fund_paid;
   report_.patient_pays += r.patient_pays;
@@ -524,7 +524,7 @@ std::optional<Error> ReportBuilder::add(const sqlite::StoredRecord& r) {
   person.total += r.total;
   person.fund_paid += r.fund_paid;
   person.patient_pays += r.patient_pays;
-  if (r.kind != sqlite::RecordKind::settlement || r.cancelled_by) return std::nullopt;
+  if (r.kind != store::RecordKind::settlement || r.cancelled_by) return std::nullopt;
   return add_live(r, person, category);
 }
 
@@ -638,7 +638,7 @@ std::vector<std::string_view> settlement_flags(const ResultFacts& facts) {
   return out;
 }
 
-Result<PatientAudit> audit_patient(sqlite::Ledger& ledger, const policy::PolicySet& policies,
+Result<PatientAudit> audit_patient(store::Ledger& ledger, const policy::PolicySet& policies,
                                    const std::string& patient_id, int year) {
   if (year < kFirstYear || year > kLastYear) {
     return Error{"bad_year", "year", "must be a year from 1900 to 2999"};
@@ -647,7 +647,7 @@ Result<PatientAudit> audit_patient(sqlite::Ledger& ledger, const policy::PolicyS
   PatientAudit audit;
   audit.patient_id = patient_id;
   audit.year = year;
-  for (const sqlite::StoredRecord& r : ledger.for_patient(patient_id, year)) {
+  for (const store::StoredRecord& r : ledger.for_patient(patient_id, year)) {
     auto record = audit_record(r);
     if (!record) return record.error();
     audit.records.push_back(std::move(record).value());
@@ -724,14 +724,14 @@ int ratio_bucket(const Money& patient_pays, const Money& medical_total) {
   return k >= kRatioBuckets ? kRatioBuckets - 1 : static_cast<int>(k);
 }
 
-Result<OfficeReport> build_report(sqlite::Ledger& ledger, const policy::PolicySet& policies,
+Result<OfficeReport> build_report(store::Ledger& ledger, const policy::PolicySet& policies,
                                   const ReportQuery& query) {
   if (query.year < kFirstYear || query.year > kLastYear) {
     return Error{"bad_year", "year", "must be a year from 1900 to 2999"};
   }
   ReportBuilder builder(policies, query);
   std::optional<Error> failed;
-  ledger.scan_year(query.year, sqlite::Documents::settlement, [&](const sqlite::StoredRecord& r) {
+  ledger.scan_year(query.year, store::Documents::settlement, [&](const store::StoredRecord& r) {
     failed = builder.add(r);
     return !failed.has_value();
   });

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "adapters/policy/policy_loader.hpp"
-#include "adapters/sqlite/ledger.hpp"
+#include "adapters/store/ledger.hpp"
 #include "engine/accumulators.hpp"
 #include "engine/error.hpp"
 #include "engine/money.hpp"
@@ -91,7 +91,7 @@ std::vector<std::string_view> settlement_flags(const ResultFacts& facts);
 // One settlement or cancellation of the person, as the audit shows it.
 struct AuditRecord {
   std::int64_t id = 0;
-  sqlite::RecordKind kind = sqlite::RecordKind::settlement;
+  store::RecordKind kind = store::RecordKind::settlement;
   std::optional<std::int64_t> cancels;
   std::optional<std::int64_t> cancelled_by;
   std::string hospital_id;
@@ -159,8 +159,8 @@ struct PatientAudit {
 // net totals, the effective ratio and the flags. An unknown person or year is an audit with no
 // records and a `message`. Errors: bad_year (field "year", outside 1900..2999), missing_field
 // ("patient_id" empty), unknown_policy (a record names a policy not in `policies`),
-// corrupt_record (a stored document cannot be read). Throws sqlite::LedgerUnavailable.
-Result<PatientAudit> audit_patient(sqlite::Ledger& ledger, const policy::PolicySet& policies,
+// corrupt_record (a stored document cannot be read). Throws store::LedgerUnavailable.
+Result<PatientAudit> audit_patient(store::Ledger& ledger, const policy::PolicySet& policies,
                                    const std::string& patient_id, int year);
 
 // The audit as one compact JSON document (GET /v1/audit/patients/{id}?year=): keys, totals,
@@ -251,8 +251,8 @@ int ratio_bucket(const Money& patient_pays, const Money& medical_total);
 
 // Aggregates the year's records (Ledger::scan_year, streamed; memory grows with persons and
 // flagged settlements, not with records). Errors: bad_year, unknown_policy, corrupt_record.
-// Throws sqlite::LedgerUnavailable.
-Result<OfficeReport> build_report(sqlite::Ledger& ledger, const policy::PolicySet& policies,
+// Throws store::LedgerUnavailable.
+Result<OfficeReport> build_report(store::Ledger& ledger, const policy::PolicySet& policies,
                                   const ReportQuery& query);
 
 }  // namespace onestop::reports

@@ -303,9 +303,9 @@ std::string ChainCheck::text() const {
          first_difference;
 }
 
-sqlite::Resettle resettle_with(const policy::PolicySet& policies) {
-  return [&policies](const sqlite::StoredRecord& r,
-                     const Accumulators& before) -> Result<sqlite::Computed> {
+store::Resettle resettle_with(const policy::PolicySet& policies) {
+  return [&policies](const store::StoredRecord& r,
+                     const Accumulators& before) -> Result<store::Computed> {
     const Policy* policy = policies.by_id(r.policy_id);
     if (policy == nullptr) {
       return Error{"unknown_policy", "policy_id", "no policy " + r.policy_id + " in the directory"};
@@ -320,19 +320,19 @@ sqlite::Resettle resettle_with(const policy::PolicySet& policies) {
     Result<Settlement> s = settle(*policy, *claim, before);
     if (!s) return s.error();
     std::string result = codec::encode_settlement(*s);
-    return sqlite::Computed{std::move(s).value(), codec::encode_claim(*claim), std::move(result)};
+    return store::Computed{std::move(s).value(), codec::encode_claim(*claim), std::move(result)};
   };
 }
 
-ChainCheck check_chain(const std::string& db_path, const policy::PolicySet& policies) {
+ChainCheck check_chain(const backend::LedgerUrl& ledger, const policy::PolicySet& policies) {
   ChainCheck check;
-  sqlite::VerifyHooks hooks;
-  hooks.difference = [&check](const sqlite::VerifyDifference& d) {
+  store::VerifyHooks hooks;
+  hooks.difference = [&check](const store::VerifyDifference& d) {
     if (check.first_difference.empty()) {
       check.first_difference = "record " + std::to_string(d.record_id) + ": " + d.what;
     }
   };
-  const auto summary = sqlite::verify_ledger(db_path, resettle_with(policies), hooks);
+  const auto summary = backend::verify_ledger(ledger, resettle_with(policies), hooks);
   if (!summary) {
     check.error = summary.error().message;
     return check;

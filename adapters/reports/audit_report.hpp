@@ -21,14 +21,15 @@
 #include <ostream>
 #include <string>
 
+#include "adapters/backend/backend.hpp"
 #include "adapters/policy/policy_loader.hpp"
 #include "adapters/reports/audit.hpp"
-#include "adapters/sqlite/verify.hpp"
+#include "adapters/store/verify.hpp"
 #include "engine/error.hpp"
 
 namespace onestop::reports {
 
-// The outcome of the tamper check the report states (sqlite::verify_ledger).
+// The outcome of the tamper check the report states (backend::verify_ledger).
 struct ChainCheck {
   bool ran = false;  // false: the check could not run (`error` says why)
   std::int64_t records = 0;
@@ -44,10 +45,10 @@ struct ChainCheck {
 
 // Re-settles a stored settlement as verify needs it: its claim under the policy it names,
 // which must still have the content hash it was settled under.
-sqlite::Resettle resettle_with(const policy::PolicySet& policies);
+store::Resettle resettle_with(const policy::PolicySet& policies);
 
-// Runs sqlite::verify_ledger on the database at `db_path` (reads only).
-ChainCheck check_chain(const std::string& db_path, const policy::PolicySet& policies);
+// Runs backend::verify_ledger on the ledger at `ledger` (reads only).
+ChainCheck check_chain(const backend::LedgerUrl& ledger, const policy::PolicySet& policies);
 
 // The CSV files (UTF-8 with BOM, CRLF), each from the report alone.
 void write_summary_csv(std::ostream& out, const OfficeReport& report, const ChainCheck& chain);

@@ -131,16 +131,16 @@ std::string DemoClock::now() {
   return buffer;
 }
 
-std::vector<sqlite::RosterEntry> demo_roster(const DemoOptions& options,
-                                             const std::vector<std::string>& categories) {
-  std::vector<sqlite::RosterEntry> roster;
+std::vector<store::RosterEntry> demo_roster(const DemoOptions& options,
+                                            const std::vector<std::string>& categories) {
+  std::vector<store::RosterEntry> roster;
   roster.reserve(static_cast<std::size_t>(options.persons));
   const bool knows_resident =
       std::find(categories.begin(), categories.end(), "resident") != categories.end();
   const Date first = *Date::from_ymd(options.year, 1, 1);
   for (std::int64_t p = 0; p < options.persons; ++p) {
     Rng rng(options.seed, kPerson, static_cast<std::uint64_t>(p));
-    sqlite::RosterEntry e;
+    store::RosterEntry e;
     e.patient_id = patient_id(p);
     e.name = person_name(rng);
     e.id_number = id_number(rng, p);
@@ -150,7 +150,7 @@ std::vector<sqlite::RosterEntry> demo_roster(const DemoOptions& options,
       // The household leaves poverty (脱贫) on a day of the year's second to eleventh month.
       const int left = static_cast<int>(rng.between(31, 334));
       e.valid_to = day_of_year(options.year, left - 1);
-      sqlite::RosterEntry after = e;
+      store::RosterEntry after = e;
       after.category = "resident";
       after.valid_from = day_of_year(options.year, left);
       after.valid_to.reset();
@@ -163,7 +163,7 @@ std::vector<sqlite::RosterEntry> demo_roster(const DemoOptions& options,
   return roster;
 }
 
-void write_roster_csv(const std::vector<sqlite::RosterEntry>& roster, std::ostream& out) {
+void write_roster_csv(const std::vector<store::RosterEntry>& roster, std::ostream& out) {
   codec::CsvWriter csv(out);
   csv.row({"patient_id", "name", "id_number", "category", "valid_from", "valid_to"});
   for (const auto& e : roster) {
@@ -346,8 +346,8 @@ std::int64_t request_person(const DemoOptions& o, std::int64_t index) {
 
 }  // namespace
 
-std::vector<sqlite::Certification> demo_certifications(const DemoOptions& options) {
-  std::vector<sqlite::Certification> out;
+std::vector<store::Certification> demo_certifications(const DemoOptions& options) {
+  std::vector<store::Certification> out;
   for (std::int64_t k = 0; k < certified_persons(options); ++k) {
     const std::int64_t person = certified_person(k, options.persons);
     if (!out.empty() && out.back().patient_id == patient_id(person)) break;
@@ -521,7 +521,7 @@ class Loader {
                           : outcome.error());
         continue;
       }
-      const sqlite::StoredRecord& r = *outcome->record;
+      const store::StoredRecord& r = *outcome->record;
       ++s.settlements;
       s.medical_total += r.total;
       s.fund_paid += r.fund_paid;
@@ -583,9 +583,8 @@ Result<const Policy*> year_policy(const policy::PolicySet& policies, int year) {
 
 }  // namespace
 
-Result<DemoSummary> load_demo_data(const service::SettlementService& service,
-                                   sqlite::Roster& roster, DemoClock& clock,
-                                   const DemoOptions& options) {
+Result<DemoSummary> load_demo_data(const service::SettlementService& service, store::Roster& roster,
+                                   DemoClock& clock, const DemoOptions& options) {
   if (options.persons < 1 || options.settlements < 1 || options.year < 1900 ||
       options.year > 2999) {
     return Error{"bad_option", options.persons < 1 ? "persons" : "settlements",

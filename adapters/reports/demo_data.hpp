@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "adapters/service/settlement_service.hpp"
-#include "adapters/sqlite/roster.hpp"
+#include "adapters/store/roster.hpp"
 #include "engine/date.hpp"
 #include "engine/error.hpp"
 #include "engine/money.hpp"
@@ -72,16 +72,16 @@ class DemoClock {
 // (resident, poor, low_income, extreme_poor weighted 45/30/15/10 when present, any other
 // category 5); one poor person in twenty leaves poverty during the year (a second row, as
 // resident, when the policy knows resident).
-std::vector<sqlite::RosterEntry> demo_roster(const DemoOptions& options,
-                                             const std::vector<std::string>& categories);
+std::vector<store::RosterEntry> demo_roster(const DemoOptions& options,
+                                            const std::vector<std::string>& categories);
 
 // The certified persons (认定) of outpatient special diseases: one person in twenty (P…08,
 // P…28, ...), for the diseases of options.special_diseases in turn, all year. Empty without
 // diseases.
-std::vector<sqlite::Certification> demo_certifications(const DemoOptions& options);
+std::vector<store::Certification> demo_certifications(const DemoOptions& options);
 
 // Writes the roster as the CSV `onestop roster import` reads (UTF-8 with BOM, CRLF).
-void write_roster_csv(const std::vector<sqlite::RosterEntry>& roster, std::ostream& out);
+void write_roster_csv(const std::vector<store::RosterEntry>& roster, std::ostream& out);
 
 // Settlement `index` (0-based) as a hospital's settle request (JSON text): discharged on day
 // index × days / settlements of the year, at one of `hospitals` (designated ones; weighted by
@@ -100,8 +100,7 @@ std::string demo_request(const DemoOptions& options,
 // is the latest of the year. Errors: not_empty (field "db": the ledger already holds records),
 // no_policy (field "year": no policy in effect all year), no_hospital (no designated hospital),
 // bad_option (persons or settlements < 1), the roster's replace_all error.
-Result<DemoSummary> load_demo_data(const service::SettlementService& service,
-                                   sqlite::Roster& roster, DemoClock& clock,
-                                   const DemoOptions& options);
+Result<DemoSummary> load_demo_data(const service::SettlementService& service, store::Roster& roster,
+                                   DemoClock& clock, const DemoOptions& options);
 
 }  // namespace onestop::reports

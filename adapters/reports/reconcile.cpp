@@ -19,8 +19,8 @@ namespace {
 using codec::CsvWriter;
 using codec::JsonWriter;
 
-const char* kind_text(sqlite::RecordKind kind) {
-  return kind == sqlite::RecordKind::settlement ? "settlement" : "cancellation";
+const char* kind_text(store::RecordKind kind) {
+  return kind == store::RecordKind::settlement ? "settlement" : "cancellation";
 }
 
 // The members of a fund total or a totals row shared by both JSON shapes.
@@ -36,7 +36,7 @@ void amounts_json(JsonWriter& w, std::int64_t settlements, std::int64_t cancella
 // ---------------------------------------------------------------------------------------------
 // Totals
 
-std::vector<FundTotal> totals_by_fund(const std::vector<sqlite::TotalRow>& rows) {
+std::vector<FundTotal> totals_by_fund(const std::vector<store::TotalRow>& rows) {
   std::vector<FundTotal> out;
   for (const auto& r : rows) {
     auto it =
@@ -51,7 +51,7 @@ std::vector<FundTotal> totals_by_fund(const std::vector<sqlite::TotalRow>& rows)
   return out;
 }
 
-void write_totals_table(std::ostream& out, const std::vector<sqlite::TotalRow>& rows) {
+void write_totals_table(std::ostream& out, const std::vector<store::TotalRow>& rows) {
   TextTable table({"day", "hospital", "fund", "settlements", "cancellations", "medical_total",
                    "fund_paid", "patient_pays"},
                   {false, false, false, true, true, true, true, true});
@@ -67,7 +67,7 @@ void write_totals_table(std::ostream& out, const std::vector<sqlite::TotalRow>& 
   table.write(out);
 }
 
-void write_totals_csv(std::ostream& out, const std::vector<sqlite::TotalRow>& rows) {
+void write_totals_csv(std::ostream& out, const std::vector<store::TotalRow>& rows) {
   CsvWriter csv(out);
   csv.row({"day", "hospital_id", "fund", "settlements", "cancellations", "medical_total",
            "fund_paid", "patient_pays"});
@@ -80,8 +80,8 @@ void write_totals_csv(std::ostream& out, const std::vector<sqlite::TotalRow>& ro
   }
 }
 
-void write_totals_json(std::ostream& out, const sqlite::ReconciliationQuery& query,
-                       const std::vector<sqlite::TotalRow>& rows) {
+void write_totals_json(std::ostream& out, const store::ReconciliationQuery& query,
+                       const std::vector<store::TotalRow>& rows) {
   JsonWriter w(256 + rows.size() * 160);
   w.begin_object();
   w.member("from", query.from.to_string()).member("to", query.to.to_string());
@@ -133,7 +133,7 @@ DetailsCsvWriter::DetailsCsvWriter(std::ostream& out, std::vector<std::string> f
   CsvWriter(out_).row(header);
 }
 
-void DetailsCsvWriter::write(const sqlite::DetailRow& row) {
+void DetailsCsvWriter::write(const store::DetailRow& row) {
   CsvWriter csv(out_, false);
   csv.number(row.record_id).text(kind_text(row.kind));
   csv.number(row.cancels ? std::to_string(*row.cancels) : "");
@@ -154,11 +154,11 @@ void DetailsCsvWriter::write(const sqlite::DetailRow& row) {
     others += (others.empty() ? "" : ";") + f.fund + "=" + f.paid.to_string();
   }
   csv.text(others);
-  csv.number(std::string(sqlite::clr_type(row.special_disease))).text(row.special_disease);
+  csv.number(std::string(store::clr_type(row.special_disease))).text(row.special_disease);
   csv.end_row();
 }
 
-void write_detail_jsonl(std::ostream& out, const sqlite::DetailRow& row) {
+void write_detail_jsonl(std::ostream& out, const store::DetailRow& row) {
   JsonWriter w(512);
   w.begin_object().member("record_id", row.record_id).member("kind", kind_text(row.kind));
   if (row.cancels) w.member("cancels", *row.cancels);
@@ -166,7 +166,7 @@ void write_detail_jsonl(std::ostream& out, const sqlite::DetailRow& row) {
   w.member("hospital_id", row.hospital_id).member("bill_no", row.bill_no);
   w.member("patient_id", row.patient_id).member("total", row.total);
   w.member("fund_paid", row.fund_paid).member("patient_pays", row.patient_pays);
-  w.member("clr_type", sqlite::clr_type(row.special_disease));
+  w.member("clr_type", store::clr_type(row.special_disease));
   if (!row.special_disease.empty()) w.member("special_disease", row.special_disease);
   w.key("funds").begin_array();
   for (const auto& f : row.funds) {
@@ -176,11 +176,11 @@ void write_detail_jsonl(std::ostream& out, const sqlite::DetailRow& row) {
   out << w.text() << "\n";
 }
 
-std::int64_t stream_details_csv(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& query,
+std::int64_t stream_details_csv(store::Ledger& ledger, const store::ReconciliationQuery& query,
                                 const std::vector<std::string>& funds, std::ostream& out) {
   DetailsCsvWriter writer(out, funds);
   std::int64_t n = 0;
-  ledger.details(query, [&](const sqlite::DetailRow& row) {
+  ledger.details(query, [&](const store::DetailRow& row) {
     writer.write(row);
     ++n;
     return static_cast<bool>(out);
@@ -188,10 +188,10 @@ std::int64_t stream_details_csv(sqlite::Ledger& ledger, const sqlite::Reconcilia
   return n;
 }
 
-std::int64_t stream_details_jsonl(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& query,
+std::int64_t stream_details_jsonl(store::Ledger& ledger, const store::ReconciliationQuery& query,
                                   std::ostream& out) {
   std::int64_t n = 0;
-  ledger.details(query, [&](const sqlite::DetailRow& row) {
+  ledger.details(query, [&](const store::DetailRow& row) {
     write_detail_jsonl(out, row);
     ++n;
     return static_cast<bool>(out);

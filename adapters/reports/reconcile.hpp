@@ -45,8 +45,8 @@
 #include <string_view>
 #include <vector>
 
-#include "adapters/sqlite/ledger.hpp"
-#include "adapters/sqlite/reports.hpp"
+#include "adapters/store/ledger.hpp"
+#include "adapters/store/reports.hpp"
 #include "engine/date.hpp"
 #include "engine/money.hpp"
 #include "engine/policy.hpp"
@@ -67,17 +67,17 @@ struct FundTotal {
 };
 
 // The grand totals per fund of `rows`, in order of each fund's first appearance.
-std::vector<FundTotal> totals_by_fund(const std::vector<sqlite::TotalRow>& rows);
+std::vector<FundTotal> totals_by_fund(const std::vector<store::TotalRow>& rows);
 
 // An aligned table for a terminal: day, hospital, fund, settlements, cancellations,
 // medical_total, fund_paid, patient_pays (amounts right-aligned), then one "total" line per fund.
 // Widths count East Asian wide characters as two columns.
-void write_totals_table(std::ostream& out, const std::vector<sqlite::TotalRow>& rows);
+void write_totals_table(std::ostream& out, const std::vector<store::TotalRow>& rows);
 
 // CSV for a spreadsheet (BOM, CRLF): the header
 // day,hospital_id,fund,settlements,cancellations,medical_total,fund_paid,patient_pays
 // and one record per row; no grand totals (a spreadsheet sums).
-void write_totals_csv(std::ostream& out, const std::vector<sqlite::TotalRow>& rows);
+void write_totals_csv(std::ostream& out, const std::vector<store::TotalRow>& rows);
 
 // One JSON document with amounts as strings "123.45":
 // {"from","to","utc_offset","hospital_id"?,"fund"?,"rows":[{"day","hospital_id","fund",
@@ -85,8 +85,8 @@ void write_totals_csv(std::ostream& out, const std::vector<sqlite::TotalRow>& ro
 //  "totals_by_fund":[{"fund","settlements","cancellations","medical_total","fund_paid",
 //  "patient_pays"}]}
 // (hospital_id and fund only when the query names them), followed by a newline.
-void write_totals_json(std::ostream& out, const sqlite::ReconciliationQuery& query,
-                       const std::vector<sqlite::TotalRow>& rows);
+void write_totals_json(std::ostream& out, const store::ReconciliationQuery& query,
+                       const std::vector<store::TotalRow>& rows);
 
 // ---------------------------------------------------------------------------------------------
 // Details (3202), streamed: each row is written as the ledger's details() visitor hands it over.
@@ -105,7 +105,7 @@ class DetailsCsvWriter {
  public:
   // Writes the BOM and the header.
   DetailsCsvWriter(std::ostream& out, std::vector<std::string> funds);
-  void write(const sqlite::DetailRow& row);
+  void write(const store::DetailRow& row);
 
  private:
   std::ostream& out_;
@@ -115,14 +115,14 @@ class DetailsCsvWriter {
 // One JSON object and a newline (JSON Lines):
 // {"record_id","kind","cancels"?,"day","recorded_at","hospital_id","bill_no","patient_id",
 //  "total","fund_paid","patient_pays","funds":[{"fund","paid"}]}
-void write_detail_jsonl(std::ostream& out, const sqlite::DetailRow& row);
+void write_detail_jsonl(std::ostream& out, const store::DetailRow& row);
 
 // Streams the details of `query` to `out` as CSV with `funds` as fund columns; returns the
-// number of rows. Throws sqlite::LedgerUnavailable when the database fails.
-std::int64_t stream_details_csv(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& query,
+// number of rows. Throws store::LedgerUnavailable when the database fails.
+std::int64_t stream_details_csv(store::Ledger& ledger, const store::ReconciliationQuery& query,
                                 const std::vector<std::string>& funds, std::ostream& out);
 // The same as JSON Lines.
-std::int64_t stream_details_jsonl(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& query,
+std::int64_t stream_details_jsonl(store::Ledger& ledger, const store::ReconciliationQuery& query,
                                   std::ostream& out);
 
 // ---------------------------------------------------------------------------------------------
@@ -222,8 +222,8 @@ struct MatchReport {
 // Matches `statement` (parsed without errors) against the ledger's settlements of query.fund
 // in [query.from, query.to] (see the top of this file). Precondition: query.fund is set.
 // Memory: the statement in a hash map; the ledger side streams (only differences are kept).
-// Throws sqlite::LedgerUnavailable when the database fails.
-MatchReport match(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& query,
+// Throws store::LedgerUnavailable when the database fails.
+MatchReport match(store::Ledger& ledger, const store::ReconciliationQuery& query,
                   const std::vector<StatementLine>& statement);
 
 // The report for a terminal: a summary (each side's bills and net, the difference, the count

@@ -269,8 +269,8 @@ class Simulation {
     chunk_.reserve(kChunk);
   }
 
-  bool visit(const sqlite::StoredRecord& r) {
-    if (r.kind != sqlite::RecordKind::settlement) return true;
+  bool visit(const store::StoredRecord& r) {
+    if (r.kind != store::RecordKind::settlement) return true;
     if (r.cancelled_by) {
       aggregator_.skip_cancelled();
       return true;
@@ -331,11 +331,11 @@ class Simulation {
 
 }  // namespace
 
-SimulationReport simulate(sqlite::Ledger& ledger, const Policy& new_policy, int year,
+SimulationReport simulate(store::Ledger& ledger, const Policy& new_policy, int year,
                           const SimulateOptions& options) {
   Simulation simulation(new_policy, year, options);
-  ledger.scan_year(year, sqlite::Documents::decoded,
-                   [&simulation](const sqlite::StoredRecord& r) { return simulation.visit(r); });
+  ledger.scan_year(year, store::Documents::decoded,
+                   [&simulation](const store::StoredRecord& r) { return simulation.visit(r); });
   return simulation.finish();
 }
 

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "adapters/sqlite/ledger.hpp"
+#include "adapters/store/ledger.hpp"
 #include "engine/error.hpp"
 #include "engine/money.hpp"
 #include "engine/policy.hpp"
@@ -93,9 +93,9 @@ inline constexpr std::size_t kMaxRefusalsListed = 100;
 // Re-settles every live settlement of `year` (id order) under `new_policy` as described above.
 // Reads the ledger through scan_year(year, Documents::decoded); writes nothing to it. A record
 // whose stored claim does not decode is refused like one the engine refuses. Throws
-// sqlite::LedgerUnavailable when a read fails, std::ios_base::failure when diff_csv fails
+// store::LedgerUnavailable when a read fails, std::ios_base::failure when diff_csv fails
 // (when its exceptions are enabled).
-SimulationReport simulate(sqlite::Ledger& ledger, const Policy& new_policy, int year,
+SimulationReport simulate(store::Ledger& ledger, const Policy& new_policy, int year,
                           const SimulateOptions& options);
 
 // The CSV header of the differences for these fund columns:

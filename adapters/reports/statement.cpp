@@ -183,7 +183,7 @@ std::string to_string(const StatementError& error) {
 namespace {
 
 // The fund's payment in a details row (negative in a cancellation); 0 when it has no layer of it.
-Money fund_amount(const sqlite::DetailRow& row, const std::string& fund) {
+Money fund_amount(const store::DetailRow& row, const std::string& fund) {
   Money sum;
   for (const auto& f : row.funds) {
     if (f.fund == fund) sum += f.paid;
@@ -192,7 +192,7 @@ Money fund_amount(const sqlite::DetailRow& row, const std::string& fund) {
 }
 
 // The fund's payment in a stored settlement, and whether it has a layer of the fund at all.
-std::pair<Money, bool> fund_amount(const sqlite::StoredRecord& r, const std::string& fund) {
+std::pair<Money, bool> fund_amount(const store::StoredRecord& r, const std::string& fund) {
   Money sum;
   bool has = false;
   for (std::size_t i = 0; i < r.layer_paid.size() && i < r.layer_fund.size(); ++i) {
@@ -213,7 +213,7 @@ BillSide statement_side(const StatementLine& line) {
 // the ledger bills no line lists.
 class Matcher {
  public:
-  Matcher(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& query,
+  Matcher(store::Ledger& ledger, const store::ReconciliationQuery& query,
           const std::vector<StatementLine>& statement)
       : ledger_(ledger), query_(query), fund_(*query.fund), statement_(statement) {
     report_.fund = fund_;
@@ -225,8 +225,8 @@ class Matcher {
   }
 
   // One details row, in the ledger's (day, record id) order.
-  void visit(const sqlite::DetailRow& row) {
-    if (row.kind == sqlite::RecordKind::settlement) {
+  void visit(const store::DetailRow& row) {
+    if (row.kind == store::RecordKind::settlement) {
       on_settlement(row);
     } else {
       on_cancellation(row);
@@ -270,7 +270,7 @@ class Matcher {
     }
   }
 
-  void on_settlement(const sqlite::DetailRow& row) {
+  void on_settlement(const store::DetailRow& row) {
     const Money amount = fund_amount(row, fund_);
     ++report_.ledger_bills;
     report_.ledger_net += amount;
@@ -289,7 +289,7 @@ class Matcher {
   // scope (counted). When neither the statement nor the unlisted bills know the settlement (a
   // zero payment, or an earlier bill), resolve() reads it after the walk: the walk holds a read
   // connection, so the visitor must not read.
-  void on_cancellation(const sqlite::DetailRow& row) {
+  void on_cancellation(const store::DetailRow& row) {
     const std::int64_t settlement = row.cancels.value_or(0);
     const auto it = by_key_.find(bill_key(row.hospital_id, row.bill_no));
     BillSide* side = nullptr;
@@ -327,7 +327,7 @@ class Matcher {
   bool settled_in_period(std::int64_t id) {
     const auto record = ledger_.get(id);
     if (!record) return false;
-    const auto day = sqlite::local_day(record->recorded_at, query_.utc_offset_minutes);
+    const auto day = store::local_day(record->recorded_at, query_.utc_offset_minutes);
     return day && *day >= query_.from.to_string() && *day <= query_.to.to_string();
   }
 
@@ -353,8 +353,8 @@ class Matcher {
     const auto record = ledger_.find(line.hospital_id, line.bill_no);
     if (!record) return d;
     const auto [amount, has_fund] = fund_amount(*record, fund_);
-    const std::string day =
-        sqlite::local_day(record->recorded_at, query_.utc_offset_minutes).value_or(record->recorded_at);
+    const std::string day = store::local_day(record->recorded_at, query_.utc_offset_minutes)
+                                .value_or(record->recorded_at);
     d.ledger = BillSide{day, amount, record->cancelled_by.has_value(), record->id, 0};
     d.note = has_fund ? "the ledger has this bill settled on " + day + ", outside the period"
                       : "the ledger has this bill (settled on " + day + ") without a layer of " +
@@ -368,8 +368,8 @@ class Matcher {
     report_.differences.push_back(std::move(d));
   }
 
-  sqlite::Ledger& ledger_;
-  const sqlite::ReconciliationQuery& query_;
+  store::Ledger& ledger_;
+  const store::ReconciliationQuery& query_;
   std::string fund_;
   const std::vector<StatementLine>& statement_;
   MatchReport report_;
@@ -382,10 +382,10 @@ class Matcher {
 
 }  // namespace
 
-MatchReport match(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& query,
+MatchReport match(store::Ledger& ledger, const store::ReconciliationQuery& query,
                   const std::vector<StatementLine>& statement) {
   Matcher matcher(ledger, query, statement);
-  ledger.details(query, [&matcher](const sqlite::DetailRow& row) {
+  ledger.details(query, [&matcher](const store::DetailRow& row) {
     matcher.visit(row);
     return true;
   });

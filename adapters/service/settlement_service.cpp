@@ -15,9 +15,9 @@
 namespace onestop::service {
 namespace {
 
-using sqlite::Outcome;
-using sqlite::StoredRecord;
-using sqlite::WriteResult;
+using store::Outcome;
+using store::StoredRecord;
+using store::WriteResult;
 
 // The engine for one settle job: only the settlement itself. Runs on the ledger's writer
 // thread inside its transaction, on the accumulators as committed (including earlier jobs of
@@ -25,12 +25,12 @@ using sqlite::WriteResult;
 // is encoded after the commit, on the request's thread. Checked money throws
 // std::overflow_error when an amount escapes its range: a bug, so the job is refused as
 // internal and nothing is written.
-Result<sqlite::Computed> compute_job(const Policy& policy, const Claim& claim,
-                                     const std::string& claim_json, const Accumulators& before) {
+Result<store::Computed> compute_job(const Policy& policy, const Claim& claim,
+                                    const std::string& claim_json, const Accumulators& before) {
   try {
     Result<Settlement> s = onestop::settle(policy, claim, before);
     if (!s) return s.error();
-    sqlite::Computed computed;
+    store::Computed computed;
     computed.claim_json = claim_json;
     computed.settlement = std::move(s).value();  // the job's stored_claim holds the claim
     return computed;
@@ -130,8 +130,8 @@ std::string mask_id_number(std::string_view id_number) {
 }
 
 SettlementService::SettlementService(const HospitalRegistry& hospitals,
-                                     const policy::PolicySet& policies, sqlite::Ledger& ledger,
-                                     sqlite::Roster& roster, ServiceOptions options)
+                                     const policy::PolicySet& policies, store::Ledger& ledger,
+                                     store::Roster& roster, ServiceOptions options)
     : hospitals_(hospitals),
       policies_(policies),
       ledger_(ledger),
@@ -139,8 +139,8 @@ SettlementService::SettlementService(const HospitalRegistry& hospitals,
       options_(std::move(options)) {}
 
 // The roster's entry for the person on `on`, under the roster's lock.
-std::optional<sqlite::RosterEntry> SettlementService::roster_lookup(const std::string& patient_id,
-                                                                    const Date& on) const {
+std::optional<store::RosterEntry> SettlementService::roster_lookup(const std::string& patient_id,
+                                                                   const Date& on) const {
   std::lock_guard lock(roster_mutex_);
   return roster_.lookup(patient_id, on);
 }
@@ -226,7 +226,7 @@ std::optional<Error> SettlementService::check_visit(const Claim& request,
 }
 
 // Every certification of the person, under the roster's lock.
-std::vector<sqlite::Certification> SettlementService::certifications_of(
+std::vector<store::Certification> SettlementService::certifications_of(
     const std::string& patient_id) const {
   std::lock_guard lock(roster_mutex_);
   return roster_.certifications(patient_id);
@@ -270,7 +270,7 @@ Result<WriteOutcome> SettlementService::settle(std::string_view body,
   }
   auto resolved = resolve(*request);
   if (!resolved) return resolved.error();
-  sqlite::SettleJob job;
+  store::SettleJob job;
   job.hospital_id = request->hospital_id;
   job.bill_no = request->bill_no;
   job.patient_id = request->patient_id;
@@ -278,12 +278,12 @@ Result<WriteOutcome> SettlementService::settle(std::string_view body,
   job.request_sha256 = sha;
   job.policy_text = resolved->policy->text;
   std::string claim_json = codec::encode_claim(resolved->claim);
-  job.stored_claim = sqlite::stored_claim(resolved->claim, claim_json);
+  job.stored_claim = store::stored_claim(resolved->claim, claim_json);
   job.compute = [policy = resolved->policy, claim = std::move(resolved->claim),
                  claim_json = std::move(claim_json)](const Accumulators& before) {
     return compute_job(*policy, claim, claim_json, before);
   };
-  sqlite::WriteResult written = ledger_.settle(std::move(job)).get();
+  store::WriteResult written = ledger_.settle(std::move(job)).get();
   // The answer of a new record, encoded here after its commit rather than on the writer.
   if (written.outcome == Outcome::created && written.settlement && written.record &&
       written.record->result_json.empty()) {
@@ -315,7 +315,7 @@ Result<WriteOutcome> SettlementService::cancel(std::int64_t id, std::string_view
     auto record = get(id, scope);
     if (!record) return record.error();
   }
-  sqlite::CancelJob job;
+  store::CancelJob job;
   job.settlement_id = id;
   job.reason = *reason;
   job.request_sha256 = policy::sha256_hex("cancel\n" + std::to_string(id) + "\n" + *reason);
@@ -349,7 +349,7 @@ Result<WriteOutcome> SettlementService::cancel_outcome(std::int64_t id, WriteRes
 }
 
 Result<RosterImport> SettlementService::import_roster(std::string_view csv) const {
-  sqlite::RosterParse parsed = sqlite::parse_roster_csv(csv, policies_.categories());
+  store::RosterParse parsed = store::parse_roster_csv(csv, policies_.categories());
   RosterImport out;
   if (!parsed.errors.empty()) {
     out.errors = std::move(parsed.errors);
@@ -367,8 +367,8 @@ Result<RosterImport> SettlementService::import_roster(std::string_view csv) cons
 }
 
 Result<CertificationImport> SettlementService::import_certifications(std::string_view csv) const {
-  sqlite::CertificationParse parsed =
-      sqlite::parse_certifications_csv(csv, policies_.special_diseases());
+  store::CertificationParse parsed =
+      store::parse_certifications_csv(csv, policies_.special_diseases());
   CertificationImport out;
   if (!parsed.errors.empty()) {
     out.errors = std::move(parsed.errors);
@@ -507,7 +507,7 @@ Result<SlipData> SettlementService::slip(std::int64_t id, const HospitalScope& s
   auto record = get(id, scope);
   if (!record) return record.error();
   SlipData out;
-  if (record->kind == sqlite::RecordKind::cancellation) {
+  if (record->kind == store::RecordKind::cancellation) {
     std::optional<StoredRecord> original;
     if (record->cancels) original = ledger_.get(*record->cancels);
     if (!original) {

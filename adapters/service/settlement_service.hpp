@@ -29,8 +29,8 @@
 #include "adapters/policy/policy_loader.hpp"
 #include "adapters/service/hospital_registry.hpp"
 #include "adapters/service/requests.hpp"
-#include "adapters/sqlite/ledger.hpp"
-#include "adapters/sqlite/roster.hpp"
+#include "adapters/store/ledger.hpp"
+#include "adapters/store/roster.hpp"
 #include "engine/accumulators.hpp"
 #include "engine/error.hpp"
 #include "engine/settlement.hpp"
@@ -57,7 +57,7 @@ struct WriteOutcome {
   WriteStatus status = WriteStatus::created;
   // created/replayed: the record written (a settlement, or a cancellation for cancel()) or
   // the original; conflict: the record that holds the key, when the ledger named one.
-  std::optional<sqlite::StoredRecord> record;
+  std::optional<store::StoredRecord> record;
   // conflict only: idempotency_conflict (field bill_no), not_latest (a cancel blocked by the
   // later live settlements in `blocking`), already_cancelled (cancelled before, for another
   // reason; record: the cancellation that stands).
@@ -79,7 +79,7 @@ struct PatientLedger {
   int year = 0;
   Accumulators accumulators;
   std::int64_t snapshot_id = 0;
-  std::vector<sqlite::StoredRecord> records;  // settlements and cancellations, in id order
+  std::vector<store::StoredRecord> records;  // settlements and cancellations, in id order
 };
 
 // How one layer of the policy would treat this admission.
@@ -95,7 +95,7 @@ struct LayerOutlook {
 
 // One of the person's certifications (认定) as the admission check shows it.
 struct CertificationOutlook {
-  sqlite::Certification certification;
+  store::Certification certification;
   bool holds = false;                 // on the day asked about
   std::string name;                   // the policy's name of the disease; "" when not listed
   std::optional<Money> limit_annual;  // the basic layer's yearly limit for it, when listed
@@ -121,8 +121,8 @@ struct AdmissionCheck {
 
 // What the printable slip shows: the settlement, its claim, and the registries' view of them.
 struct SlipData {
-  sqlite::StoredRecord settlement;                   // the settlement (never a cancellation)
-  std::optional<sqlite::StoredRecord> cancellation;  // when it was cancelled
+  store::StoredRecord settlement;                    // the settlement (never a cancellation)
+  std::optional<store::StoredRecord> cancellation;   // when it was cancelled
   Claim claim;                                       // decoded from the stored canonical claim
   std::optional<Hospital> hospital;                  // nullopt when no longer registered
   std::string patient_name;                          // from the roster; "" when unknown
@@ -140,14 +140,14 @@ std::string mask_id_number(std::string_view id_number);
 struct RosterImport {
   std::size_t rows = 0;
   std::size_t persons = 0;
-  std::vector<sqlite::RosterRowError> errors;
+  std::vector<store::RosterRowError> errors;
 };
 
 // A certification import (admin), as RosterImport.
 struct CertificationImport {
   std::size_t rows = 0;
   std::size_t persons = 0;
-  std::vector<sqlite::RosterRowError> errors;
+  std::vector<store::RosterRowError> errors;
 };
 
 // The hospital a request acts for: a hospital's client may only settle, try, check and cancel
@@ -161,7 +161,7 @@ class SettlementService {
  public:
   // The registries and the ledger must outlive the service.
   SettlementService(const HospitalRegistry& hospitals, const policy::PolicySet& policies,
-                    sqlite::Ledger& ledger, sqlite::Roster& roster, ServiceOptions options);
+                    store::Ledger& ledger, store::Roster& roster, ServiceOptions options);
 
   // The full computation on the person's committed accumulators; nothing is written.
   Result<TrialOutcome> trial(std::string_view body, const HospitalScope& scope = {}) const;
@@ -178,7 +178,7 @@ class SettlementService {
                               const HospitalScope& scope = {}) const;
 
   // A record by id; not_found when there is none.
-  Result<sqlite::StoredRecord> get(std::int64_t id, const HospitalScope& scope = {}) const;
+  Result<store::StoredRecord> get(std::int64_t id, const HospitalScope& scope = {}) const;
 
   // The person's records and accumulators for a policy year; not_found when neither the
   // roster nor the ledger knows the person; bad_year outside 1900..2999.
@@ -191,12 +191,12 @@ class SettlementService {
   // The data of the printable slip of record `id` (a cancellation shows its settlement).
   Result<SlipData> slip(std::int64_t id, const HospitalScope& scope = {}) const;
 
-  // Replaces the roster with a CSV (sqlite::parse_roster_csv; categories: those of the loaded
+  // Replaces the roster with a CSV (store::parse_roster_csv; categories: those of the loaded
   // policies) when every row is sound; otherwise its `errors` list them and nothing changes.
   // Errors as Roster::replace_all (roster_overlap, ledger_unavailable).
   Result<RosterImport> import_roster(std::string_view csv) const;
 
-  // Replaces the certifications with a CSV (sqlite::parse_certifications_csv; diseases: those
+  // Replaces the certifications with a CSV (store::parse_certifications_csv; diseases: those
   // of the loaded policies) when every row is sound; otherwise `errors` lists them and nothing
   // changes. Errors as Roster::replace_certifications.
   Result<CertificationImport> import_certifications(std::string_view csv) const;
@@ -207,7 +207,7 @@ class SettlementService {
   const HospitalRegistry& hospitals() const { return hospitals_; }
   const policy::PolicySet& policies() const { return policies_; }
   // The ledger, for the read-only reports served beside the settlements.
-  sqlite::Ledger& ledger() const { return ledger_; }
+  store::Ledger& ledger() const { return ledger_; }
 
  private:
   // Helpers of the public operations; each is described where it is defined.
@@ -219,16 +219,16 @@ class SettlementService {
                                            bool require_designated) const;
   Result<std::string> resolve_category(const std::string& patient_id, const Date& on) const;
   Result<Resolved> resolve(Claim request) const;
-  std::optional<sqlite::RosterEntry> roster_lookup(const std::string& patient_id,
-                                                   const Date& on) const;
+  std::optional<store::RosterEntry> roster_lookup(const std::string& patient_id,
+                                                  const Date& on) const;
   bool roster_knows(const std::string& patient_id) const;
   std::optional<Error> check_visit(const Claim& request, const Policy& policy) const;
-  std::vector<sqlite::Certification> certifications_of(const std::string& patient_id) const;
+  std::vector<store::Certification> certifications_of(const std::string& patient_id) const;
   std::vector<CertificationOutlook> certification_outlook(const Policy& policy,
                                                           const std::string& patient_id,
                                                           const Date& on) const;
-  Result<WriteOutcome> settle_outcome(const Claim& request, sqlite::WriteResult written) const;
-  Result<WriteOutcome> cancel_outcome(std::int64_t id, sqlite::WriteResult written) const;
+  Result<WriteOutcome> settle_outcome(const Claim& request, store::WriteResult written) const;
+  Result<WriteOutcome> cancel_outcome(std::int64_t id, store::WriteResult written) const;
   Result<std::vector<LayerOutlook>> layer_outlook(const Policy& policy, const AdmissionQuery& q,
                                                   const Hospital& hospital,
                                                   const std::string& category,
@@ -237,8 +237,8 @@ class SettlementService {
 
   const HospitalRegistry& hospitals_;
   const policy::PolicySet& policies_;
-  sqlite::Ledger& ledger_;
-  sqlite::Roster& roster_;
+  store::Ledger& ledger_;
+  store::Roster& roster_;
   ServiceOptions options_;
   // The Roster interface promises no thread safety; lookups are short, so they take turns.
   mutable std::mutex roster_mutex_;

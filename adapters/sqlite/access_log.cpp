@@ -1,6 +1,4 @@
 // The access_log table and its batching writer (access_log.hpp).
-#include "adapters/sqlite/access_log.hpp"
-
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -10,6 +8,7 @@
 #include "adapters/sqlite/db.hpp"
 #include "adapters/sqlite/record_store.hpp"
 #include "adapters/sqlite/schema.hpp"
+#include "adapters/sqlite/types.hpp"
 
 namespace onestop::sqlite {
 namespace {
@@ -180,17 +179,15 @@ class SqliteAccessLog final : public AccessLog {
 
 }  // namespace
 
-Result<std::unique_ptr<AccessLog>> AccessLog::open(const AccessLogOptions& options) {
-  if (options.path.empty() || options.path == ":memory:") {
-    return detail::unavailable("the access log needs a database file, not '" + options.path +
-                               "'");
+Result<std::unique_ptr<AccessLog>> open_access_log(const std::string& path,
+                                                   const AccessLogOptions& options) {
+  if (path.empty() || path == ":memory:") {
+    return detail::unavailable("the access log needs a database file, not '" + path + "'");
   }
   try {
-    auto writer =
-        std::make_unique<Connection>(detail::ConnectionOptions{options.path, true, 5000, ""});
+    auto writer = std::make_unique<Connection>(detail::ConnectionOptions{path, true, 5000, ""});
     detail::migrate(*writer);
-    auto reader =
-        std::make_unique<Connection>(detail::ConnectionOptions{options.path, false, 5000, ""});
+    auto reader = std::make_unique<Connection>(detail::ConnectionOptions{path, false, 5000, ""});
     return std::unique_ptr<AccessLog>(
         std::make_unique<SqliteAccessLog>(options, std::move(writer), std::move(reader)));
   } catch (const DbError& e) {

@@ -1,6 +1,4 @@
 // The clients and keys tables of the ledger database (clients.hpp).
-#include "adapters/sqlite/clients.hpp"
-
 #include <Poco/DigestEngine.h>
 #include <sys/random.h>
 
@@ -12,9 +10,9 @@
 
 #include "adapters/codec/digest.hpp"
 #include "adapters/sqlite/db.hpp"
-#include "adapters/sqlite/ledger.hpp"
 #include "adapters/sqlite/record_store.hpp"
 #include "adapters/sqlite/schema.hpp"
+#include "adapters/sqlite/types.hpp"
 
 namespace onestop::sqlite {
 namespace {
@@ -28,10 +26,6 @@ constexpr std::size_t kKeyIdBytes = 8;    // 16 hex digits
 constexpr std::size_t kSecretBytes = 32;  // 64 hex digits
 constexpr std::size_t kSaltBytes = 16;
 constexpr std::size_t kKeysKept = 2;  // the newest and, during a rotation, the one before
-constexpr std::size_t kNameMax = 32;
-
-constexpr std::array<std::string_view, 4> kRoleNames = {"hospital", "reconciler", "auditor",
-                                                        "admin"};
 
 // `n` bytes from the operating system's random source, as lower-case hex.
 std::string random_hex(std::size_t n) {
@@ -253,27 +247,7 @@ class SqliteClients final : public Clients {
 
 }  // namespace
 
-std::string_view role_name(Role role) { return kRoleNames.at(static_cast<std::size_t>(role)); }
-
-std::optional<Role> parse_role(std::string_view text) {
-  for (std::size_t i = 0; i < kRoleNames.size(); ++i) {
-    if (kRoleNames[i] == text) return static_cast<Role>(i);
-  }
-  return std::nullopt;
-}
-
-std::optional<Error> check_client_name(std::string_view name) {
-  const bool ok =
-      !name.empty() && name.size() <= kNameMax &&
-      name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") == std::string::npos &&
-      std::isalnum(static_cast<unsigned char>(name.front())) != 0;
-  if (ok) return std::nullopt;
-  return Error{"bad_client_name", "name",
-               "a client name is 1 to 32 of a-z, 0-9, '.', '_', '-', starting with a letter or "
-               "digit"};
-}
-
-Result<std::unique_ptr<Clients>> Clients::open(const std::string& path) {
+Result<std::unique_ptr<Clients>> open_clients(const std::string& path) {
   if (path.empty() || path == ":memory:") {
     return detail::unavailable("the clients need a database file, not '" + path + "'");
   }

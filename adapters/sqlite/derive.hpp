@@ -7,7 +7,7 @@
 #include <string>
 
 #include "adapters/sqlite/db.hpp"
-#include "adapters/sqlite/ledger.hpp"
+#include "adapters/sqlite/types.hpp"
 #include "engine/claim.hpp"
 #include "engine/policy.hpp"
 

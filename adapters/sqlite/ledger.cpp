@@ -1,6 +1,4 @@
 // The SQLite ledger: one writer thread with a queue (group commit), a pool of readers.
-#include "adapters/sqlite/ledger.hpp"
-
 #include <Poco/Logger.h>
 
 #include <algorithm>
@@ -15,13 +13,14 @@
 
 #include "adapters/codec/claim_codec.hpp"
 #include "adapters/policy/policy_loader.hpp"
-#include "adapters/sqlite/compact.hpp"
 #include "adapters/sqlite/db.hpp"
 #include "adapters/sqlite/derive.hpp"
 #include "adapters/sqlite/read_pool.hpp"
 #include "adapters/sqlite/record_store.hpp"
 #include "adapters/sqlite/report_store.hpp"
 #include "adapters/sqlite/schema.hpp"
+#include "adapters/sqlite/types.hpp"
+#include "adapters/store/compact.hpp"
 
 namespace onestop::sqlite {
 namespace {
@@ -122,10 +121,10 @@ void seal(StoredRecord& r, const ChainHead& head) {
 // from `claim` when the caller has it, else from claim_json decoded. Throws
 // std::runtime_error when the claim does not decode (a bug).
 std::string claim_part(const std::optional<Claim>& claim, const std::string& claim_json) {
-  if (claim) return detail::encode_claim_part(*claim, claim_json);
+  if (claim) return store::encode_claim_part(*claim, claim_json);
   Result<Claim> decoded = codec::decode_claim(claim_json);
   if (!decoded) throw std::runtime_error("the claim does not decode: " + decoded.error().message);
-  return detail::encode_claim_part(*decoded, claim_json);
+  return store::encode_claim_part(*decoded, claim_json);
 }
 
 // The record of a computed settlement stamped `recorded_at`, next in the chain after `head`.
@@ -392,7 +391,7 @@ WriteResult SqliteLedger::settle_one(const SettleJob& job, ChainHead& head) {
   }
   if (auto bad = keep_policy(job, computed->settlement)) return failed(Outcome::refused, *bad);
   StoredRecord r = settlement_record(job, *computed, now(), head);
-  const std::string body = detail::encode_body(
+  const std::string body = store::encode_body(
       job.stored_claim.empty() ? claim_part(std::nullopt, r.claim_json) : job.stored_claim,
       r.before);
   if (!detail::insert_record(db, r, body)) {
@@ -496,7 +495,7 @@ WriteResult SqliteLedger::cancel_one(const CancelJob& job, ChainHead& head) {
   }
   StoredRecord r = cancellation_record(job, *original, now(), head);
   // The original's claim as its body was read (when compact), so the writer decodes no JSON.
-  const std::string body = detail::encode_body(claim_part(original->claim, r.claim_json), r.before);
+  const std::string body = store::encode_body(claim_part(original->claim, r.claim_json), r.before);
   if (!detail::insert_record(db, r, body)) {
     const auto again = detail::load_record(db, job.settlement_id);
     return existing_cancellation(job, again ? again->cancelled_by.value_or(0) : 0);
@@ -634,11 +633,7 @@ std::int64_t SqliteLedger::record_count() {
 
 }  // namespace
 
-std::string stored_claim(const Claim& claim, const std::string& claim_json) {
-  return detail::encode_claim_part(claim, claim_json);
-}
-
-Result<std::unique_ptr<Ledger>> Ledger::open(const LedgerOptions& options) {
+Result<std::unique_ptr<Ledger>> open_ledger(const LedgerOptions& options) {
   if (options.path.empty() || options.path == ":memory:") {
     return detail::unavailable("the ledger needs a database file, not '" + options.path + "'");
   }

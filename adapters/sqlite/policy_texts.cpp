@@ -1,8 +1,7 @@
-#include "adapters/sqlite/policy_texts.hpp"
-
 #include "adapters/sqlite/db.hpp"
 #include "adapters/sqlite/derive.hpp"
 #include "adapters/sqlite/schema.hpp"
+#include "adapters/sqlite/types.hpp"
 
 namespace onestop::sqlite {
 

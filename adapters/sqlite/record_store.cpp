@@ -10,8 +10,8 @@
 
 #include "adapters/codec/json_reader.hpp"
 #include "adapters/codec/json_util.hpp"
-#include "adapters/sqlite/compact.hpp"
 #include "adapters/sqlite/derive.hpp"
+#include "adapters/store/compact.hpp"
 
 namespace onestop::sqlite::detail {
 namespace {
@@ -73,7 +73,13 @@ StoredRecord record_from_row(const Query& q) {
 void derive_documents(Connection& db, StoredRecord& r, const std::string& body,
                       Documents documents) {
   const bool text = documents == Documents::claim || documents == Documents::all;
-  Body decoded = decode_body(body, r.id, r.hospital_id, r.bill_no, r.patient_id, text);
+  store::Body decoded = [&] {
+    try {
+      return store::decode_body(body, r.id, r.hospital_id, r.bill_no, r.patient_id, text);
+    } catch (const store::CorruptBody& e) {
+      throw DbError(SQLITE_CORRUPT, e.what());
+    }
+  }();
   r.before = std::move(decoded.before);
   r.claim_json = std::move(decoded.claim_json);
   if (documents == Documents::all) r.result_json = derive_result(db, r, decoded.claim);

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "adapters/sqlite/db.hpp"
-#include "adapters/sqlite/ledger.hpp"
+#include "adapters/sqlite/types.hpp"
 
 namespace onestop::sqlite::detail {
 

@@ -15,38 +15,6 @@ using std::chrono::sys_time;
 namespace detail {
 namespace {
 
-// Digits of `text` from `at`, `count` of them, as a number; -1 when one is not a digit.
-int digits(std::string_view text, std::size_t at, std::size_t count) {
-  int value = 0;
-  for (std::size_t i = at; i < at + count; ++i) {
-    if (i >= text.size() || text[i] < '0' || text[i] > '9') return -1;
-    value = value * 10 + (text[i] - '0');
-  }
-  return value;
-}
-
-// "YYYY-MM-DD" of a day.
-std::string day_text(sys_days day) {
-  const std::chrono::year_month_day ymd{day};
-  char text[32];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return text;
-}
-
-// The UTC timestamp, in the ledger's format, at which local day `day` begins.
-std::string day_start_utc(const Date& day, int utc_offset_minutes) {
-  const sys_days local{std::chrono::year{day.year()} /
-                       static_cast<int>(day.month()) / day.day()};
-  const sys_time<minutes> utc = local - minutes(utc_offset_minutes);
-  const sys_days utc_day = std::chrono::floor<days>(utc);
-  const auto since_midnight = (utc - utc_day).count();
-  char text[64];
-  std::snprintf(text, sizeof text, "%sT%02d:%02d:00.000Z", day_text(utc_day).c_str(),
-                static_cast<int>(since_midnight / 60), static_cast<int>(since_midnight % 60));
-  return text;
-}
-
 // The fund paid, summed into the row's list (first appearance keeps its place).
 void add_fund(DetailRow& row, std::string fund, const Money& paid) {
   for (auto& entry : row.funds) {
@@ -61,30 +29,6 @@ void add_fund(DetailRow& row, std::string fund, const Money& paid) {
 }  // namespace
 
 }  // namespace detail
-
-std::optional<std::string> local_day(std::string_view recorded_at, int utc_offset_minutes) {
-  const int year = detail::digits(recorded_at, 0, 4);
-  const int month = detail::digits(recorded_at, 5, 2);
-  const int day = detail::digits(recorded_at, 8, 2);
-  const int hour = detail::digits(recorded_at, 11, 2);
-  const int minute = detail::digits(recorded_at, 14, 2);
-  if (year < 0 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
-      recorded_at[4] != '-' || recorded_at[7] != '-' || recorded_at[10] != 'T' ||
-      recorded_at[13] != ':') {
-    return std::nullopt;
-  }
-  const std::chrono::year_month_day ymd{std::chrono::year{year},
-                                        std::chrono::month{static_cast<unsigned>(month)},
-                                        std::chrono::day{static_cast<unsigned>(day)}};
-  if (!ymd.ok()) return std::nullopt;
-  const sys_time<minutes> local =
-      sys_days{ymd} + minutes(hour * 60 + minute) + minutes(utc_offset_minutes);
-  return detail::day_text(std::chrono::floor<days>(local));
-}
-
-std::string local_day_start_utc(const Date& day, int utc_offset_minutes) {
-  return detail::day_start_utc(day, utc_offset_minutes);
-}
 
 namespace detail {
 
@@ -101,8 +45,8 @@ void walk_details(Connection& db, const ReconciliationQuery& query,
       "AND (?5 IS NULL OR (CASE WHEN v.record_id IS NULL THEN '21' ELSE '11' END) = ?5) "
       "ORDER BY r.recorded_at, r.id, l.position");
   const Date after_last = query.to;
-  q.bind_all(day_start_utc(query.from, query.utc_offset_minutes),
-             day_start_utc(after_last, query.utc_offset_minutes - 24 * 60), query.hospital_id,
+  q.bind_all(local_day_start_utc(query.from, query.utc_offset_minutes),
+             local_day_start_utc(after_last, query.utc_offset_minutes - 24 * 60), query.hospital_id,
              query.fund, query.clr_type);
   DetailRow row;
   std::string last_day_key;  // recorded_at up to the minute: the day changes only with it

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "adapters/sqlite/db.hpp"
-#include "adapters/sqlite/reports.hpp"
+#include "adapters/sqlite/types.hpp"
 
 namespace onestop::sqlite::detail {
 

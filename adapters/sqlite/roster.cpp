@@ -1,12 +1,11 @@
 // The roster tables of the ledger database: replaced whole by an import, read per lookup.
-#include "adapters/sqlite/roster.hpp"
-
 #include <algorithm>
 #include <mutex>
 #include <tuple>
 
 #include "adapters/sqlite/db.hpp"
 #include "adapters/sqlite/schema.hpp"
+#include "adapters/sqlite/types.hpp"
 
 namespace onestop::sqlite {
 namespace {
@@ -226,7 +225,7 @@ std::vector<Certification> SqliteRoster::certifications(const std::string& patie
 
 }  // namespace
 
-Result<std::unique_ptr<Roster>> Roster::open(const std::string& path) {
+Result<std::unique_ptr<Roster>> open_roster(const std::string& path) {
   if (path.empty() || path == ":memory:") {
     return detail::unavailable("the roster needs a database file, not '" + path + "'");
   }

@@ -1,5 +1,3 @@
-#include "adapters/sqlite/verify.hpp"
-
 #include <algorithm>
 #include <future>
 #include <map>
@@ -14,6 +12,7 @@
 #include "adapters/sqlite/derive.hpp"
 #include "adapters/sqlite/record_store.hpp"
 #include "adapters/sqlite/schema.hpp"
+#include "adapters/sqlite/types.hpp"
 #include "engine/settle.hpp"
 
 namespace onestop::sqlite {

@@ -1,4 +1,4 @@
-// libFuzzer target for the roster CSV (issue 5): sqlite::parse_roster_csv over arbitrary bytes,
+// libFuzzer target for the roster CSV (issue 5): store::parse_roster_csv over arbitrary bytes,
 // once with the reference policy's categories and once with none (any category). Beyond not
 // crashing, the parse must keep the promises of roster.hpp, checked here against a model:
 // errors in line order, every kept entry passes the per-column checks, and no person's kept
@@ -13,15 +13,15 @@
 #include <string_view>
 #include <vector>
 
-#include "adapters/sqlite/roster.hpp"
+#include "adapters/store/roster.hpp"
 #include "engine/limits.hpp"
 
 namespace {
 
 constexpr std::size_t kMaxInputBytes = 1 << 20;
 
-using onestop::sqlite::RosterEntry;
-using onestop::sqlite::RosterParse;
+using onestop::store::RosterEntry;
+using onestop::store::RosterParse;
 
 bool sound_entry(const RosterEntry& e, const std::vector<std::string>& known) {
   if (e.patient_id.empty() || e.patient_id.size() > onestop::limits::kIdLength) return false;
@@ -60,7 +60,7 @@ void check(const RosterParse& parse, const std::vector<std::string>& known) {
   if (!ranges_disjoint(parse.entries)) __builtin_trap();
 }
 
-bool sound_certification(const onestop::sqlite::Certification& c,
+bool sound_certification(const onestop::store::Certification& c,
                          const std::vector<std::string>& known) {
   if (c.patient_id.empty() || c.patient_id.size() > onestop::limits::kIdLength) return false;
   if (c.patient_id.front() == ' ' || c.patient_id.back() == ' ' || c.disease.empty()) return false;
@@ -70,7 +70,7 @@ bool sound_certification(const onestop::sqlite::Certification& c,
   return !c.valid_to || !(*c.valid_to < c.valid_from);
 }
 
-void check_certifications(const onestop::sqlite::CertificationParse& parse,
+void check_certifications(const onestop::store::CertificationParse& parse,
                           const std::vector<std::string>& known) {
   for (std::size_t i = 0; i < parse.errors.size(); ++i) {
     if (parse.errors[i].line == 0 || parse.errors[i].column.empty()) __builtin_trap();
@@ -95,11 +95,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   static const std::vector<std::string> kKnown = {"resident", "poor", "low_income", "extreme_poor"};
   static const std::vector<std::string> kAny;
-  check(onestop::sqlite::parse_roster_csv(text, kKnown), kKnown);
-  check(onestop::sqlite::parse_roster_csv(text, kAny), kAny);
+  check(onestop::store::parse_roster_csv(text, kKnown), kKnown);
+  check(onestop::store::parse_roster_csv(text, kAny), kAny);
   static const std::vector<std::string> kDiseases = {"severe_mental", "pneumoconiosis",
                                                      "uremia_dialysis", "cancer_treatment"};
-  check_certifications(onestop::sqlite::parse_certifications_csv(text, kDiseases), kDiseases);
-  check_certifications(onestop::sqlite::parse_certifications_csv(text, kAny), kAny);
+  check_certifications(onestop::store::parse_certifications_csv(text, kDiseases), kDiseases);
+  check_certifications(onestop::store::parse_certifications_csv(text, kAny), kAny);
   return 0;
 }

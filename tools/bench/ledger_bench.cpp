@@ -15,7 +15,8 @@
 
 #include "adapters/codec/claim_codec.hpp"
 #include "adapters/codec/digest.hpp"
-#include "adapters/sqlite/ledger.hpp"
+#include "adapters/sqlite/open.hpp"
+#include "adapters/store/ledger.hpp"
 #include "bench_inputs.hpp"
 #include "engine/settle.hpp"
 
@@ -33,8 +34,8 @@ Claim claim_of(std::int64_t n, std::int64_t bill) {
 
 // The job the service queues for `claim` (settlement_service.cpp: compute on the writer, the
 // claim's stored form and the request hash made before).
-sqlite::SettleJob job_of(const Claim& claim) {
-  sqlite::SettleJob job;
+store::SettleJob job_of(const Claim& claim) {
+  store::SettleJob job;
   job.hospital_id = claim.hospital_id;
   job.bill_no = claim.bill_no;
   job.patient_id = claim.patient_id;
@@ -42,11 +43,11 @@ sqlite::SettleJob job_of(const Claim& claim) {
   std::string claim_json = codec::encode_claim(claim);
   job.request_sha256 = codec::sha256_hex(claim_json);
   job.policy_text = bench::reference().text;
-  job.stored_claim = sqlite::stored_claim(claim, claim_json);
-  job.compute = [claim, claim_json](const Accumulators& before) -> Result<sqlite::Computed> {
+  job.stored_claim = store::stored_claim(claim, claim_json);
+  job.compute = [claim, claim_json](const Accumulators& before) -> Result<store::Computed> {
     Result<Settlement> s = settle(bench::reference(), claim, before);
     if (!s) return s.error();
-    return sqlite::Computed{std::move(s).value(), claim_json, {}};
+    return store::Computed{std::move(s).value(), claim_json, {}};
   };
   return job;
 }
@@ -64,20 +65,20 @@ void BM_LedgerSettleBatch(benchmark::State& state) {
   sqlite::LedgerOptions options;
   options.path = fresh_path("ledger.db");
   options.max_batch = static_cast<std::size_t>(batch);
-  auto ledger = sqlite::Ledger::open(options);
+  auto ledger = sqlite::open_ledger(options);
   if (!ledger) throw std::runtime_error(ledger.error().message);
   std::int64_t bill = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    std::vector<sqlite::SettleJob> jobs;
+    std::vector<store::SettleJob> jobs;
     for (std::int64_t i = 0; i < batch; ++i, ++bill) {
       jobs.push_back(job_of(claim_of(bill % 20'000, bill)));
     }
     state.ResumeTiming();
-    std::vector<std::future<sqlite::WriteResult>> answers;
+    std::vector<std::future<store::WriteResult>> answers;
     for (auto& job : jobs) answers.push_back((*ledger)->settle(std::move(job)));
     for (auto& answer : answers) {
-      if (answer.get().outcome != sqlite::Outcome::created) throw std::runtime_error("not created");
+      if (answer.get().outcome != store::Outcome::created) throw std::runtime_error("not created");
     }
   }
   state.SetItemsProcessed(state.iterations() * batch);

@@ -9,14 +9,14 @@
 #include "adapters/codec/json_util.hpp"
 #include "adapters/reports/text_table.hpp"
 #include "adapters/reports/utc_offset.hpp"
-#include "adapters/sqlite/access_log.hpp"
-#include "adapters/sqlite/reports.hpp"
+#include "adapters/store/access_log.hpp"
+#include "adapters/store/reports.hpp"
 #include "engine/date.hpp"
 
 namespace onestop::cli {
 namespace {
 
-using sqlite::AccessEntry;
+using store::AccessEntry;
 
 // More entries than this are never listed at once (the list is held in memory).
 constexpr std::size_t kMaxLimit = 100'000;
@@ -24,7 +24,7 @@ constexpr std::size_t kDefaultLimit = 1'000;
 
 // What the options ask for: the store's query plus what the output states about it.
 struct AccessRequest {
-  sqlite::AccessQuery query;
+  store::AccessQuery query;
   std::optional<Date> from;
   std::optional<Date> to;
   int utc_offset_minutes = 0;
@@ -74,9 +74,9 @@ bool set_days(const Parsed& parsed, AccessRequest& r, std::ostream& err) {
   const auto minutes = utc_offset(parsed, "audit", err);
   if (!minutes) return false;
   r.utc_offset_minutes = *minutes;
-  if (r.from) r.query.from = sqlite::local_day_start_utc(*r.from, *minutes);
+  if (r.from) r.query.from = store::local_day_start_utc(*r.from, *minutes);
   // The day after `to` begins where `to` begins one day (1440 minutes) later.
-  if (r.to) r.query.before = sqlite::local_day_start_utc(*r.to, *minutes - 24 * 60);
+  if (r.to) r.query.before = store::local_day_start_utc(*r.to, *minutes - 24 * 60);
   return true;
 }
 
@@ -152,18 +152,17 @@ int audit_access(const Parsed& parsed, std::ostream& out, std::ostream& err) {
   }
   const auto request = read_request(parsed, err);
   if (!request) return kUsage;
-  const auto found = ledger_path(parsed, "audit access", err);
-  if (!found) return kUsage;
-  const std::string& db = *found;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(db, ec)) {
-    err << "onestop audit access: --db: no ledger database at " << db << "\n";
+  const auto url = ledger_url(parsed, "audit access", err);
+  if (!url) return kUsage;
+  if (!backend::exists(*url)) {
+    err << "onestop audit access: " << url->setting << ": no ledger database at " << url->text
+        << "\n";
     return kUsage;
   }
-  auto log = sqlite::AccessLog::open({db});
+  auto log = backend::open_access_log(*url, {});
   auto entries = log ? (*log)->list(request->query) : Result<std::vector<AccessEntry>>(log.error());
   if (!entries) {
-    err << "onestop audit access: " << db << ": " << entries.error().message << "\n";
+    err << "onestop audit access: " << url->text << ": " << entries.error().message << "\n";
     return kUsage;
   }
   const bool truncated = entries->size() >= request->query.limit;

@@ -13,7 +13,7 @@
 #include "adapters/reports/audit.hpp"
 #include "adapters/reports/audit_report.hpp"
 #include "adapters/reports/utc_offset.hpp"
-#include "adapters/sqlite/ledger.hpp"
+#include "adapters/store/ledger.hpp"
 #include "tools/onestop/audit_access.hpp"
 #include "tools/onestop/commands.hpp"
 
@@ -23,11 +23,11 @@ namespace {
 using Poco::Util::Option;
 
 constexpr const char* kUsageLine =
-    "patient ID --year YYYY [--format text|json] [--db FILE] [--policy-dir DIR]\n"
+    "patient ID --year YYYY [--format text|json] [--ledger URL] [--policy-dir DIR]\n"
     "       onestop audit report --year YYYY [--category CAT] --out DIR [--utc-offset +08:00] "
-    "[--db FILE] [--policy-dir DIR]\n"
+    "[--ledger URL] [--policy-dir DIR]\n"
     "       onestop audit access [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--client NAME] "
-    "[--target T] [--limit N] [--format table|csv|json] [--utc-offset +08:00] [--db FILE]";
+    "[--target T] [--limit N] [--format table|csv|json] [--utc-offset +08:00] [--ledger URL]";
 
 Poco::Util::OptionSet audit_options() {
   Poco::Util::OptionSet options;
@@ -72,22 +72,6 @@ std::optional<int> parse_year(const Parsed& parsed, std::ostream& err) {
   return std::stoi(text);
 }
 
-// The ledger (an existing database only: an audit never creates one).
-std::unique_ptr<sqlite::Ledger> open_ledger(const std::string& db, std::ostream& err) {
-  if (!std::filesystem::is_regular_file(db)) {
-    err << "onestop audit: " << db << ": no such database\n";
-    return nullptr;
-  }
-  sqlite::LedgerOptions options;
-  options.path = db;
-  auto ledger = sqlite::Ledger::open(options);
-  if (!ledger) {
-    err << "onestop audit: " << db << ": " << ledger.error().message << "\n";
-    return nullptr;
-  }
-  return std::move(ledger).value();
-}
-
 int audit_patient(const Parsed& parsed, int year, const policy::PolicySet& policies,
                   std::ostream& out, std::ostream& err) {
   const std::string format = option_or(parsed, "format", "text");
@@ -95,9 +79,9 @@ int audit_patient(const Parsed& parsed, int year, const policy::PolicySet& polic
     err << "onestop audit: usage: onestop audit " << kUsageLine << "\n";
     return kUsage;
   }
-  const auto db = ledger_path(parsed, "audit", err);
-  if (!db) return kUsage;
-  auto ledger = open_ledger(*db, err);
+  const auto url = ledger_url(parsed, "audit", err);
+  if (!url) return kUsage;
+  auto ledger = open_existing_ledger(*url, "audit", err);
   if (!ledger) return kUsage;
   const auto audit = reports::audit_patient(*ledger, policies, parsed.positional[1], year);
   if (!audit) {
@@ -149,13 +133,14 @@ int audit_report(const Parsed& parsed, int year, const policy::PolicySet& polici
                  std::ostream& out, std::ostream& err) {
   const auto query = report_query(parsed, year, policies, err);
   if (!query) return kUsage;
-  const auto db = ledger_path(parsed, "audit", err);
-  if (!db) return kUsage;
-  auto ledger = open_ledger(*db, err);
+  const auto url = ledger_url(parsed, "audit", err);
+  if (!url) return kUsage;
+  auto ledger = open_existing_ledger(*url, "audit", err);
   if (!ledger) return kUsage;
   // The chain is verified on its own connection while the report reads the year: the two
   // walks share nothing but the file.
-  auto checked = std::async(std::launch::async, [&] { return reports::check_chain(*db, policies); });
+  auto checked =
+      std::async(std::launch::async, [&] { return reports::check_chain(*url, policies); });
   const auto report = reports::build_report(*ledger, policies, *query);
   if (!report) {
     err << "onestop audit: " << report.error().field << ": " << report.error().message << "\n";

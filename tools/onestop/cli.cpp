@@ -108,9 +108,11 @@ std::optional<http::ServerConfig> server_settings(
 
 void add_ledger_options(Poco::Util::OptionSet& options, bool config) {
   using Poco::Util::Option;
-  options.addOption(Option("db", "d",
-                           "the ledger database (default onestop.ledger.path of --config, "
-                           "else var/onestop.db)")
+  options.addOption(Option("ledger", "",
+                           "the ledger: sqlite:PATH or postgresql://USER@HOST:PORT/DB (default "
+                           "onestop.ledger.url of --config, else sqlite:var/onestop.db)")
+                        .argument("URL"));
+  options.addOption(Option("db", "d", "the SQLite ledger file: the same as --ledger sqlite:FILE")
                         .argument("FILE"));
   if (config) {
     options.addOption(
@@ -119,12 +121,47 @@ void add_ledger_options(Poco::Util::OptionSet& options, bool config) {
   }
 }
 
-std::optional<std::string> ledger_path(const Parsed& parsed, const std::string& command,
-                                       std::ostream& err) {
-  if (const auto it = parsed.options.find("db"); it != parsed.options.end()) return it->second;
+std::optional<backend::LedgerUrl> ledger_url(const Parsed& parsed, const std::string& command,
+                                             std::ostream& err) {
+  const auto ledger = parsed.options.find("ledger");
+  const auto db = parsed.options.find("db");
+  if (ledger != parsed.options.end() && db != parsed.options.end()) {
+    err << "onestop " << command << ": --ledger and --db both name the ledger; give one\n";
+    return std::nullopt;
+  }
+  if (ledger != parsed.options.end()) {
+    auto url = backend::parse_ledger_url(ledger->second, "--ledger");
+    if (!url) {
+      err << "onestop " << command << ": --ledger: " << url.error().message << "\n";
+      return std::nullopt;
+    }
+    return std::move(url).value();
+  }
+  if (db != parsed.options.end()) {
+    if (db->second.empty()) {
+      err << "onestop " << command << ": --db: the ledger's file name is empty\n";
+      return std::nullopt;
+    }
+    return backend::sqlite_url(db->second, "--db");
+  }
   const auto config = server_settings(parsed, command, err);
   if (!config) return std::nullopt;
-  return config->db_path;
+  return config->ledger;
+}
+
+std::unique_ptr<store::Ledger> open_existing_ledger(const backend::LedgerUrl& url,
+                                                    const std::string& command, std::ostream& err) {
+  if (!backend::exists(url)) {
+    err << "onestop " << command << ": " << url.setting << ": no ledger database at " << url.text
+        << "\n";
+    return nullptr;
+  }
+  auto ledger = backend::open_ledger(url, {});
+  if (!ledger) {
+    err << "onestop " << command << ": " << url.text << ": " << ledger.error().message << "\n";
+    return nullptr;
+  }
+  return std::move(ledger).value();
 }
 
 void add_region_options(Poco::Util::OptionSet& options) {

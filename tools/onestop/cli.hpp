@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "adapters/backend/backend.hpp"
 #include "adapters/http/server_config.hpp"
+#include "adapters/store/ledger.hpp"
 
 namespace onestop::cli {
 
@@ -49,15 +51,22 @@ std::optional<http::ServerConfig> server_settings(
     const Parsed& parsed, const std::string& command, std::ostream& err,
     const std::map<std::string, std::string>& overrides = {});
 
-// Adds --db FILE (the ledger, found by ledger_path()) and, with `config`, --config FILE.
+// Adds --ledger URL and its synonym --db FILE (the ledger, found by ledger_url()) and, with
+// `config`, --config FILE.
 void add_ledger_options(Poco::Util::OptionSet& options, bool config = true);
 
-// The ledger database a command opens, found as `onestop serve` finds it: --db, else
-// onestop.ledger.path of --config (default config/onestop.properties when it exists, else the
-// built-in var/onestop.db). nullopt, with the reason written to `err`, when the settings file
-// is defective.
-std::optional<std::string> ledger_path(const Parsed& parsed, const std::string& command,
-                                       std::ostream& err);
+// The ledger a command opens, found as `onestop serve` finds it: --ledger URL or --db FILE
+// (sqlite:FILE), else onestop.ledger.url (or .path) of --config (default
+// config/onestop.properties when it exists, else the built-in sqlite:var/onestop.db). nullopt,
+// with the reason written to `err`, when the URL does not parse, both options are given or the
+// settings file is defective: the caller exits with kUsage, having written nothing.
+std::optional<backend::LedgerUrl> ledger_url(const Parsed& parsed, const std::string& command,
+                                             std::ostream& err);
+
+// The existing ledger at `url` (a reading command never creates one), or nullptr with the
+// reason written to `err` ("onestop COMMAND: URL: ...").
+std::unique_ptr<store::Ledger> open_existing_ledger(const backend::LedgerUrl& url,
+                                                    const std::string& command, std::ostream& err);
 
 // Adds --utc-offset and --config, read by utc_offset().
 void add_region_options(Poco::Util::OptionSet& options);

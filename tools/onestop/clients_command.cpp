@@ -15,19 +15,19 @@
 
 #include "adapters/codec/csv.hpp"
 #include "adapters/codec/json_util.hpp"
-#include "adapters/national/store.hpp"
 #include "adapters/reports/text_table.hpp"
 #include "adapters/service/hospital_registry.hpp"
-#include "adapters/sqlite/clients.hpp"
+#include "adapters/store/clients.hpp"
+#include "adapters/store/national_store.hpp"
 #include "tools/onestop/commands.hpp"
 
 namespace onestop::cli {
 namespace {
 
 using Poco::Util::Option;
-using sqlite::ClientInfo;
-using sqlite::Clients;
-using sqlite::Role;
+using store::ClientInfo;
+using store::Clients;
+using store::Role;
 
 constexpr const char* kUsageText =
     "add NAME --role hospital|reconciler|auditor|admin [--hospital ID]\n"
@@ -35,7 +35,7 @@ constexpr const char* kUsageText =
     "       onestop clients revoke NAME [--previous]\n"
     "       onestop clients list [--format table|csv|json]\n"
     "       onestop clients tif-token NAME\n"
-    "       (each also takes [--config FILE] [--db FILE])";
+    "       (each also takes [--config FILE] [--ledger URL])";
 
 constexpr const char* kDescription =
     "The clients of the HTTP API and their keys. 'add' creates a client and prints its first "
@@ -48,8 +48,9 @@ constexpr const char* kDescription =
     "taken), or with --previous only the keys older than its newest. 'list' shows each client "
     "with its valid key ids, never a key. 'tif-token' prints the x-tif-paasid and the token a "
     "hospital's HIS signs the national interface's x-tif-signature with (the newest key's "
-    "stored verifier: keep it as secret as the key). The database is --db, else "
-    "onestop.ledger.path of --config (default config/onestop.properties, the file 'onestop "
+    "stored verifier: keep it as secret as the key). The ledger is --ledger (or --db "
+    "FILE), else onestop.ledger.url of --config (default config/onestop.properties, the file "
+    "'onestop "
     "serve' reads). Exit 0 when done, 1 when refused (unknown client, name taken, client "
     "revoked), 2 for a usage error; nothing is written on an error.";
 
@@ -67,8 +68,7 @@ Poco::Util::OptionSet clients_options() {
                      "the settings file (default config/onestop.properties; built-in defaults "
                      "when that file does not exist)")
                   .argument("FILE"));
-  o.addOption(Option("db", "d", "the ledger database (default onestop.ledger.path of --config)")
-                  .argument("FILE"));
+  add_ledger_options(o, /*config=*/false);
   return o;
 }
 
@@ -96,7 +96,7 @@ std::optional<std::pair<Role, std::string>> role_and_hospital(const Parsed& pars
     err << "onestop clients: --role is required: hospital, reconciler, auditor or admin\n";
     return std::nullopt;
   }
-  const auto role = sqlite::parse_role(role_text->second);
+  const auto role = store::parse_role(role_text->second);
   if (!role) {
     err << "onestop clients: --role '" << role_text->second
         << "' is not one of hospital, reconciler, auditor, admin\n";
@@ -134,28 +134,27 @@ std::optional<std::pair<Role, std::string>> role_and_hospital(const Parsed& pars
 
 // The clients store at `db`. `create`: a missing database (and its directory) is created
 // (adding the first client before the server first ran); otherwise it must exist.
-std::unique_ptr<Clients> open_clients(const std::string& db, bool create, std::ostream& err) {
-  std::error_code ec;
-  if (!create && !std::filesystem::is_regular_file(db, ec)) {
-    err << "onestop clients: --db: no ledger database at " << db << "\n";
+std::unique_ptr<Clients> open_clients(const backend::LedgerUrl& db, bool create,
+                                      std::ostream& err) {
+  if (!create && !backend::exists(db)) {
+    err << "onestop clients: " << db.setting << ": no ledger database at " << db.text << "\n";
     return nullptr;
   }
-  const auto parent = std::filesystem::path(db).parent_path();
-  if (create && !parent.empty() && !std::filesystem::create_directories(parent, ec) && ec) {
-    err << "onestop clients: cannot create " << parent.string() << ": " << ec.message() << "\n";
+  if (const auto e = create ? backend::make_directory(db) : std::nullopt) {
+    err << "onestop clients: " << e->message << "\n";
     return nullptr;
   }
-  auto clients = Clients::open(db);
+  auto clients = backend::open_clients(db);
   if (!clients) {
-    err << "onestop clients: " << db << ": " << clients.error().message << "\n";
+    err << "onestop clients: " << db.text << ": " << clients.error().message << "\n";
     return nullptr;
   }
   return std::move(clients).value();
 }
 
 int add(const Parsed& parsed, const std::string& name, const http::ServerConfig& config,
-        const std::string& db, std::ostream& out, std::ostream& err) {
-  if (auto e = sqlite::check_client_name(name)) {
+        const backend::LedgerUrl& db, std::ostream& out, std::ostream& err) {
+  if (auto e = store::check_client_name(name)) {
     err << "onestop clients: NAME '" << name << "': " << e->message << "\n";
     return kUsage;
   }
@@ -169,16 +168,17 @@ int add(const Parsed& parsed, const std::string& name, const http::ServerConfig&
     return exit_code(key.error());
   }
   out << key->key << "\n";
-  err << "onestop clients: added " << name << " (role " << sqlite::role_name(role->first)
+  err << "onestop clients: added " << name << " (role " << store::role_name(role->first)
       << (role->second.empty() ? "" : ", hospital " + role->second) << "), key id " << key->key_id
-      << ", in " << db << ".\n"
+      << ", in " << db.text << ".\n"
       << "The key above is shown this once: the ledger keeps only a salted hash of it.\n"
          "Store it in the billing system's secret store; the client sends it as the header\n"
          "  Authorization: Bearer <key>\n";
   return kOk;
 }
 
-int rotate(const std::string& name, const std::string& db, std::ostream& out, std::ostream& err) {
+int rotate(const std::string& name, const backend::LedgerUrl& db, std::ostream& out,
+           std::ostream& err) {
   const auto clients = open_clients(db, /*create=*/false, err);
   if (!clients) return kUsage;
   const auto key = clients->rotate(name);
@@ -195,7 +195,7 @@ int rotate(const std::string& name, const std::string& db, std::ostream& out, st
 }
 
 // The national gateway's paasid and token of the client's newest key (issue 12).
-int tif_token(const std::string& name, const std::string& db, std::ostream& out,
+int tif_token(const std::string& name, const backend::LedgerUrl& db, std::ostream& out,
               std::ostream& err) {
   const auto clients = open_clients(db, /*create=*/false, err);
   if (!clients) return kUsage;
@@ -210,7 +210,7 @@ int tif_token(const std::string& name, const std::string& db, std::ostream& out,
     err << "onestop clients tif-token: " << name << " is not an active hospital client\n";
     return 1;
   }
-  auto store = national::Store::open(db);
+  auto store = backend::open_national_store(db);
   if (!store) {
     report(store.error(), err);
     return exit_code(store.error());
@@ -224,8 +224,8 @@ int tif_token(const std::string& name, const std::string& db, std::ostream& out,
   return kOk;
 }
 
-int revoke(const std::string& name, bool previous_only, const std::string& db, std::ostream& out,
-           std::ostream& err) {
+int revoke(const std::string& name, bool previous_only, const backend::LedgerUrl& db,
+           std::ostream& out, std::ostream& err) {
   const auto clients = open_clients(db, /*create=*/false, err);
   if (!clients) return kUsage;
   if (auto e = clients->revoke(name, previous_only)) {
@@ -251,7 +251,7 @@ void write_table(std::ostream& out, const std::vector<ClientInfo>& clients) {
       {"name", "role", "hospital", "created_at", "revoked_at", "keys", "key_ids"},
       {false, false, false, false, false, true, false});
   for (const auto& c : clients) {
-    table.add({c.name, std::string(sqlite::role_name(c.role)), c.hospital_id, c.created_at,
+    table.add({c.name, std::string(store::role_name(c.role)), c.hospital_id, c.created_at,
                c.revoked_at.value_or(""), std::to_string(c.key_ids.size()),
                joined(c.key_ids, " ")});
   }
@@ -262,7 +262,7 @@ void write_csv(std::ostream& out, const std::vector<ClientInfo>& clients) {
   codec::CsvWriter csv(out);
   csv.row({"name", "role", "hospital_id", "created_at", "revoked_at", "keys", "key_ids"});
   for (const auto& c : clients) {
-    csv.text(c.name).text(sqlite::role_name(c.role)).text(c.hospital_id).text(c.created_at);
+    csv.text(c.name).text(store::role_name(c.role)).text(c.hospital_id).text(c.created_at);
     csv.text(c.revoked_at.value_or("")).number(static_cast<long long>(c.key_ids.size()));
     csv.text(joined(c.key_ids, " "));
     csv.end_row();
@@ -273,7 +273,7 @@ void write_json(std::ostream& out, const std::vector<ClientInfo>& clients) {
   codec::JsonWriter w(256 + clients.size() * 256);
   w.begin_object().key("clients").begin_array();
   for (const auto& c : clients) {
-    w.begin_object().member("name", c.name).member("role", sqlite::role_name(c.role));
+    w.begin_object().member("name", c.name).member("role", store::role_name(c.role));
     w.key("hospital_id");
     if (c.hospital_id.empty()) {
       w.raw("null");
@@ -294,7 +294,8 @@ void write_json(std::ostream& out, const std::vector<ClientInfo>& clients) {
   out << w.text() << "\n";
 }
 
-int list(const std::string& format, const std::string& db, std::ostream& out, std::ostream& err) {
+int list(const std::string& format, const backend::LedgerUrl& db, std::ostream& out,
+         std::ostream& err) {
   const auto clients = open_clients(db, /*create=*/false, err);
   if (!clients) return kUsage;
   const auto all = clients->list();
@@ -317,7 +318,7 @@ int list(const std::string& format, const std::string& db, std::ostream& out, st
 bool only_options_of(const Parsed& parsed, const std::string& sub,
                      const std::vector<std::string>& allowed, std::ostream& err) {
   for (const auto& [name, value] : parsed.options) {
-    if (name == "config" || name == "db") continue;
+    if (name == "config" || name == "db" || name == "ledger") continue;
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       err << "onestop clients " << sub << ": --" << name << " is not an option of " << sub << "\n";
       return false;
@@ -330,7 +331,9 @@ bool only_options_of(const Parsed& parsed, const std::string& sub,
 int run(const Parsed& parsed, const std::string& sub, std::ostream& out, std::ostream& err) {
   const auto config = server_settings(parsed, "clients", err);
   if (!config) return kUsage;
-  const std::string db = option_or(parsed, "db", config->db_path);
+  const auto url = ledger_url(parsed, "clients", err);
+  if (!url) return kUsage;
+  const backend::LedgerUrl& db = *url;
   if (sub == "list") return list(option_or(parsed, "format", "table"), db, out, err);
   const std::string& name = parsed.positional[1];
   if (sub == "add") return add(parsed, name, *config, db, out, err);

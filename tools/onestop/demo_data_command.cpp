@@ -15,8 +15,8 @@
 #include "adapters/reports/demo_data.hpp"
 #include "adapters/service/hospital_registry.hpp"
 #include "adapters/service/settlement_service.hpp"
-#include "adapters/sqlite/ledger.hpp"
-#include "adapters/sqlite/roster.hpp"
+#include "adapters/store/ledger.hpp"
+#include "adapters/store/roster.hpp"
 #include "tools/onestop/commands.hpp"
 
 namespace onestop::cli {
@@ -26,9 +26,8 @@ using Poco::Util::Option;
 
 Poco::Util::OptionSet demo_options() {
   Poco::Util::OptionSet options;
-  options.addOption(Option("db", "d", "the new ledger database (created; must hold no records)")
-                        .required(true)
-                        .argument("FILE"));
+  // The new ledger (created; it must hold no records): --ledger URL or --db FILE, required.
+  add_ledger_options(options, /*config=*/false);
   options.addOption(Option("persons", "n", "persons on the roster (default 200)").argument("N"));
   options.addOption(
       Option("settlements", "m", "settlements over the year (default 1000)").argument("M"));
@@ -74,7 +73,7 @@ std::optional<long long> number(const Parsed& parsed, const std::string& name,
 
 struct Settings {
   reports::DemoOptions demo;
-  std::string db;
+  backend::LedgerUrl ledger;
   std::string roster_out;
   std::string hospitals;
   std::string policy_dir;
@@ -101,7 +100,13 @@ std::optional<Settings> settings_from(const Parsed& parsed, std::ostream& err) {
   s.demo.cancel_per_mille = static_cast<int>(*cancel);
   s.demo.window = static_cast<std::size_t>(*window);
   s.max_batch = static_cast<std::size_t>(*batch);
-  s.db = parsed.options.at("db");
+  if (!parsed.options.contains("ledger") && !parsed.options.contains("db")) {
+    err << "onestop demo-data: give the new ledger: --ledger URL or --db FILE\n";
+    return std::nullopt;
+  }
+  const auto url = ledger_url(parsed, "demo-data", err);
+  if (!url) return std::nullopt;
+  s.ledger = *url;
   s.roster_out = option_or(parsed, "roster-out", "");
   s.hospitals = option_or(parsed, "hospitals", "config/hospitals.json");
   s.policy_dir = option_or(parsed, "policy-dir", "config/policies");
@@ -124,7 +129,7 @@ void print_summary(const reports::DemoSummary& d, const std::string& db, double 
   }
 }
 
-// The ledger, roster and service on `s.db`, then the demo loaded. Exit code as the command's.
+// The ledger, roster and service on `s.ledger`, then the demo loaded. Exit code as the command's.
 int run(const Settings& s, std::ostream& out, std::ostream& err) {
   auto hospitals = service::HospitalRegistry::load_file(s.hospitals);
   if (!hospitals) {
@@ -136,22 +141,22 @@ int run(const Settings& s, std::ostream& out, std::ostream& err) {
     err << "onestop demo-data: --policy-dir: " << policies.error().message << "\n";
     return kUsage;
   }
-  const auto parent = std::filesystem::path(s.db).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  reports::DemoClock clock;
-  sqlite::LedgerOptions options;
-  options.path = s.db;
-  options.max_batch = s.max_batch;
-  options.clock = [&clock] { return clock.now(); };
-  auto ledger = sqlite::Ledger::open(options);
-  if (!ledger) {
-    err << "onestop demo-data: " << s.db << ": " << ledger.error().message << "\n";
+  if (const auto e = backend::make_directory(s.ledger)) {
+    err << "onestop demo-data: " << e->message << "\n";
     return kUsage;
   }
-  auto roster = sqlite::Roster::open(s.db);
+  reports::DemoClock clock;
+  store::LedgerOptions options;
+  options.max_batch = s.max_batch;
+  options.clock = [&clock] { return clock.now(); };
+  auto ledger = backend::open_ledger(s.ledger, options);
+  if (!ledger) {
+    err << "onestop demo-data: " << s.ledger.text << ": " << ledger.error().message << "\n";
+    return kUsage;
+  }
+  auto roster = backend::open_roster(s.ledger);
   if (!roster) {
-    err << "onestop demo-data: " << s.db << ": " << roster.error().message << "\n";
+    err << "onestop demo-data: " << s.ledger.text << ": " << roster.error().message << "\n";
     return kUsage;
   }
   std::ofstream roster_csv;
@@ -182,7 +187,7 @@ int run(const Settings& s, std::ostream& out, std::ostream& err) {
     return summary.error().code == "not_empty" || summary.error().code == "no_policy" ? kUsage
                                                                                       : kFailed;
   }
-  print_summary(*summary, s.db, seconds, out);
+  print_summary(*summary, s.ledger.text, seconds, out);
   return summary->refused == 0 ? kOk : kFailed;
 }
 
@@ -191,7 +196,8 @@ int run(const Settings& s, std::ostream& out, std::ostream& err) {
 int demo_data_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto parsed = parse(
       "demo-data",
-      "--db FILE --year YYYY [--persons N] [--settlements M] [--seed S] [--roster-out FILE.csv] "
+      "--ledger URL|--db FILE --year YYYY [--persons N] [--settlements M] [--seed S] [--roster-out "
+      "FILE.csv] "
       "[--hospitals FILE] [--policy-dir DIR]",
       "Generates a synthetic roster of N persons and M settlements spread over the days of the "
       "year (about 1 % of them cancelled), deterministically from the seed, and sends them "

@@ -6,9 +6,9 @@
 #include <iostream>
 #include <string>
 
+#include "adapters/backend/backend.hpp"
 #include "adapters/policy/policy_loader.hpp"
-#include "adapters/sqlite/ledger.hpp"
-#include "adapters/sqlite/policy_texts.hpp"
+#include "adapters/store/ledger.hpp"
 #include "tools/onestop/commands.hpp"
 
 namespace onestop::cli {
@@ -18,11 +18,7 @@ using Poco::Util::Option;
 
 Poco::Util::OptionSet ledger_options() {
   Poco::Util::OptionSet options;
-  options.addOption(Option("config", "c", "the settings file (default config/onestop.properties)")
-                        .argument("FILE"));
-  options.addOption(
-      Option("db", "d", "the ledger database (default onestop.ledger.path of --config)")
-          .argument("FILE"));
+  add_ledger_options(options);
   options.addOption(Option("policy-dir", "p",
                            "where to find the texts of the policies older records name "
                            "(default onestop.policy.dir of --config)")
@@ -34,25 +30,25 @@ Poco::Util::OptionSet ledger_options() {
 
 int ledger_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto parsed =
-      parse("ledger", "migrate [--db FILE] [--config FILE] [--policy-dir DIR]",
+      parse("ledger", "migrate [--ledger URL] [--config FILE] [--policy-dir DIR]",
             "Applies the ledger's pending schema migrations in place, each in its own "
             "transaction (records written before keep their bytes and their hashes).",
             ledger_options(), args, out, err);
   if (!parsed) return kUsage;
   if (parsed->help) return kOk;
   if (parsed->positional.size() != 1 || parsed->positional[0] != "migrate") {
-    err << "onestop ledger: usage: onestop ledger migrate [--db FILE] [--config FILE]\n";
+    err << "onestop ledger: usage: onestop ledger migrate [--ledger URL] [--config FILE]\n";
     return kUsage;
   }
   const auto config = server_settings(*parsed, "ledger", err);
   if (!config) return kUsage;
-  sqlite::LedgerOptions options;
-  options.path = option_or(*parsed, "db", config->db_path);
+  const auto url = ledger_url(*parsed, "ledger", err);
+  if (!url) return kUsage;
   std::int64_t records = 0;
   {
-    auto ledger = sqlite::Ledger::open(options);
+    auto ledger = backend::open_ledger(*url, {});
     if (!ledger) {
-      err << "onestop ledger migrate: " << options.path << ": " << ledger.error().message << "\n";
+      err << "onestop ledger migrate: " << url->text << ": " << ledger.error().message << "\n";
       return kFailed;
     }
     records = (*ledger)->record_count();
@@ -63,12 +59,12 @@ int ledger_command(const std::vector<std::string>& args, std::ostream& out, std:
     err << "onestop ledger migrate: policies " << dir << ": " << policies.error().message << "\n";
     return kUsage;
   }
-  const auto kept = sqlite::keep_named_policies(options.path, policies->all());
+  const auto kept = backend::keep_named_policies(*url, policies->all());
   if (!kept) {
-    err << "onestop ledger migrate: " << options.path << ": " << kept.error().message << "\n";
+    err << "onestop ledger migrate: " << url->text << ": " << kept.error().message << "\n";
     return kFailed;
   }
-  out << "ledger " << options.path << " is at the current schema (" << records
+  out << "ledger " << url->text << " is at the current schema (" << records
       << " records); policy texts added: " << *kept << "\n";
   return kOk;
 }

@@ -13,7 +13,7 @@
 #include "adapters/policy/policy_loader.hpp"
 #include "adapters/reports/reconcile.hpp"
 #include "adapters/reports/utc_offset.hpp"
-#include "adapters/sqlite/ledger.hpp"
+#include "adapters/store/ledger.hpp"
 #include "tools/onestop/commands.hpp"
 
 namespace onestop::cli {
@@ -28,7 +28,7 @@ constexpr std::uintmax_t kMaxStatementBytes = 256u << 20;
 constexpr const char* kUsageText =
     "totals|details|match --from DATE --to DATE [--hospital ID] [--fund CODE] [--clr-type T] "
     "[--format F] "
-    "[--db FILE] [--utc-offset +08:00] [--statement FILE.csv] [--policy-dir DIR]";
+    "[--ledger URL] [--utc-offset +08:00] [--statement FILE.csv] [--policy-dir DIR]";
 
 constexpr const char* kDescription =
     "Reconciliation over the local days FROM..TO (YYYY-MM-DD, both included; a record belongs "
@@ -70,8 +70,8 @@ Poco::Util::OptionSet reconcile_options() {
 }
 
 // The query the options describe, or nullopt after printing why to `err`.
-std::optional<sqlite::ReconciliationQuery> read_query(const Parsed& parsed, std::ostream& err) {
-  sqlite::ReconciliationQuery q;
+std::optional<store::ReconciliationQuery> read_query(const Parsed& parsed, std::ostream& err) {
+  store::ReconciliationQuery q;
   for (const char* name : {"from", "to"}) {
     const auto it = parsed.options.find(name);
     if (it == parsed.options.end()) {
@@ -122,24 +122,7 @@ std::optional<std::string> read_format(const Parsed& parsed, const std::string& 
   return std::nullopt;
 }
 
-// The ledger at `db`; it must exist (reconciling an empty new database is a typo, not a tie).
-std::unique_ptr<sqlite::Ledger> open_ledger(const std::string& db, std::ostream& err) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(db, ec)) {
-    err << "onestop reconcile: no ledger database at " << db << "\n";
-    return nullptr;
-  }
-  sqlite::LedgerOptions options;
-  options.path = db;
-  auto ledger = sqlite::Ledger::open(options);
-  if (!ledger) {
-    err << "onestop reconcile: " << db << ": " << ledger.error().message << "\n";
-    return nullptr;
-  }
-  return std::move(ledger).value();
-}
-
-int totals(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& q, const std::string& format,
+int totals(store::Ledger& ledger, const store::ReconciliationQuery& q, const std::string& format,
            std::ostream& out) {
   const auto rows = ledger.totals(q);
   if (format == "csv") {
@@ -152,7 +135,7 @@ int totals(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& q, const s
   return kOk;
 }
 
-int details(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& q, const std::string& format,
+int details(store::Ledger& ledger, const store::ReconciliationQuery& q, const std::string& format,
             const std::string& policy_dir, std::ostream& out, std::ostream& err) {
   if (format == "jsonl") {
     reports::stream_details_jsonl(ledger, q, out);
@@ -180,7 +163,7 @@ std::optional<std::vector<reports::StatementLine>> load_statement(const std::str
   return std::nullopt;
 }
 
-int match(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& q,
+int match(store::Ledger& ledger, const store::ReconciliationQuery& q,
           const std::vector<reports::StatementLine>& statement, const std::string& format,
           std::ostream& out) {
   const reports::MatchReport report = reports::match(ledger, q, statement);
@@ -193,7 +176,7 @@ int match(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& q,
 }
 
 // Runs subcommand `command` with its checked options.
-int run(const std::string& command, const Parsed& parsed, const sqlite::ReconciliationQuery& q,
+int run(const std::string& command, const Parsed& parsed, const store::ReconciliationQuery& q,
         std::ostream& out, std::ostream& err) {
   static const std::map<std::string, std::vector<std::string>> kFormats = {
       {"totals", {"table", "csv", "json"}},
@@ -210,9 +193,9 @@ int run(const std::string& command, const Parsed& parsed, const sqlite::Reconcil
     statement = load_statement(parsed.options.at("statement"), err);
     if (!statement) return kUsage;
   }
-  const auto db = ledger_path(parsed, "reconcile", err);
-  if (!db) return kUsage;
-  const auto ledger = open_ledger(*db, err);
+  const auto url = ledger_url(parsed, "reconcile", err);
+  if (!url) return kUsage;
+  const auto ledger = open_existing_ledger(*url, "reconcile", err);
   if (!ledger) return kUsage;
   try {
     if (command == "totals") return totals(*ledger, q, *format, out);
@@ -221,8 +204,8 @@ int run(const std::string& command, const Parsed& parsed, const sqlite::Reconcil
                      err);
     }
     return match(*ledger, q, *statement, *format, out);
-  } catch (const sqlite::LedgerUnavailable& e) {
-    err << "onestop reconcile: " << *db << ": " << e.error().message << "\n";
+  } catch (const store::LedgerUnavailable& e) {
+    err << "onestop reconcile: " << url->text << ": " << e.error().message << "\n";
     return kUsage;
   }
 }

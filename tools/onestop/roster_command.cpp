@@ -9,7 +9,7 @@
 #include <string>
 
 #include "adapters/policy/policy_loader.hpp"
-#include "adapters/sqlite/roster.hpp"
+#include "adapters/store/roster.hpp"
 #include "tools/onestop/commands.hpp"
 
 namespace onestop::cli {
@@ -21,7 +21,7 @@ using Poco::Util::Option;
 // few hundred thousand persons is a few tens of MB).
 constexpr std::uintmax_t kMaxRosterBytes = 256u << 20;
 
-// --db and --policy-dir, with their defaults in the help.
+// --ledger (or --db) and --policy-dir, with their defaults in the help.
 Poco::Util::OptionSet roster_options() {
   Poco::Util::OptionSet options;
   add_ledger_options(options);  // the database is created when missing
@@ -40,21 +40,10 @@ Result<std::vector<std::string>> known_names(const std::string& dir, bool diseas
   return diseases ? policies->special_diseases() : policies->categories();
 }
 
-// Creates the directory the database goes in; false (reported) when it cannot.
-bool make_parent(const std::string& db, std::ostream& err) {
-  const auto parent = std::filesystem::path(db).parent_path();
-  if (parent.empty()) return true;
-  std::error_code ec;
-  std::filesystem::create_directories(parent, ec);
-  if (!ec) return true;
-  err << "onestop roster: cannot create " << parent.string() << ": " << ec.message() << "\n";
-  return false;
-}
-
 // Parses `file` with `parse` and, when every row is sound, writes its entries with `replace`
 // (all or nothing); `what` names the rows in the summary. Exit code as the command's.
 template <typename Parse, typename Replace>
-int import_csv(const std::string& file, const std::string& db, const char* what, Parse parse,
+int import_csv(const std::string& file, const backend::LedgerUrl& db, const char* what, Parse parse,
                Replace replace, std::ostream& out, std::ostream& err) {
   const auto text = read_file("roster", file, kMaxRosterBytes, err);
   if (!text) return kUsage;
@@ -66,47 +55,50 @@ int import_csv(const std::string& file, const std::string& db, const char* what,
     err << "onestop roster: " << parsed.errors.size() << " errors; nothing imported\n";
     return kFailed;
   }
-  if (!make_parent(db, err)) return kUsage;
-  auto roster = sqlite::Roster::open(db);
+  if (const auto e = backend::make_directory(db)) {
+    err << "onestop roster: " << e->message << "\n";
+    return kUsage;
+  }
+  auto roster = backend::open_roster(db);
   if (!roster) {
-    err << "onestop roster: " << db << ": " << roster.error().message << "\n";
+    err << "onestop roster: " << db.text << ": " << roster.error().message << "\n";
     return kUsage;
   }
   if (const auto failed = replace(**roster, parsed.entries)) {
-    err << "onestop roster: " << db << ": " << failed->message << "; nothing imported\n";
+    err << "onestop roster: " << db.text << ": " << failed->message << "; nothing imported\n";
     return kFailed;
   }
   std::set<std::string> persons;
   for (const auto& e : parsed.entries) persons.insert(e.patient_id);
   out << "imported " << parsed.entries.size() << " " << what << " (" << persons.size()
-      << " persons) from " << file << " into " << db << "\n";
+      << " persons) from " << file << " into " << db.text << "\n";
   return kOk;
 }
 
-int import_roster(const std::string& file, const std::string& db,
+int import_roster(const std::string& file, const backend::LedgerUrl& db,
                   const std::vector<std::string>& categories, std::ostream& out,
                   std::ostream& err) {
   return import_csv(
       file, db, "roster rows",
-      [&](const std::string& text) { return sqlite::parse_roster_csv(text, categories); },
-      [](sqlite::Roster& r, const auto& entries) { return r.replace_all(entries); }, out, err);
+      [&](const std::string& text) { return store::parse_roster_csv(text, categories); },
+      [](store::Roster& r, const auto& entries) { return r.replace_all(entries); }, out, err);
 }
 
-int import_certifications(const std::string& file, const std::string& db,
+int import_certifications(const std::string& file, const backend::LedgerUrl& db,
                           const std::vector<std::string>& diseases, std::ostream& out,
                           std::ostream& err) {
   return import_csv(
       file, db, "certifications",
-      [&](const std::string& text) { return sqlite::parse_certifications_csv(text, diseases); },
-      [](sqlite::Roster& r, const auto& entries) { return r.replace_certifications(entries); },
-      out, err);
+      [&](const std::string& text) { return store::parse_certifications_csv(text, diseases); },
+      [](store::Roster& r, const auto& entries) { return r.replace_certifications(entries); }, out,
+      err);
 }
 
 }  // namespace
 
 int roster_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto parsed =
-      parse("roster", "import|import-certifications FILE.csv [--db FILE] [--policy-dir DIR]",
+      parse("roster", "import|import-certifications FILE.csv [--ledger URL] [--policy-dir DIR]",
             "import replaces the roster of insured persons with a UTF-8 CSV file whose header "
             "is patient_id,name,id_number,category,valid_from,valid_to (valid_to empty: still "
             "holds); import-certifications replaces the certifications (认定) for outpatient "
@@ -121,7 +113,7 @@ int roster_command(const std::vector<std::string>& args, std::ostream& out, std:
       parsed->positional.size() == 2 && parsed->positional[0] == "import-certifications";
   if (parsed->positional.size() != 2 || (parsed->positional[0] != "import" && !certifications)) {
     err << "onestop roster: usage: onestop roster import|import-certifications FILE.csv "
-           "[--db FILE] [--policy-dir DIR]\n";
+           "[--ledger URL] [--policy-dir DIR]\n";
     return kUsage;
   }
   const std::string dir = option_or(*parsed, "policy-dir", "config/policies");
@@ -130,9 +122,9 @@ int roster_command(const std::vector<std::string>& args, std::ostream& out, std:
     err << "onestop roster: policies " << dir << ": " << known.error().message << "\n";
     return kUsage;
   }
-  const auto found = ledger_path(*parsed, "roster", err);
+  const auto found = ledger_url(*parsed, "roster", err);
   if (!found) return kUsage;
-  const std::string& db = *found;
+  const backend::LedgerUrl& db = *found;
   if (certifications) return import_certifications(parsed->positional[1], db, *known, out, err);
   return import_roster(parsed->positional[1], db, *known, out, err);
 }

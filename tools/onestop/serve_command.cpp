@@ -37,7 +37,7 @@ Poco::Util::OptionSet serve_options() {
 
 int serve_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto parsed =
-      parse("serve", "[--config FILE] [--port N] [--bind ADDRESS] [--db FILE] ...",
+      parse("serve", "[--config FILE] [--port N] [--bind ADDRESS] [--ledger URL] ...",
             "Runs the HTTP settlement service on the SQLite ledger until SIGINT or SIGTERM. "
             "Settings come from the settings file; each option below overrides one of them.",
             serve_options(), args, out, err);

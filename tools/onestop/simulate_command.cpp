@@ -16,7 +16,7 @@
 
 #include "adapters/policy/policy_loader.hpp"
 #include "adapters/reports/simulate.hpp"
-#include "adapters/sqlite/ledger.hpp"
+#include "adapters/store/ledger.hpp"
 #include "tools/onestop/commands.hpp"
 
 namespace onestop::cli {
@@ -71,7 +71,7 @@ std::optional<long long> number_option(const std::string& name, const std::strin
 struct Settings {
   std::string policy_file;
   int year = 0;
-  std::string db;
+  backend::LedgerUrl ledger;
   std::string out;  // "" = no CSV
   std::size_t top = 10;
   unsigned threads = 0;
@@ -89,9 +89,9 @@ std::optional<Settings> settings_from(const Parsed& parsed, std::ostream& err) {
   s.year = static_cast<int>(*year);
   s.top = static_cast<std::size_t>(*top);
   s.threads = static_cast<unsigned>(*threads);
-  const auto db = ledger_path(parsed, "simulate", err);
-  if (!db) return std::nullopt;
-  s.db = *db;
+  const auto url = ledger_url(parsed, "simulate", err);
+  if (!url) return std::nullopt;
+  s.ledger = *url;
   s.out = option_or(parsed, "out", "");
   const std::string format =
       option_or(parsed, "format", isatty(STDOUT_FILENO) == 1 ? "table" : "json");
@@ -210,18 +210,8 @@ int run(const Settings& s, std::ostream& out, std::ostream& err) {
         << "\n";
     return kUsage;
   }
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(s.db, ec)) {
-    err << "onestop simulate: --db " << s.db << ": no such ledger database\n";
-    return kUsage;
-  }
-  sqlite::LedgerOptions options;
-  options.path = s.db;
-  auto ledger = sqlite::Ledger::open(options);
-  if (!ledger) {
-    err << "onestop simulate: " << s.db << ": " << ledger.error().message << "\n";
-    return kUsage;
-  }
+  const auto ledger = open_existing_ledger(s.ledger, "simulate", err);
+  if (!ledger) return kUsage;
   std::ofstream csv;
   reports::SimulateOptions simulate_options;
   simulate_options.top = s.top;
@@ -243,9 +233,10 @@ int run(const Settings& s, std::ostream& out, std::ostream& err) {
   const auto start = std::chrono::steady_clock::now();
   reports::SimulationReport report;
   try {
-    report = reports::simulate(**ledger, *policy, s.year, simulate_options);
-  } catch (const sqlite::LedgerUnavailable& e) {
-    err << (terminal ? "\n" : "") << "onestop simulate: " << s.db << ": " << e.what() << "\n";
+    report = reports::simulate(*ledger, *policy, s.year, simulate_options);
+  } catch (const store::LedgerUnavailable& e) {
+    err << (terminal ? "\n" : "") << "onestop simulate: " << s.ledger.text << ": " << e.what()
+        << "\n";
     return kFailed;
   }
   const double seconds =
@@ -269,7 +260,7 @@ int run(const Settings& s, std::ostream& out, std::ostream& err) {
 int simulate_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto parsed = parse(
       "simulate",
-      "--policy NEW.json --year YYYY [--db FILE] [--out DIFF.csv] [--top N] "
+      "--policy NEW.json --year YYYY [--ledger URL] [--out DIFF.csv] [--top N] "
       "[--format table|json]",
       "Re-settles every live settlement of the year, in the original order, under another "
       "policy, on accumulators that start from zero for each person, and writes nothing to "

@@ -7,7 +7,7 @@
 
 #include "adapters/policy/policy_loader.hpp"
 #include "adapters/reports/audit_report.hpp"
-#include "adapters/sqlite/verify.hpp"
+#include "adapters/store/verify.hpp"
 #include "tools/onestop/commands.hpp"
 
 namespace onestop::cli {
@@ -15,7 +15,7 @@ namespace {
 
 using Poco::Util::Option;
 
-// --db and --policy-dir, with their defaults in the help.
+// --ledger (or --db) and --policy-dir, with their defaults in the help.
 Poco::Util::OptionSet verify_options() {
   Poco::Util::OptionSet options;
   add_ledger_options(options);
@@ -26,9 +26,9 @@ Poco::Util::OptionSet verify_options() {
 }
 
 // Differences to `out` as "record ID: what"; progress to `err` only when it is a terminal.
-sqlite::VerifyHooks print_to(std::ostream& out, std::ostream& err) {
-  sqlite::VerifyHooks hooks;
-  hooks.difference = [&out](const sqlite::VerifyDifference& d) {
+store::VerifyHooks print_to(std::ostream& out, std::ostream& err) {
+  store::VerifyHooks hooks;
+  hooks.difference = [&out](const store::VerifyDifference& d) {
     if (d.record_id != 0) out << "record " << d.record_id << ": ";
     out << d.what << "\n";
   };
@@ -44,7 +44,7 @@ sqlite::VerifyHooks print_to(std::ostream& out, std::ostream& err) {
 
 int verify_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto parsed =
-      parse("verify", "[--db FILE] [--policy-dir DIR]",
+      parse("verify", "[--ledger URL] [--policy-dir DIR]",
             "Walks every ledger record in id order: checks the hash chain, re-settles each "
             "settlement from its stored claim and policy on the accumulators the ledger implies, "
             "compares to the fen and byte for byte, and checks the accumulators tables. Prints "
@@ -56,19 +56,19 @@ int verify_command(const std::vector<std::string>& args, std::ostream& out, std:
     err << "onestop verify: unexpected argument '" << parsed->positional[0] << "'\n";
     return kUsage;
   }
-  const auto found = ledger_path(*parsed, "verify", err);
-  if (!found) return kUsage;
-  const std::string& db = *found;
+  const auto url = ledger_url(*parsed, "verify", err);
+  if (!url) return kUsage;
   const std::string dir = option_or(*parsed, "policy-dir", "config/policies");
   const Result<policy::PolicySet> policies = policy::PolicySet::load_dir(dir);
   if (!policies) {
     err << "onestop verify: policies " << dir << ": " << policies.error().message << "\n";
     return kUsage;
   }
-  const auto summary = sqlite::verify_ledger(db, reports::resettle_with(*policies), print_to(out, err));
+  const auto summary =
+      backend::verify_ledger(*url, reports::resettle_with(*policies), print_to(out, err));
   if (isatty(STDERR_FILENO) == 1 && summary && summary->records >= 1000) err << "\n";
   if (!summary) {
-    err << "onestop verify: " << db << ": " << summary.error().message << "\n";
+    err << "onestop verify: " << url->text << ": " << summary.error().message << "\n";
     return kUsage;
   }
   out << "verified " << summary->records << " records up to id " << summary->last_id << ": ";

@@ -21,7 +21,7 @@
 namespace onestop::testing {
 namespace {
 
-using sqlite::Role;
+using store::Role;
 
 class HttpAccess : public ::testing::Test {
  protected:
@@ -145,7 +145,7 @@ TEST_F(HttpAccess, EachRoleReachesExactlyTheRoutesOfItsRole) {
     for (const auto& [role, key] : keys) {
       const Reply r = server_.request_as(key, e.method, path, "", type);
       const std::string what =
-          std::string(e.method) + " " + path + " as " + std::string(sqlite::role_name(role));
+          std::string(e.method) + " " + path + " as " + std::string(store::role_name(role));
       EXPECT_NE(r.status, 401) << what;
       if (roles == "open" || roles.find(role_letter(role)) != std::string::npos) {
         EXPECT_NE(r.status, 403) << what << " " << r.body;

@@ -89,7 +89,7 @@ TEST(Concurrency, AcknowledgedSettlementsFormOneSerialChainPerPerson) {
     EXPECT_EQ(flatten(ledger->getObject("accumulators")), expected_before) << patient;
     EXPECT_EQ(static_cast<int>(ledger->getArray("records")->size()), chained) << patient;
   }
-  const std::string db = server.config().db_path;
+  const std::string db = server.config().ledger.location;
   server.shut_down();
   EXPECT_EQ(run_verify(db), 0);
 }

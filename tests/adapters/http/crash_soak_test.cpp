@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/sqlite/open.hpp"
 #include "crash_fixture.hpp"
 #include "http_fixture.hpp"
 
@@ -455,9 +456,9 @@ TEST(CrashSoak, MixedSettleAndCancelSurviveRepeatedSigkillExactlyOnce) {
   ASSERT_EQ(run_onestop({"roster", "import", source_path("config/roster.sample.csv"), "--db", db,
                          "--policy-dir", source_path("config/policies")}),
             0);
-  auto clients = sqlite::Clients::open(db);
+  auto clients = sqlite::open_clients(db);
   ASSERT_TRUE(clients) << clients.error().message;
-  auto key = (*clients)->add("soak-h2", sqlite::Role::hospital, "H2");  // RequestBuilder's
+  auto key = (*clients)->add("soak-h2", store::Role::hospital, "H2");  // RequestBuilder's
   ASSERT_TRUE(key) << key.error().message;
   clients->reset();
   ServeProcess server(write_settings(dir, db));

@@ -162,9 +162,9 @@ std::string claim_value(const std::string& claim_json, const std::string& path) 
 // A valid credential for `probe`'s route: H2's for writes (the bodies are H2's), a
 // reconciler's for reconciliation, an auditor's for every other read.
 std::string default_key(TestServer& server, const Probe& probe) {
-  if (probe.path.starts_with("/v1/reconciliation/")) return server.key(sqlite::Role::reconciler);
+  if (probe.path.starts_with("/v1/reconciliation/")) return server.key(store::Role::reconciler);
   if (probe.method == "POST") return server.hospital_key("H2");
-  return server.key(sqlite::Role::auditor);
+  return server.key(store::Role::auditor);
 }
 
 // Checks one answer; `where` names the probe in failure messages.
@@ -907,10 +907,10 @@ std::vector<std::string> auth_requests(TestServer& server) {
       "Bearer \xc0\x80",
       "Bearer " + good + std::string("\0", 1),
       "Bearer " + std::string(good.rbegin(), good.rend()),
-      "Bearer " + server.key(sqlite::Role::auditor),     // valid, may not settle: 403
-      "Bearer " + server.key(sqlite::Role::reconciler),  // 403
-      "Bearer " + server.key(sqlite::Role::admin),       // 403
-      "Bearer " + server.hospital_key("H1"),             // another hospital's bill: 403
+      "Bearer " + server.key(store::Role::auditor),     // valid, may not settle: 403
+      "Bearer " + server.key(store::Role::reconciler),  // 403
+      "Bearer " + server.key(store::Role::admin),       // 403
+      "Bearer " + server.hospital_key("H1"),            // another hospital's bill: 403
   };
   std::vector<std::string> out;
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -996,7 +996,7 @@ TEST(Hostile, EveryClassIsRefusedWithA4xxTheServerStaysUpAndNothingIsWritten) {
       for (const std::string name : {"hospital", "fund"}) {
         const std::string path =
             "/v1/reconciliation/totals?from=2020-01-01&to=2020-12-31&" + name + "=" + value;
-        const Reply r = server.request_as(server.key(sqlite::Role::reconciler), "GET", path);
+        const Reply r = server.request_as(server.key(store::Role::reconciler), "GET", path);
         ++tally.tried;
         ++tally.statuses[r.status];
         EXPECT_EQ(r.status, 200) << path;
@@ -1013,7 +1013,7 @@ TEST(Hostile, EveryClassIsRefusedWithA4xxTheServerStaysUpAndNothingIsWritten) {
   run_raw_class(server, "auth", auth_requests(server));
   EXPECT_EQ(record_count(server), start_records + stored);
 
-  const std::string db = server.config().db_path;
+  const std::string db = server.config().ledger.location;
   server.shut_down();
   EXPECT_EQ(run_verify(db), 0);
 }

@@ -83,7 +83,7 @@ class TestServer {
     dir_ = service_test_dir("http");
     config_.bind_address = "127.0.0.1";
     config_.port = 0;
-    config_.db_path = dir_ + "/ledger.db";
+    config_.ledger = backend::sqlite_url(dir_ + "/ledger.db");
     config_.policy_dir = source_path("config/policies");
     config_.hospitals_file = source_path("config/hospitals.json");
     config_.threads = 32;
@@ -133,9 +133,9 @@ class TestServer {
   }
 
   // The key of a client of `role` (for role hospital: of `hospital_id`), created on first use.
-  std::string key(sqlite::Role role, const std::string& hospital_id = "") {
+  std::string key(store::Role role, const std::string& hospital_id = "") {
     std::lock_guard lock(keys_mutex_);
-    std::string name = std::string(sqlite::role_name(role));
+    std::string name = std::string(store::role_name(role));
     for (char c : hospital_id) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     auto it = keys_.find(name);
     if (it != keys_.end()) return it->second;
@@ -144,7 +144,7 @@ class TestServer {
     return keys_.emplace(name, issued->key).first->second;
   }
   std::string hospital_key(const std::string& hospital_id) {
-    return key(sqlite::Role::hospital, hospital_id);
+    return key(store::Role::hospital, hospital_id);
   }
 
   // The credential a test's request needs to be allowed, so that tests of other things need
@@ -153,7 +153,7 @@ class TestServer {
   // a reconciler's, the roster with an admin's, every other read with an auditor's.
   std::string key_for(const std::string& method, const std::string& path,
                       const std::string& body) {
-    using sqlite::Role;
+    using store::Role;
     if (method == "PUT" && path.starts_with("/v1/roster")) return key(Role::admin);
     if (path.starts_with("/v1/reconciliation/")) return key(Role::reconciler);
     if (method != "POST" || path.starts_with("/v1/echo")) return key(Role::auditor);

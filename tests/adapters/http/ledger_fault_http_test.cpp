@@ -48,13 +48,13 @@ struct Answer {
 void made_keys(TestServer& server) {
   server.hospital_key("H2");
   server.hospital_key("H3");
-  server.key(sqlite::Role::reconciler);
-  server.key(sqlite::Role::auditor);
+  server.key(store::Role::reconciler);
+  server.key(store::Role::auditor);
 }
 
 Answer ask(TestServer& server, const std::string& method, const std::string& path,
            const std::string& body = "") {
-  std::string key = server.key(sqlite::Role::auditor);
+  std::string key = server.key(store::Role::auditor);
   if (method == "POST") {
     const std::string marker = "\"hospital_id\":\"";
     const auto at = body.find(marker);
@@ -63,7 +63,7 @@ Answer ask(TestServer& server, const std::string& method, const std::string& pat
                                   ? "H2"
                                   : body.substr(from, body.find('"', from) - from));
   }
-  if (path.starts_with("/v1/reconciliation/")) key = server.key(sqlite::Role::reconciler);
+  if (path.starts_with("/v1/reconciliation/")) key = server.key(store::Role::reconciler);
   return Answer{server.request_as(key, method, path, body)};
 }
 
@@ -90,7 +90,7 @@ struct LedgerState {
   friend bool operator==(const LedgerState&, const LedgerState&) = default;
 };
 
-LedgerState ledger_state(sqlite::Ledger& ledger, std::int64_t first) {
+LedgerState ledger_state(store::Ledger& ledger, std::int64_t first) {
   LedgerState s;
   s.records = ledger.record_count();
   s.p1 = ledger.accumulators("P1", 2020);
@@ -127,7 +127,7 @@ class LedgerFaultHttp : public ::testing::TestWithParam<FaultCase> {
   // do: SQLite leaves a page whose content does not change clean, and commits nothing.)
   void make_page_caches_stale() {
     sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(server_.config().db_path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_open(server_.config().ledger.location.c_str(), &db), SQLITE_OK);
     const int rc = sqlite3_exec(db,
                                 "BEGIN IMMEDIATE;"
                                 "UPDATE roster SET name = name || '~' WHERE patient_id = 'P1';"
@@ -207,7 +207,7 @@ TEST_P(LedgerFaultHttp, AnswersUnavailableWritesNothingAndRecoversWhenTheFaultCl
   EXPECT_EQ(after.cancelled_by, id_of(cancelled));
   EXPECT_EQ(after.p1.first, Accumulators{});
 
-  const std::string db = server_.config().db_path;
+  const std::string db = server_.config().ledger.location;
   server_.shut_down();
   EXPECT_EQ(run_verify(db), 0);
 }
@@ -252,7 +252,7 @@ TEST(LedgerFaultHttpBatch, ConcurrentSettlesOnAFullDiskAreAllUnavailableThenAllC
     EXPECT_EQ(server.post("/v1/settlements", body(i)).status, 200) << i;
   }
   EXPECT_EQ(server.app().ledger().record_count(), kClients);
-  const std::string db = server.config().db_path;
+  const std::string db = server.config().ledger.location;
   server.shut_down();
   EXPECT_EQ(run_verify(db), 0);
 }

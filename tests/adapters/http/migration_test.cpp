@@ -27,7 +27,7 @@ std::unique_ptr<http::Application> serve(const std::string& db) {
   http::ServerConfig config;
   config.bind_address = "127.0.0.1";
   config.port = 0;
-  config.db_path = db;
+  config.ledger = backend::sqlite_url(db);
   config.policy_dir = source_path("config/policies");
   config.hospitals_file = source_path("config/hospitals.json");
   config.log_level = "warning";
@@ -144,7 +144,7 @@ TEST(Migration, AVersionFourLedgerAnswersAsBeforeAndVerifies) {
   ASSERT_TRUE(old && old->format == 1);
   auto claim = codec::decode_claim(old->claim_json);
   ASSERT_TRUE(claim.ok());
-  auto issued = app->clients().add("h-new", sqlite::Role::hospital, old->hospital_id);
+  auto issued = app->clients().add("h-new", store::Role::hospital, old->hospital_id);
   ASSERT_TRUE(issued.ok());
   const std::string body = settle_request(*claim, claim->bill_no + "-after");
   const Reply settled =
@@ -196,7 +196,7 @@ TEST(Migration, AVersionSevenLedgerAnswersAsBeforeAndVerifies) {
   auto claim = codec::decode_claim(old->claim_json);
   ASSERT_TRUE(claim.ok());
   const auto before = app->ledger().accumulators(old->patient_id, old->year);
-  auto issued = app->clients().add("h-v7", sqlite::Role::hospital, old->hospital_id);
+  auto issued = app->clients().add("h-v7", store::Role::hospital, old->hospital_id);
   ASSERT_TRUE(issued.ok());
   Poco::Net::HTTPClientSession session("127.0.0.1", app->port());
   const Reply settled = send_request(session, "POST", "/v1/settlements",

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "adapters/sqlite/open.hpp"
 #include "crash_fixture.hpp"
 
 namespace onestop {
@@ -113,18 +114,18 @@ TEST(NationalCrash, SigkillDuringSettlementsWithRetriesByMsgidLosesAndDoublesNot
   }
   std::string key_id;
   {
-    auto roster = sqlite::Roster::open(db);
+    auto roster = sqlite::open_roster(db);
     ASSERT_TRUE(roster);
-    std::vector<sqlite::RosterEntry> entries;
+    std::vector<store::RosterEntry> entries;
     for (int i = 0; i < kVisits; ++i) {
       auto e = testing::roster_entry(person(i), "poor", "2020-01-01");
       e.id_number = "43030019900101" + std::to_string(1000 + i);
       entries.push_back(e);
     }
     ASSERT_FALSE((*roster)->replace_all(entries));
-    auto clients = sqlite::Clients::open(db);
+    auto clients = sqlite::open_clients(db);
     ASSERT_TRUE(clients);
-    auto key = (*clients)->add("his-h2", sqlite::Role::hospital, "H2");
+    auto key = (*clients)->add("his-h2", store::Role::hospital, "H2");
     ASSERT_TRUE(key);
     key_id = key->key_id;
   }

@@ -170,15 +170,16 @@ class NationalTest : public ::testing::Test {
           c.catalogue_dir = testing::source_path("config/catalogue");
           c.utc_offset_minutes = 480;
         }) {
-    std::vector<sqlite::RosterEntry> roster = testing::test_roster();
+    std::vector<store::RosterEntry> roster = testing::test_roster();
     auto n1 = testing::roster_entry(kPerson, "poor", "2020-01-01");
     n1.name = "患者丙";
     n1.id_number = kIdNumber;
     roster.push_back(n1);
     if (auto e = server_.app().roster().replace_all(roster)) throw std::runtime_error(e->message);
-    key_ = server_.key(sqlite::Role::hospital, "H2");
+    key_ = server_.key(store::Role::hospital, "H2");
     const std::string key_id = key_.substr(4, 16);
-    his_ = std::make_unique<His>(server_, key_id, token_of(server_.config().db_path, key_id));
+    his_ =
+        std::make_unique<His>(server_, key_id, token_of(server_.config().ledger.location, key_id));
   }
 
   // The answer's infcode and err_msg, checking the nine keys and HTTP 200.
@@ -399,7 +400,7 @@ TEST_F(NationalTest, AWholeVisitSettlesCancelsAndReconcilesLikeTheNativeApi) {
 
   // The ledger holds settlement, cancellation, settlement; verify passes.
   server_.shut_down();
-  EXPECT_EQ(testing::run_verify(server_.config().db_path), 0);
+  EXPECT_EQ(testing::run_verify(server_.config().ledger.location), 0);
 }
 
 TEST_F(NationalTest, EveryErrorPathAnswersMinusOneNamingTheField) {

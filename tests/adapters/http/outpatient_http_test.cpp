@@ -8,7 +8,7 @@
 namespace onestop {
 namespace {
 
-using sqlite::Role;
+using store::Role;
 using testing::RequestBuilder;
 using testing::TestServer;
 

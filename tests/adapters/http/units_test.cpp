@@ -53,7 +53,7 @@ TEST(ServerConfig, TheShippedFileStatesTheBuiltInDefaults) {
   EXPECT_EQ(c->claim_limits.item_amount_max, d.claim_limits.item_amount_max);
   EXPECT_EQ(c->requests_per_second, d.requests_per_second);
   EXPECT_EQ(c->burst, d.burst);
-  EXPECT_EQ(c->db_path, "var/onestop.db");
+  EXPECT_EQ(c->ledger.text, "sqlite:var/onestop.db");
   EXPECT_EQ(c->ledger_max_batch, d.ledger_max_batch);
   EXPECT_EQ(c->policy_dir, d.policy_dir);
   EXPECT_EQ(c->hospitals_file, d.hospitals_file);
@@ -67,6 +67,42 @@ TEST(ServerConfig, EverySettingIsInTheShippedFileAndHasAnOption) {
     EXPECT_NE(text.find(std::string(s.key) + " ="), std::string::npos) << s.key;
     EXPECT_EQ(setting_for_option(s.option), &s) << s.option;
   }
+}
+
+// The ledger's URL: sqlite:PATH or a bare path is the SQLite file; a PostgreSQL URI is kept whole
+// for libpq, its password masked wherever it is shown; onestop.ledger.path is sqlite:PATH.
+TEST(LedgerUrl, NamesTheEngineAndWhereItLives) {
+  using backend::Engine;
+  const auto sqlite = backend::parse_ledger_url("sqlite:var/x.db", "--ledger");
+  ASSERT_TRUE(sqlite) << sqlite.error().message;
+  EXPECT_EQ(sqlite->engine, Engine::sqlite);
+  EXPECT_EQ(sqlite->location, "var/x.db");
+  EXPECT_EQ(sqlite->setting, "--ledger");
+  const auto bare = backend::parse_ledger_url("/srv/onestop/ledger.db", "--ledger");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->engine, Engine::sqlite);
+  EXPECT_EQ(bare->location, "/srv/onestop/ledger.db");
+  const auto pg = backend::parse_ledger_url("postgresql://onestop:s3cret@db1:5433/ledger", "x");
+  ASSERT_TRUE(pg);
+  EXPECT_EQ(pg->engine, Engine::postgresql);
+  EXPECT_EQ(pg->location, "postgresql://onestop:s3cret@db1:5433/ledger");
+  EXPECT_EQ(pg->text, "postgresql://onestop:***@db1:5433/ledger");
+  const auto socket = backend::parse_ledger_url("postgresql:///ledger?host=/tmp/pg&port=5999", "x");
+  ASSERT_TRUE(socket);
+  EXPECT_EQ(socket->engine, Engine::postgresql);
+  EXPECT_EQ(socket->text, "postgresql:///ledger?host=/tmp/pg&port=5999");
+  for (const char* bad : {"", "sqlite:", "mysql://h/db", "postgresql:ledger", "postgres:/x"}) {
+    const auto refused = backend::parse_ledger_url(bad, "onestop.ledger.url");
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code, "bad_ledger_url") << bad;
+    EXPECT_EQ(refused.error().field, "onestop.ledger.url") << bad;
+  }
+  auto config = parse_server_config("onestop.ledger.path = a/b.db\n", {});
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->ledger.text, "sqlite:a/b.db");
+  config = parse_server_config("onestop.ledger.url = postgresql://u@h/db\n", {});
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->ledger.engine, Engine::postgresql);
 }
 
 TEST(ServerConfig, OverridesWinAndAreChecked) {
@@ -121,6 +157,10 @@ INSTANTIATE_TEST_SUITE_P(
                    "onestop.limits.requests_per_second"},
         BadSetting{"onestop.limits.burst = 0\n", "bad_setting", "onestop.limits.burst"},
         BadSetting{"onestop.ledger.path =\n", "bad_setting", "onestop.ledger.path"},
+        BadSetting{"onestop.ledger.url =\n", "bad_setting", "onestop.ledger.url"},
+        BadSetting{"onestop.ledger.url = sqlite:\n", "bad_setting", "onestop.ledger.url"},
+        BadSetting{"onestop.ledger.url = mysql://u@h/db\n", "bad_setting", "onestop.ledger.url"},
+        BadSetting{"onestop.ledger.url = postgresql:db\n", "bad_setting", "onestop.ledger.url"},
         BadSetting{"onestop.admission.no_deposit_categories = poor,,x\n", "bad_setting",
                    "onestop.admission.no_deposit_categories"},
         BadSetting{"onestop.log.level = loud\n", "bad_setting", "onestop.log.level"}));
@@ -239,7 +279,7 @@ TEST(Problem, ExceptionsBecomeErrorsAndInternalCausesStayInTheLog) {
   EXPECT_EQ(error_from_exception(Poco::TimeoutException("slow")).code, "request_timeout");
   EXPECT_EQ(error_from_exception(std::runtime_error("boom")).code, "internal");
   EXPECT_EQ(error_from_exception(
-                sqlite::LedgerUnavailable(Error{"ledger_unavailable", "", "disk I/O error"}))
+                store::LedgerUnavailable(Error{"ledger_unavailable", "", "disk I/O error"}))
                 .code,
             "ledger_unavailable");
   ApiRequest request;

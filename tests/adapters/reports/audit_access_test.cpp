@@ -1,4 +1,4 @@
-// onestop audit access (issue 5), run as the binary over entries written with sqlite::AccessLog:
+// onestop audit access (issue 5), run as the binary over entries written with store::AccessLog:
 // local days at the region's offset (an entry at 2020-03-01T17:00Z is on 2020-03-02 at +08:00),
 // the client and target filters, the limit, the CSV and JSON shapes, and the usage errors.
 #include <Poco/JSON/Parser.h>
@@ -12,12 +12,13 @@
 
 #include "adapters/codec/csv.hpp"
 #include "adapters/reports/command_workspace.hpp"
-#include "adapters/sqlite/access_log.hpp"
+#include "adapters/sqlite/open.hpp"
+#include "adapters/store/access_log.hpp"
 
 namespace onestop::testing {
 namespace {
 
-using sqlite::AccessEntry;
+using store::AccessEntry;
 
 AccessEntry entry(std::string at, std::string client, std::string target, int status,
                   std::string correlation_id) {
@@ -36,7 +37,7 @@ AccessEntry entry(std::string at, std::string client, std::string target, int st
 
 // Local days at +08:00 in the comments.
 void write_log(const std::string& db) {
-  auto log = sqlite::AccessLog::open({db});
+  auto log = sqlite::open_access_log(db, {});
   ASSERT_TRUE(log) << log.error().message;
   (*log)->append(entry("2020-03-01T15:59:59.999Z", "desk", "settlement:1", 200, "c1"));   // 03-01
   (*log)->append(entry("2020-03-01T16:00:00.000Z", "desk", "patient:P001", 200, "c2"));   // 03-02

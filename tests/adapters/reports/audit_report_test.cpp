@@ -16,8 +16,9 @@
 
 #include "adapters/codec/csv.hpp"
 #include "adapters/codec/json_util.hpp"
-#include "tests/adapters/reports/poco_json.hpp"
 #include "adapters/sqlite/ledger_fixtures.hpp"
+#include "adapters/sqlite/open.hpp"
+#include "tests/adapters/reports/poco_json.hpp"
 
 namespace onestop::testing {
 namespace {
@@ -115,7 +116,7 @@ class ReportWorld : public ::testing::Test {
     sqlite::LedgerOptions options;
     options.path = path_;
     options.clock = [this] { return now_; };
-    auto ledger = sqlite::Ledger::open(options);
+    auto ledger = sqlite::open_ledger(options);
     ASSERT_TRUE(ledger.ok());
     ledger_ = std::move(ledger).value();
     auto policies = policy::PolicySet::load_dir(source_path("config/policies"));
@@ -128,7 +129,7 @@ class ReportWorld : public ::testing::Test {
       if (c.bill_no == kCancelledBill && r.record) cancelled = r.record->id;
     }
     now_ = kCancelledAt;
-    ASSERT_EQ(ledger_->cancel(cancel_job(cancelled)).get().outcome, sqlite::Outcome::created);
+    ASSERT_EQ(ledger_->cancel(cancel_job(cancelled)).get().outcome, store::Outcome::created);
   }
 
   reports::OfficeReport report(std::optional<std::string> category = std::nullopt) {
@@ -141,9 +142,9 @@ class ReportWorld : public ::testing::Test {
   }
 
   // The records of 2020 as the ledger holds them, read independently of the report.
-  std::vector<sqlite::StoredRecord> records_2020() {
-    std::vector<sqlite::StoredRecord> out;
-    ledger_->scan([&](const sqlite::StoredRecord& r) {
+  std::vector<store::StoredRecord> records_2020() {
+    std::vector<store::StoredRecord> out;
+    ledger_->scan([&](const store::StoredRecord& r) {
       if (r.year == 2020) out.push_back(r);
       return true;
     });
@@ -153,7 +154,7 @@ class ReportWorld : public ::testing::Test {
   std::string dir_;
   std::string path_;
   std::string now_;
-  std::unique_ptr<sqlite::Ledger> ledger_;
+  std::unique_ptr<store::Ledger> ledger_;
   std::unique_ptr<policy::PolicySet> policies_;
 };
 
@@ -297,7 +298,7 @@ TEST_F(ReportWorld, HtmlCarriesTheCsvNumbers) {
 }
 
 TEST_F(ReportWorld, TheChainCheckIsStated) {
-  const reports::ChainCheck chain = reports::check_chain(path_, *policies_);
+  const reports::ChainCheck chain = reports::check_chain(backend::sqlite_url(path_), *policies_);
   EXPECT_TRUE(chain.verified()) << chain.text();
   EXPECT_EQ(chain.last_id, 39);  // 38 settlements and one cancellation
   EXPECT_EQ(chain.text(), "chain verified up to record 39 (39 records)");
@@ -342,7 +343,8 @@ TEST_F(ReportWorld, RendersInHeadlessChromiumWithTheCsvNumbers) {
       << chromium << " is missing: install Debian's chromium (CI does)";
   const std::string dir = dir_ + "/report";
   const auto r = report();
-  ASSERT_FALSE(reports::write_report_files(r, reports::check_chain(path_, *policies_), dir));
+  ASSERT_FALSE(reports::write_report_files(
+      r, reports::check_chain(backend::sqlite_url(path_), *policies_), dir));
   const std::string flags = " --headless --no-sandbox --disable-gpu --user-data-dir=" + dir +
                             "/profile --enable-logging=stderr --v=0 ";
   const std::string page = "file://" + std::filesystem::absolute(dir + "/report.html").string();

@@ -1,14 +1,16 @@
 // The patient audit (onestop audit patient, GET /v1/audit/patients/{id}): a hand-worked
 // sequence from tests/cases, a cancellation netting out, the backstop's annual ceiling, and
 // the empty audit of an unknown person.
+#include "adapters/reports/audit.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 #include "adapters/codec/json_util.hpp"
-#include "tests/adapters/reports/poco_json.hpp"
-#include "adapters/reports/audit.hpp"
 #include "adapters/sqlite/ledger_fixtures.hpp"
+#include "adapters/sqlite/open.hpp"
+#include "tests/adapters/reports/poco_json.hpp"
 
 namespace onestop::testing {
 namespace {
@@ -23,7 +25,7 @@ class AuditWorld {
     sqlite::LedgerOptions options;
     options.path = path_;
     options.clock = [this] { return now; };
-    auto ledger = sqlite::Ledger::open(options);
+    auto ledger = sqlite::open_ledger(options);
     if (!ledger) throw std::runtime_error(ledger.error().message);
     ledger_ = std::move(ledger).value();
     auto policies = policy::PolicySet::load_dir(source_path("config/policies"));
@@ -34,13 +36,13 @@ class AuditWorld {
   // Settles `claim` at the UTC time `at` ("2020-01-23T02:00:00.000Z"); returns the record id.
   std::int64_t settle_at(const Claim& claim, const std::string& at) {
     now = at;
-    const sqlite::WriteResult r = settle_now(*ledger_, claim);
+    const store::WriteResult r = settle_now(*ledger_, claim);
     return r.record ? r.record->id : 0;
   }
   std::int64_t cancel_at(std::int64_t id, const std::string& at) {
     now = at;
-    const sqlite::WriteResult r = ledger_->cancel(cancel_job(id)).get();
-    EXPECT_EQ(r.outcome, sqlite::Outcome::created);
+    const store::WriteResult r = ledger_->cancel(cancel_job(id)).get();
+    EXPECT_EQ(r.outcome, store::Outcome::created);
     return r.record ? r.record->id : 0;
   }
   PatientAudit audit(const std::string& patient, int year = 2020) {
@@ -49,14 +51,14 @@ class AuditWorld {
     return std::move(a).value();
   }
 
-  sqlite::Ledger& ledger() { return *ledger_; }
+  store::Ledger& ledger() { return *ledger_; }
   const policy::PolicySet& policies() const { return *policies_; }
   const std::string& path() const { return path_; }
   std::string now = "2020-01-01T00:00:00.000Z";
 
  private:
   std::string path_;
-  std::unique_ptr<sqlite::Ledger> ledger_;
+  std::unique_ptr<store::Ledger> ledger_;
   std::unique_ptr<policy::PolicySet> policies_;
 };
 
@@ -237,7 +239,7 @@ TEST_F(HandWorked, ACancellationNetsOut) {
   EXPECT_EQ(a.records[1].cancelled_by, cancel);
   EXPECT_TRUE(a.records[1].flags.empty());  // a cancelled settlement carries no flag
   const auto& c = a.records[2];
-  EXPECT_EQ(c.kind, sqlite::RecordKind::cancellation);
+  EXPECT_EQ(c.kind, store::RecordKind::cancellation);
   EXPECT_EQ(c.cancels, second_);
   EXPECT_EQ(paid_of(c.layers, "backstop"), yuan("-572.90"));
   EXPECT_EQ(c.total, yuan("-4947.90"));

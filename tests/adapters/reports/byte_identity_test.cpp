@@ -11,6 +11,7 @@
 #include "adapters/reports/audit.hpp"
 #include "adapters/reports/demo_data.hpp"
 #include "adapters/sqlite/ledger_fixtures.hpp"
+#include "adapters/sqlite/open.hpp"
 
 namespace onestop::testing {
 namespace {
@@ -37,7 +38,7 @@ Policy policy_version(const std::string& id, const std::string& from, const std:
 
 // Everything a record answers with (the HTTP record, slip and audit read these fields), but
 // cancelled_by, which a later cancellation sets.
-void expect_same(const sqlite::StoredRecord& read, const sqlite::StoredRecord& answered) {
+void expect_same(const store::StoredRecord& read, const store::StoredRecord& answered) {
   EXPECT_EQ(read.result_json, answered.result_json) << "record " << answered.id;
   EXPECT_EQ(read.claim_json, answered.claim_json) << "record " << answered.id;
   EXPECT_EQ(std::tie(read.id, read.kind, read.cancels, read.hospital_id, read.bill_no,
@@ -59,8 +60,8 @@ class ByteIdentity : public ::testing::Test {
   struct World {
     std::unique_ptr<service::HospitalRegistry> hospitals;
     std::unique_ptr<policy::PolicySet> policies;
-    std::unique_ptr<sqlite::Ledger> ledger;
-    std::unique_ptr<sqlite::Roster> roster;
+    std::unique_ptr<store::Ledger> ledger;
+    std::unique_ptr<store::Roster> roster;
     std::unique_ptr<service::SettlementService> service;
   };
 
@@ -73,7 +74,7 @@ class ByteIdentity : public ::testing::Test {
     w.hospitals = std::make_unique<service::HospitalRegistry>(std::move(hospitals).value());
     w.policies = std::make_unique<policy::PolicySet>(std::move(set).value());
     w.ledger = open_ledger(path_, 16);
-    auto roster = sqlite::Roster::open(path_);
+    auto roster = sqlite::open_roster(path_);
     if (!roster) throw std::runtime_error(roster.error().message);
     w.roster = std::move(roster).value();
     w.service = std::make_unique<service::SettlementService>(*w.hospitals, *w.policies, *w.ledger,
@@ -89,7 +90,7 @@ TEST_F(ByteIdentity, EveryRecordReadsAsAnsweredAfterThePolicyFilesAreGone) {
   o.persons = 300;
   o.settlements = 2000;
   o.seed = 10;
-  std::map<std::int64_t, sqlite::StoredRecord> answered;
+  std::map<std::int64_t, store::StoredRecord> answered;
   std::set<std::string> policies_used;
   {
     World w = world({policy_version("zhaoshan-2020h1", "2020-01-01", "\"2020-06-30\"", "0.85"),
@@ -103,7 +104,7 @@ TEST_F(ByteIdentity, EveryRecordReadsAsAnsweredAfterThePolicyFilesAreGone) {
       auto settled = w.service->settle(reports::demo_request(o, designated, i));
       ASSERT_TRUE(settled.ok()) << settled.error().code << " " << settled.error().message;
       ASSERT_EQ(settled->status, service::WriteStatus::created);
-      const sqlite::StoredRecord& r = *settled->record;
+      const store::StoredRecord& r = *settled->record;
       ASSERT_FALSE(r.result_json.empty());
       policies_used.insert(r.policy_id);
       answered[r.id] = r;
@@ -129,8 +130,8 @@ TEST_F(ByteIdentity, EveryRecordReadsAsAnsweredAfterThePolicyFilesAreGone) {
     auto read = w.service->get(id);
     ASSERT_TRUE(read.ok()) << id;
     expect_same(*read, first);
-    cancellations += first.kind == sqlite::RecordKind::cancellation;
-    if (first.kind != sqlite::RecordKind::settlement) continue;
+    cancellations += first.kind == store::RecordKind::cancellation;
+    if (first.kind != store::RecordKind::settlement) continue;
     auto found = w.ledger->find(first.hospital_id, first.bill_no);
     ASSERT_TRUE(found);
     expect_same(*found, first);
@@ -140,14 +141,14 @@ TEST_F(ByteIdentity, EveryRecordReadsAsAnsweredAfterThePolicyFilesAreGone) {
   }
   EXPECT_GT(cancellations, 200);
   std::size_t walked = 0;
-  w.ledger->scan([&](const sqlite::StoredRecord& r) {
+  w.ledger->scan([&](const store::StoredRecord& r) {
     expect_same(r, answered.at(r.id));
     ++walked;
     return true;
   });
   EXPECT_EQ(walked, answered.size());
   walked = 0;
-  w.ledger->scan_year(2020, sqlite::Documents::all, [&](const sqlite::StoredRecord& r) {
+  w.ledger->scan_year(2020, store::Documents::all, [&](const store::StoredRecord& r) {
     expect_same(r, answered.at(r.id));
     ++walked;
     return true;
@@ -157,8 +158,8 @@ TEST_F(ByteIdentity, EveryRecordReadsAsAnsweredAfterThePolicyFilesAreGone) {
   // the text it answered.
   walked = 0;
   std::size_t settlements = 0;
-  w.ledger->scan_year(2020, sqlite::Documents::settlement, [&](const sqlite::StoredRecord& r) {
-    const sqlite::StoredRecord& first = answered.at(r.id);
+  w.ledger->scan_year(2020, store::Documents::settlement, [&](const store::StoredRecord& r) {
+    const store::StoredRecord& first = answered.at(r.id);
     ++walked;
     // A compact claim decoded and not encoded (its encoding is the text first answered); a
     // claim kept as JSON, its text.
@@ -169,7 +170,7 @@ TEST_F(ByteIdentity, EveryRecordReadsAsAnsweredAfterThePolicyFilesAreGone) {
     } else {
       EXPECT_EQ(r.claim_json, first.claim_json) << r.id;
     }
-    if (r.kind != sqlite::RecordKind::settlement) {
+    if (r.kind != store::RecordKind::settlement) {
       EXPECT_FALSE(r.settlement) << r.id;
       return true;
     }
@@ -185,7 +186,7 @@ TEST_F(ByteIdentity, EveryRecordReadsAsAnsweredAfterThePolicyFilesAreGone) {
   });
   EXPECT_EQ(walked, answered.size());
   EXPECT_EQ(settlements, answered.size() - static_cast<std::size_t>(cancellations));
-  const sqlite::StoredRecord& some = answered.begin()->second;
+  const store::StoredRecord& some = answered.begin()->second;
   auto person = w.service->patient_ledger(some.patient_id, 2020);
   ASSERT_TRUE(person.ok());
   ASSERT_FALSE(person->records.empty());

@@ -12,16 +12,17 @@
 
 #include "adapters/codec/csv.hpp"
 #include "adapters/reports/command_workspace.hpp"
-#include "adapters/sqlite/clients.hpp"
+#include "adapters/sqlite/open.hpp"
+#include "adapters/store/clients.hpp"
 
 namespace onestop::testing {
 namespace {
 
-using sqlite::Clients;
-using sqlite::Role;
+using store::Clients;
+using store::Role;
 
 std::unique_ptr<Clients> open_clients(const std::string& path) {
-  auto clients = Clients::open(path);
+  auto clients = sqlite::open_clients(path);
   if (!clients) throw std::runtime_error(clients.error().message);
   return std::move(clients).value();
 }

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "adapters/sqlite/ledger_fixtures.hpp"
+#include "adapters/sqlite/open.hpp"
 
 namespace onestop::testing {
 namespace {
@@ -27,10 +28,10 @@ class DemoWorld {
     options.path = path_;
     options.max_batch = 512;
     options.clock = [this] { return clock_.now(); };
-    auto ledger = sqlite::Ledger::open(options);
+    auto ledger = sqlite::open_ledger(options);
     if (!ledger) throw std::runtime_error(ledger.error().message);
     ledger_ = std::move(ledger).value();
-    auto roster = sqlite::Roster::open(path_);
+    auto roster = sqlite::open_roster(path_);
     if (!roster) throw std::runtime_error(roster.error().message);
     roster_ = std::move(roster).value();
     service_ = std::make_unique<service::SettlementService>(*hospitals_, *policies_, *ledger_,
@@ -41,8 +42,8 @@ class DemoWorld {
     return reports::load_demo_data(*service_, *roster_, clock_, options);
   }
 
-  sqlite::Ledger& ledger() { return *ledger_; }
-  sqlite::Roster& roster() { return *roster_; }
+  store::Ledger& ledger() { return *ledger_; }
+  store::Roster& roster() { return *roster_; }
   const std::string& path() const { return path_; }
 
  private:
@@ -50,8 +51,8 @@ class DemoWorld {
   reports::DemoClock clock_;
   std::unique_ptr<service::HospitalRegistry> hospitals_;
   std::unique_ptr<policy::PolicySet> policies_;
-  std::unique_ptr<sqlite::Ledger> ledger_;
-  std::unique_ptr<sqlite::Roster> roster_;
+  std::unique_ptr<store::Ledger> ledger_;
+  std::unique_ptr<store::Roster> roster_;
   std::unique_ptr<service::SettlementService> service_;
 };
 
@@ -73,10 +74,10 @@ std::string refusals(const reports::DemoSummary& s) {
 
 // Every bill's amounts and whether it was cancelled, by bill number.
 using Bills = std::map<std::string, std::tuple<Money, Money, Money, bool>>;
-Bills bills(sqlite::Ledger& ledger) {
+Bills bills(store::Ledger& ledger) {
   Bills out;
-  ledger.scan([&out](const sqlite::StoredRecord& r) {
-    if (r.kind == sqlite::RecordKind::settlement) {
+  ledger.scan([&out](const store::StoredRecord& r) {
+    if (r.kind == store::RecordKind::settlement) {
       out[r.bill_no] = {r.total, r.fund_paid, r.patient_pays, r.cancelled_by.has_value()};
     }
     return true;
@@ -118,8 +119,8 @@ TEST(DemoData, CertifiedPersonsHaveMonthlyVisits) {
   ASSERT_TRUE(summary) << summary.error().message;
   EXPECT_EQ(summary->refused, 0) << refusals(*summary);
   std::map<std::string, std::set<int>> months_by_person;
-  world.ledger().scan([&](const sqlite::StoredRecord& r) {
-    if (r.kind != sqlite::RecordKind::settlement || r.special_disease.empty()) return true;
+  world.ledger().scan([&](const store::StoredRecord& r) {
+    if (r.kind != store::RecordKind::settlement || r.special_disease.empty()) return true;
     const auto claim = codec::decode_claim(r.claim_json);
     if (claim) months_by_person[r.patient_id].insert(claim->discharged_on.month());
     return true;
@@ -136,10 +137,10 @@ TEST(DemoData, EachRecordIsStampedOnTheDayItWasSettled) {
   ASSERT_TRUE(world.load(demo(50, 400, 3)));
   std::map<std::int64_t, std::string> settled_on;
   std::set<std::string> days;
-  world.ledger().scan([&](const sqlite::StoredRecord& r) {
+  world.ledger().scan([&](const store::StoredRecord& r) {
     const std::string day = r.recorded_at.substr(0, 10);
     EXPECT_EQ(r.recorded_at.substr(10, 4), "T00:") << r.recorded_at;  // 08:xx in +08:00
-    if (r.kind == sqlite::RecordKind::settlement) {
+    if (r.kind == store::RecordKind::settlement) {
       EXPECT_EQ(day, codec::decode_claim(r.claim_json)->discharged_on.to_string());
       settled_on[r.id] = day;
       days.insert(day);
@@ -199,7 +200,7 @@ TEST(DemoData, TheRosterMixesTheCategoriesAndRoundTripsThroughCsv) {
   EXPECT_GT(roster.size(), 400u);  // some poor households leave poverty: a second row
   std::ostringstream csv;
   reports::write_roster_csv(roster, csv);
-  const auto parsed = sqlite::parse_roster_csv(csv.str(), categories);
+  const auto parsed = store::parse_roster_csv(csv.str(), categories);
   EXPECT_TRUE(parsed.errors.empty())
       << parsed.errors.front().column << ": " << parsed.errors.front().message;
   ASSERT_EQ(parsed.entries.size(), roster.size());

@@ -1,11 +1,13 @@
-// Every command that opens a ledger finds it as `onestop serve` does (issue 10): --db, else
-// onestop.ledger.path of --config. A command run with only --config reaches the ledger that
-// file names, never a var/onestop.db of its own; a defective settings file is a usage error.
+// Every command that opens a ledger finds it as `onestop serve` does (issues 10, 11): --ledger
+// URL or --db FILE, else onestop.ledger.url (or .path) of --config. A command run with only
+// --config reaches the ledger that file names, never a var/onestop.db of its own; a defective
+// settings file or ledger URL is a usage error that writes nothing.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "adapters/reports/command_workspace.hpp"
 
@@ -46,6 +48,47 @@ TEST(LedgerPath, ADefectiveSettingsFileIsAUsageErrorNamingIt) {
   EXPECT_EQ(run.status, 2);
   EXPECT_NE(run.err.find("bad.properties"), std::string::npos) << run.err;
   EXPECT_FALSE(std::filesystem::exists(ws.db()));
+}
+
+TEST(LedgerPath, TheLedgerUrlNamesTheSameFileAsDb) {
+  const CommandWorkspace ws;
+  const std::string policies = " --policy-dir " + source_path("config/policies");
+  const SplitRun imported = ws.run("roster import " + source_path("config/roster.sample.csv") +
+                                   " --ledger sqlite:" + ws.db() + policies);
+  ASSERT_EQ(imported.status, 0) << imported.err;
+  EXPECT_NE(imported.out.find("into sqlite:" + ws.db()), std::string::npos) << imported.out;
+  // A settings file naming it by URL, and the bare path: the same ledger.
+  const std::string by_url = ws.dir() + "/url.properties";
+  std::ofstream(by_url) << "onestop.ledger.url = sqlite:" << ws.db() << "\n";
+  const SplitRun verified = ws.run("verify --config " + by_url + policies);
+  EXPECT_EQ(verified.status, 0) << verified.err;
+  EXPECT_EQ(ws.run("verify --ledger " + ws.db() + policies).status, 0);
+}
+
+TEST(LedgerPath, ABadLedgerUrlIsAUsageErrorNamingTheOption) {
+  const CommandWorkspace ws;
+  const std::string totals =
+      "reconcile totals --from 2020-01-01 --to 2020-01-31 --utc-offset +08:00";
+  struct Case {
+    std::string args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"verify --ledger mysql://u@h/db", "--ledger: 'mysql://u@h/db' names the engine 'mysql'"},
+      {"verify --ledger sqlite:", "--ledger: 'sqlite:' names no file"},
+      {totals + " --ledger postgresql:x", "--ledger: 'postgresql:x' is not a PostgreSQL URI"},
+      {"verify --ledger sqlite:" + ws.db() + " --db " + ws.db(), "--ledger and --db both"},
+      {"verify --ledger ftp://u:hunter2@h/x", "ftp://u:***@h/x"},
+      {totals + " --ledger sqlite:" + ws.dir() + "/none.db", "--ledger: no ledger database at"},
+  };
+  for (const Case& c : cases) {
+    const SplitRun run = ws.run(c.args);
+    EXPECT_EQ(run.status, 2) << c.args << "\n" << run.err;
+    EXPECT_NE(run.err.find(c.says), std::string::npos) << c.args << "\n" << run.err;
+    EXPECT_EQ(run.err.find("hunter2"), std::string::npos) << run.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(ws.db()));
+  EXPECT_FALSE(std::filesystem::exists(ws.dir() + "/none.db"));
 }
 
 }  // namespace

@@ -27,12 +27,13 @@
 #include <string>
 
 #include "adapters/sqlite/ledger_fixtures.hpp"
+#include "adapters/sqlite/open.hpp"
 
 namespace onestop::testing {
 
 // March 2020 at +08:00, all hospitals and funds.
-inline sqlite::ReconciliationQuery march() {
-  sqlite::ReconciliationQuery q;
+inline store::ReconciliationQuery march() {
+  store::ReconciliationQuery q;
   q.from = *Date::parse("2020-03-01");
   q.to = *Date::parse("2020-03-31");
   q.utc_offset_minutes = 480;
@@ -46,7 +47,7 @@ class ReconcileFixture : public ::testing::Test {
     sqlite::LedgerOptions options;
     options.path = path_;
     options.clock = [now = now_] { return *now; };
-    auto ledger = sqlite::Ledger::open(options);
+    auto ledger = sqlite::open_ledger(options);
     ASSERT_TRUE(ledger) << ledger.error().message;
     ledger_ = std::move(ledger).value();
     settle("B6", "H1", "P6", "poor", "10400.00", "2020-02-28T01:00:00.000Z");
@@ -71,7 +72,7 @@ class ReconcileFixture : public ::testing::Test {
     claim.hospital_id = hospital;
     claim.patient_id = patient;
     *now_ = utc;
-    const sqlite::WriteResult r = settle_now(*ledger_, claim);
+    const store::WriteResult r = settle_now(*ledger_, claim);
     ASSERT_TRUE(r.record);
     ids_[bill] = r.record->id;
   }
@@ -79,12 +80,12 @@ class ReconcileFixture : public ::testing::Test {
   // Cancels the settlement of `bill`, stamped `utc`.
   void cancel(const std::string& bill, const std::string& utc) {
     *now_ = utc;
-    const sqlite::WriteResult r = ledger_->cancel(cancel_job(ids_.at(bill), "c-" + bill)).get();
-    ASSERT_EQ(r.outcome, sqlite::Outcome::created) << (r.error ? r.error->message : "");
+    const store::WriteResult r = ledger_->cancel(cancel_job(ids_.at(bill), "c-" + bill)).get();
+    ASSERT_EQ(r.outcome, store::Outcome::created) << (r.error ? r.error->message : "");
     cancellation_ids_[bill] = r.record->id;
   }
 
-  sqlite::Ledger& ledger() { return *ledger_; }
+  store::Ledger& ledger() { return *ledger_; }
   const std::string& path() const { return path_; }
   std::int64_t id(const std::string& bill) const { return ids_.at(bill); }
   std::int64_t cancellation_id(const std::string& bill) const { return cancellation_ids_.at(bill); }
@@ -92,7 +93,7 @@ class ReconcileFixture : public ::testing::Test {
  private:
   std::shared_ptr<std::string> now_ = std::make_shared<std::string>();
   std::string path_;
-  std::unique_ptr<sqlite::Ledger> ledger_;
+  std::unique_ptr<store::Ledger> ledger_;
   std::map<std::string, std::int64_t> ids_;
   std::map<std::string, std::int64_t> cancellation_ids_;
 };

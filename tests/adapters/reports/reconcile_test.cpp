@@ -12,14 +12,15 @@
 #include <tuple>
 
 #include "adapters/codec/json_util.hpp"
-#include "tests/adapters/reports/poco_json.hpp"
 #include "adapters/reports/reconcile_fixture.hpp"
+#include "adapters/sqlite/open.hpp"
+#include "tests/adapters/reports/poco_json.hpp"
 
 namespace onestop::testing {
 namespace {
 
 using reports::DifferenceKind;
-using sqlite::TotalRow;
+using store::TotalRow;
 
 // "day hospital fund s c medical fund_paid patient" for compact comparisons.
 std::string row_text(const TotalRow& r) {
@@ -34,10 +35,10 @@ std::vector<std::string> rows_text(const std::vector<TotalRow>& rows) {
   return out;
 }
 
-std::vector<sqlite::DetailRow> all_details(sqlite::Ledger& ledger,
-                                           const sqlite::ReconciliationQuery& q) {
-  std::vector<sqlite::DetailRow> rows;
-  ledger.details(q, [&](const sqlite::DetailRow& r) {
+std::vector<store::DetailRow> all_details(store::Ledger& ledger,
+                                          const store::ReconciliationQuery& q) {
+  std::vector<store::DetailRow> rows;
+  ledger.details(q, [&](const store::DetailRow& r) {
     rows.push_back(r);
     return true;
   });
@@ -47,7 +48,7 @@ std::vector<sqlite::DetailRow> all_details(sqlite::Ledger& ledger,
 using ReconcileTotals = ReconcileFixture;
 
 TEST_F(ReconcileTotals, PerDayHospitalAndFundNettingCancellationsOnTheirOwnDay) {
-  sqlite::ReconciliationQuery q = march();
+  store::ReconciliationQuery q = march();
   q.fund = "390100";
   EXPECT_EQ(
       rows_text(ledger().totals(q)),
@@ -70,7 +71,7 @@ TEST_F(ReconcileTotals, PerDayHospitalAndFundNettingCancellationsOnTheirOwnDay) 
 }
 
 TEST_F(ReconcileTotals, EveryFundOfTheRecordsHasItsRow) {
-  sqlite::ReconciliationQuery q = march();
+  store::ReconciliationQuery q = march();
   q.hospital_id = "H1";
   q.to = *Date::parse("2020-03-02");
   EXPECT_EQ(rows_text(ledger().totals(q)), (std::vector<std::string>{
@@ -91,7 +92,7 @@ TEST_F(ReconcileTotals, EqualTheSumOfTheDetails) {
       t.day = d.day;
       t.hospital_id = d.hospital_id;
       t.fund = f.fund;
-      ++(d.kind == sqlite::RecordKind::settlement ? t.settlements : t.cancellations);
+      ++(d.kind == store::RecordKind::settlement ? t.settlements : t.cancellations);
       t.medical_total += d.total;
       t.fund_paid += f.paid;
       t.patient_pays += d.patient_pays;
@@ -105,7 +106,7 @@ TEST_F(ReconcileTotals, EqualTheSumOfTheDetails) {
 }
 
 TEST_F(ReconcileTotals, FiltersByHospitalAndFund) {
-  sqlite::ReconciliationQuery q = march();
+  store::ReconciliationQuery q = march();
   q.hospital_id = "H2";
   q.fund = "640100";
   EXPECT_EQ(rows_text(ledger().totals(q)), (std::vector<std::string>{
@@ -117,22 +118,22 @@ TEST_F(ReconcileTotals, FiltersByHospitalAndFund) {
 }
 
 TEST_F(ReconcileTotals, LocalDaysFollowTheUtcOffset) {
-  sqlite::ReconciliationQuery q = march();
+  store::ReconciliationQuery q = march();
   q.fund = "390100";
   q.to = *Date::parse("2020-03-01");
   EXPECT_TRUE(ledger().totals(q).empty());  // B4 at 2020-03-01T16:30Z is 03-02 00:30 local
   q.utc_offset_minutes = 0;
   EXPECT_EQ(rows_text(ledger().totals(q)),
             (std::vector<std::string>{"2020-03-01 H2 390100 1 0 10800.00 6500.00 4300.00"}));
-  EXPECT_EQ(sqlite::local_day("2020-03-01T16:30:00.000Z", 480), "2020-03-02");
-  EXPECT_EQ(sqlite::local_day("2020-03-01T15:59:59.999Z", 480), "2020-03-01");
-  EXPECT_EQ(sqlite::local_day("2020-12-31T16:00:00.000Z", 480), "2021-01-01");
-  EXPECT_EQ(sqlite::local_day("2020-03-01T02:00:00.000Z", -180), "2020-02-29");
-  EXPECT_EQ(sqlite::local_day("2020-03-01 02:00", 0), std::nullopt);
+  EXPECT_EQ(store::local_day("2020-03-01T16:30:00.000Z", 480), "2020-03-02");
+  EXPECT_EQ(store::local_day("2020-03-01T15:59:59.999Z", 480), "2020-03-01");
+  EXPECT_EQ(store::local_day("2020-12-31T16:00:00.000Z", 480), "2021-01-01");
+  EXPECT_EQ(store::local_day("2020-03-01T02:00:00.000Z", -180), "2020-02-29");
+  EXPECT_EQ(store::local_day("2020-03-01 02:00", 0), std::nullopt);
 }
 
 TEST_F(ReconcileTotals, CsvOpensInASpreadsheetWithChineseNames) {
-  sqlite::ReconciliationQuery q = march();
+  store::ReconciliationQuery q = march();
   q.from = q.to = *Date::parse("2020-04-01");
   q.fund = "390100";
   std::ostringstream out;
@@ -145,7 +146,7 @@ TEST_F(ReconcileTotals, CsvOpensInASpreadsheetWithChineseNames) {
 }
 
 TEST_F(ReconcileTotals, JsonIsOneDocumentWithAmountsAsStrings) {
-  sqlite::ReconciliationQuery q = march();
+  store::ReconciliationQuery q = march();
   q.to = *Date::parse("2020-03-05");
   q.hospital_id = "H1";
   q.fund = "390100";
@@ -170,7 +171,7 @@ TEST_F(ReconcileTotals, JsonIsOneDocumentWithAmountsAsStrings) {
 }
 
 TEST_F(ReconcileTotals, TableAlignsColumnsAndEndsWithAGrandTotalPerFund) {
-  sqlite::ReconciliationQuery q = march();
+  store::ReconciliationQuery q = march();
   q.fund = "390100";
   q.from = *Date::parse("2020-03-04");
   q.to = *Date::parse("2020-04-01");
@@ -194,7 +195,7 @@ TEST_F(ReconcileTotals, TableAlignsColumnsAndEndsWithAGrandTotalPerFund) {
 using ReconcileDetails = ReconcileFixture;
 
 TEST_F(ReconcileDetails, CsvHasOneRowPerRecordInDayAndIdOrderWithAColumnPerFund) {
-  sqlite::ReconciliationQuery q = march();
+  store::ReconciliationQuery q = march();
   q.from = *Date::parse("2020-03-05");
   q.to = *Date::parse("2020-04-01");
   std::ostringstream out;
@@ -215,7 +216,7 @@ TEST_F(ReconcileDetails, CsvHasOneRowPerRecordInDayAndIdOrderWithAColumnPerFund)
 }
 
 TEST_F(ReconcileDetails, JsonLinesHaveEveryFundOfTheRecord) {
-  sqlite::ReconciliationQuery q = march();
+  store::ReconciliationQuery q = march();
   q.from = q.to = *Date::parse("2020-03-02");
   q.hospital_id = "H3";
   std::ostringstream out;
@@ -376,8 +377,8 @@ std::vector<reports::StatementLine> statement_text(const std::string& body) {
   return parsed.lines;
 }
 
-sqlite::ReconciliationQuery march_of(const std::string& fund) {
-  sqlite::ReconciliationQuery q = march();
+store::ReconciliationQuery march_of(const std::string& fund) {
+  store::ReconciliationQuery q = march();
   q.fund = fund;
   return q;
 }
@@ -439,7 +440,7 @@ TEST_F(ReconcileMatch, ATyingStatementTies) {
 }
 
 TEST_F(ReconcileMatch, ACancellationAfterThePeriodLeavesTheBillSettled) {
-  sqlite::ReconciliationQuery q = march_of("390100");
+  store::ReconciliationQuery q = march_of("390100");
   q.to = *Date::parse("2020-03-04");  // B5 is cancelled on 03-05
   const auto report =
       reports::match(ledger(), q, statement_text("H1,B5,2020-03-03,7500.00,cancelled\n"));
@@ -448,7 +449,7 @@ TEST_F(ReconcileMatch, ACancellationAfterThePeriodLeavesTheBillSettled) {
 }
 
 TEST_F(ReconcileMatch, AHospitalFilterIgnoresOtherHospitalsLines) {
-  sqlite::ReconciliationQuery q = march_of("390100");
+  store::ReconciliationQuery q = march_of("390100");
   q.hospital_id = "H2";
   const auto report = reports::match(ledger(), q, statement_file("statement-one-of-each.csv"));
   std::vector<std::string> kinds;
@@ -624,7 +625,7 @@ TEST(ReconcileVisits, DetailsCarryTheClearingTypeAndTheFilterKeepsOneKind) {
   options.path = temp_db();
   auto now = std::make_shared<std::string>("2020-03-02T02:00:00.000Z");
   options.clock = [now] { return *now; };
-  auto ledger = sqlite::Ledger::open(options);
+  auto ledger = sqlite::open_ledger(options);
   ASSERT_TRUE(ledger) << ledger.error().message;
   settle_now(**ledger, ClaimBuilder("poor", Level::city).a("10400.00").bill("A1"));
   *now = "2020-03-02T03:00:00.000Z";
@@ -640,10 +641,10 @@ TEST(ReconcileVisits, DetailsCarryTheClearingTypeAndTheFilterKeepsOneKind) {
   EXPECT_EQ(settled.record->special_disease, "severe_mental");
   *now = "2020-03-02T04:00:00.000Z";
   const auto cancelled = (*ledger)->cancel(cancel_job(settled.record->id)).get();
-  ASSERT_EQ(cancelled.outcome, sqlite::Outcome::created);
+  ASSERT_EQ(cancelled.outcome, store::Outcome::created);
   EXPECT_EQ((*ledger)->get(cancelled.record->id)->special_disease, "severe_mental");
 
-  sqlite::ReconciliationQuery q = march();
+  store::ReconciliationQuery q = march();
   std::ostringstream all;
   EXPECT_EQ(reports::stream_details_jsonl(**ledger, q, all), 3);
   EXPECT_NE(all.str().find(R"("bill_no":"A1","patient_id":"P1","total":"10400.00",)"

@@ -30,8 +30,8 @@ const Policy& test_policy(const std::string& name) {
 const Policy& backstop_8() { return test_policy("zhaoshan-2020-backstop-8"); }
 
 // A settle job computed under `policy` (the fixtures' settle_job uses the reference policy).
-sqlite::SettleJob job_under(const Policy& policy, const Claim& claim) {
-  sqlite::SettleJob job = settle_job(claim);
+store::SettleJob job_under(const Policy& policy, const Claim& claim) {
+  store::SettleJob job = settle_job(claim);
   job.policy_text = policy.text;
   job.compute = [&policy, claim](const Accumulators& before) {
     return compute(policy, claim, before);
@@ -45,15 +45,15 @@ const std::set<std::string> kCancelFirst = {"P0010018", "P0010010", "P0010031"};
 
 // Settles the shared cases' 2020 claims in file order under `policy`, cancelling the first
 // settlement of each person of kCancelFirst at once. Returns the number of live settlements.
-int settle_cases(sqlite::Ledger& ledger, const Policy& policy) {
+int settle_cases(store::Ledger& ledger, const Policy& policy) {
   std::set<std::string> seen;
   int live = 0;
   for (const Claim& claim : claims_2020()) {
-    sqlite::WriteResult r = ledger.settle(job_under(policy, claim)).get();
-    EXPECT_EQ(r.outcome, sqlite::Outcome::created) << claim.bill_no;
+    store::WriteResult r = ledger.settle(job_under(policy, claim)).get();
+    EXPECT_EQ(r.outcome, store::Outcome::created) << claim.bill_no;
     ++live;
     if (kCancelFirst.contains(claim.patient_id) && seen.insert(claim.patient_id).second) {
-      EXPECT_EQ(ledger.cancel(cancel_job(r.record->id)).get().outcome, sqlite::Outcome::created);
+      EXPECT_EQ(ledger.cancel(cancel_job(r.record->id)).get().outcome, store::Outcome::created);
       --live;
     }
   }
@@ -110,7 +110,7 @@ class SimulateTest : public ::testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<sqlite::Ledger> ledger_;
+  std::unique_ptr<store::Ledger> ledger_;
   std::ostringstream csv_;
 };
 
@@ -196,8 +196,8 @@ TEST_F(SimulateTest, TheDifferencesAreWhatSettlingUnderTheNewPolicyGives) {
   std::set<std::string> listed;
   for (std::size_t i = 1; i < rows.size(); ++i) listed.insert(rows[i][column(rows[0], "bill_no")]);
   int live = 0;
-  ledger_->scan([&](const sqlite::StoredRecord& old) {
-    if (old.kind != sqlite::RecordKind::settlement || old.cancelled_by) return true;
+  ledger_->scan([&](const store::StoredRecord& old) {
+    if (old.kind != store::RecordKind::settlement || old.cancelled_by) return true;
     ++live;
     const auto now = oracle->find(old.hospital_id, old.bill_no);
     EXPECT_TRUE(now);
@@ -209,8 +209,8 @@ TEST_F(SimulateTest, TheDifferencesAreWhatSettlingUnderTheNewPolicyGives) {
   EXPECT_EQ(r.settlements, live);
   // The report's new totals are the oracle's live totals.
   Money oracle_patient;
-  oracle->scan([&](const sqlite::StoredRecord& s) {
-    if (s.kind == sqlite::RecordKind::settlement && !s.cancelled_by)
+  oracle->scan([&](const store::StoredRecord& s) {
+    if (s.kind == store::RecordKind::settlement && !s.cancelled_by)
       oracle_patient += s.patient_pays;
     return true;
   });
@@ -259,8 +259,8 @@ TEST_F(SimulateTest, SettlementsTheNewPolicyRefusesAreCountedNotFatal) {
   Policy late = backstop_8();
   late.effective_from = *Date::parse("2020-07-01");  // claims discharged before are refused
   int before_july = 0;
-  ledger_->scan([&](const sqlite::StoredRecord& s) {
-    if (s.kind != sqlite::RecordKind::settlement || s.cancelled_by) return true;
+  ledger_->scan([&](const store::StoredRecord& s) {
+    if (s.kind != store::RecordKind::settlement || s.cancelled_by) return true;
     before_july += codec::decode_claim(s.claim_json)->discharged_on < late.effective_from;
     return true;
   });
@@ -315,7 +315,7 @@ TEST_F(SimulateTest, VisitsReSettleAndAPolicyWithoutTheOutpatientPartRefusesThem
   for (std::string line; std::getline(in, line);) {
     const Claim claim = codec::decode_claim(line).value();
     if (claim.year() != 2021) continue;
-    EXPECT_EQ(ledger_->settle(settle_job(claim)).get().outcome, sqlite::Outcome::created);
+    EXPECT_EQ(ledger_->settle(settle_job(claim)).get().outcome, store::Outcome::created);
     ++live;
     visits += claim.is_visit();
   }

@@ -36,7 +36,7 @@ class OutpatientServiceTest : public ::testing::Test {
   Accumulators accumulators(const std::string& patient = "P1") {
     return world_.ledger().accumulators(patient, 2020).first;
   }
-  sqlite::StoredRecord settle_ok(const RequestBuilder& request) {
+  store::StoredRecord settle_ok(const RequestBuilder& request) {
     auto out = svc().settle(request.json());
     if (!out) {
       ADD_FAILURE() << out.error().code << " " << out.error().field << " " << out.error().message;
@@ -54,11 +54,11 @@ class OutpatientServiceTest : public ::testing::Test {
 };
 
 TEST_F(OutpatientServiceTest, ACertifiedPersonsMonthlyVisitsSettleToTheFen) {
-  const sqlite::StoredRecord first = settle_ok(worked_visit("V1", "2020-03-12"));
+  const store::StoredRecord first = settle_ok(worked_visit("V1", "2020-03-12"));
   EXPECT_EQ(first.patient_pays.to_string(), "112.50");
   EXPECT_EQ(member(first.result_json, "visit"), "outpatient_special");
   EXPECT_EQ(member(first.result_json, "special_disease"), "severe_mental");
-  const sqlite::StoredRecord second = settle_ok(worked_visit("V2", "2020-04-12"));
+  const store::StoredRecord second = settle_ok(worked_visit("V2", "2020-04-12"));
   EXPECT_EQ(second.patient_pays.to_string(), "81.25");
   const Accumulators acc = accumulators();
   EXPECT_EQ(acc.admissions, 0);
@@ -108,12 +108,12 @@ TEST_F(OutpatientServiceTest, AHospitalCannotDeclareACertificationOrAVisitWithou
 TEST_F(OutpatientServiceTest, CancelGivesBackTheVisitsDeductibleAndDiseasePayment) {
   settle_ok(worked_visit("V1", "2020-03-12"));
   const Accumulators after_first = accumulators();
-  const sqlite::StoredRecord second = settle_ok(worked_visit("V2", "2020-04-12"));
+  const store::StoredRecord second = settle_ok(worked_visit("V2", "2020-04-12"));
   auto cancelled = svc().cancel(second.id, R"({"reason":"录入错误"})");
   ASSERT_TRUE(cancelled) << cancelled.error().message;
   EXPECT_EQ(accumulators(), after_first);
   // Re-settling the cancelled visit under a new bill gives the same amounts.
-  const sqlite::StoredRecord again = settle_ok(worked_visit("V2b", "2020-04-12"));
+  const store::StoredRecord again = settle_ok(worked_visit("V2b", "2020-04-12"));
   EXPECT_EQ(again.layer_paid, second.layer_paid);
   EXPECT_EQ(again.patient_pays, second.patient_pays);
   // Cancelling the first visit too leaves nothing of the year.
@@ -124,7 +124,7 @@ TEST_F(OutpatientServiceTest, CancelGivesBackTheVisitsDeductibleAndDiseasePaymen
 
 TEST_F(OutpatientServiceTest, AnAdmissionAfterAVisitIsTheYearsFirstAdmission) {
   settle_ok(worked_visit());
-  const sqlite::StoredRecord admission =
+  const store::StoredRecord admission =
       settle_ok(RequestBuilder().bill("A1").dates("2020-05-02", "2020-05-12"));
   EXPECT_EQ(admission.movement.admissions, 1);
   EXPECT_EQ(accumulators().admissions, 1);

@@ -15,8 +15,9 @@
 #include "adapters/policy/policy_loader.hpp"
 #include "adapters/service/hospital_registry.hpp"
 #include "adapters/service/settlement_service.hpp"
-#include "adapters/sqlite/ledger.hpp"
-#include "adapters/sqlite/roster.hpp"
+#include "adapters/sqlite/open.hpp"
+#include "adapters/store/ledger.hpp"
+#include "adapters/store/roster.hpp"
 #include "support/fixtures.hpp"
 
 namespace onestop::testing {
@@ -31,9 +32,9 @@ inline std::string service_test_dir(const std::string& tag) {
   return dir;
 }
 
-inline sqlite::RosterEntry roster_entry(std::string id, std::string category, const char* from,
-                                        const char* to = nullptr) {
-  sqlite::RosterEntry e;
+inline store::RosterEntry roster_entry(std::string id, std::string category, const char* from,
+                                       const char* to = nullptr) {
+  store::RosterEntry e;
   e.patient_id = std::move(id);
   e.name = "测试<" + e.patient_id + ">";  // markup on purpose: the slip must escape it
   e.id_number = "430300199001011234";
@@ -45,8 +46,8 @@ inline sqlite::RosterEntry roster_entry(std::string id, std::string category, co
 
 // P1 poor all along; P2 resident until 2020-06-30, poor from 2020-07-01; P3 extreme_poor;
 // P4 resident; P5 on the roster for 2019 only; P6..P9 poor (concurrency tests).
-inline std::vector<sqlite::RosterEntry> test_roster() {
-  std::vector<sqlite::RosterEntry> out = {
+inline std::vector<store::RosterEntry> test_roster() {
+  std::vector<store::RosterEntry> out = {
       roster_entry("P1", "poor", "2020-01-01"),
       roster_entry("P2", "resident", "2020-01-01", "2020-06-30"),
       roster_entry("P2", "poor", "2020-07-01"),
@@ -62,7 +63,7 @@ inline std::vector<sqlite::RosterEntry> test_roster() {
 
 // Certifications for outpatient special diseases (domain.md §3.6): P1 severe_mental all
 // along; P3 pneumoconiosis from February to June 2020 only.
-inline std::vector<sqlite::Certification> test_certifications() {
+inline std::vector<store::Certification> test_certifications() {
   return {
       {"P1", "severe_mental", *Date::parse("2020-01-01"), std::nullopt},
       {"P3", "pneumoconiosis", *Date::parse("2020-02-01"), *Date::parse("2020-06-30")},
@@ -140,10 +141,10 @@ class ServiceWorld {
     policies_ = std::make_unique<policy::PolicySet>(std::move(policies).value());
     sqlite::LedgerOptions ledger_options;
     ledger_options.path = dir_ + "/ledger.db";
-    auto ledger = sqlite::Ledger::open(ledger_options);
+    auto ledger = sqlite::open_ledger(ledger_options);
     if (!ledger) throw std::runtime_error(ledger.error().message);
     ledger_ = std::move(ledger).value();
-    auto roster = sqlite::Roster::open(ledger_options.path);
+    auto roster = sqlite::open_roster(ledger_options.path);
     if (!roster) throw std::runtime_error(roster.error().message);
     roster_ = std::move(roster).value();
     if (auto e = roster_->replace_all(test_roster())) throw std::runtime_error(e->message);
@@ -155,16 +156,16 @@ class ServiceWorld {
   }
 
   const service::SettlementService& service() const { return *service_; }
-  sqlite::Ledger& ledger() { return *ledger_; }
-  sqlite::Roster& roster() { return *roster_; }
+  store::Ledger& ledger() { return *ledger_; }
+  store::Roster& roster() { return *roster_; }
   const std::string& dir() const { return dir_; }
 
  private:
   std::string dir_;
   std::unique_ptr<service::HospitalRegistry> hospitals_;
   std::unique_ptr<policy::PolicySet> policies_;
-  std::unique_ptr<sqlite::Ledger> ledger_;
-  std::unique_ptr<sqlite::Roster> roster_;
+  std::unique_ptr<store::Ledger> ledger_;
+  std::unique_ptr<store::Roster> roster_;
   std::unique_ptr<service::SettlementService> service_;
 };
 

@@ -39,7 +39,7 @@ class SettlementServiceTest : public ::testing::Test {
   Accumulators accumulators(const std::string& patient = "P1") {
     return world_.ledger().accumulators(patient, 2020).first;
   }
-  sqlite::StoredRecord settle_ok(const RequestBuilder& request) {
+  store::StoredRecord settle_ok(const RequestBuilder& request) {
     auto out = svc().settle(request.json());
     if (!out) ADD_FAILURE() << out.error().code << " " << out.error().field;
     EXPECT_EQ(out->status, WriteStatus::created);
@@ -49,7 +49,7 @@ class SettlementServiceTest : public ::testing::Test {
 };
 
 TEST_F(SettlementServiceTest, SettleCreatesAndAnIdenticalRequestReplays) {
-  const sqlite::StoredRecord first = settle_ok(RequestBuilder());
+  const store::StoredRecord first = settle_ok(RequestBuilder());
   EXPECT_EQ(first.hospital_id, "H2");
   EXPECT_EQ(first.bill_no, "B1");
   EXPECT_EQ(first.patient_id, "P1");
@@ -64,7 +64,7 @@ TEST_F(SettlementServiceTest, SettleCreatesAndAnIdenticalRequestReplays) {
 }
 
 TEST_F(SettlementServiceTest, ADifferentRequestUnderTheSameKeyIsAConflictNamingTheKey) {
-  const sqlite::StoredRecord first = settle_ok(RequestBuilder());
+  const store::StoredRecord first = settle_ok(RequestBuilder());
   auto other = svc().settle(
       RequestBuilder()
           .with_items(R"([{"code":"X1","name":"床位费","class":"A","amount":"12000.01"}])")
@@ -86,7 +86,7 @@ TEST_F(SettlementServiceTest, TrialWritesNothingAndEqualsTheSettlement) {
   EXPECT_EQ(trial->snapshot_id, 0);
   EXPECT_EQ(world_.ledger().record_count(), 0);
   EXPECT_TRUE(is_empty(accumulators()));
-  const sqlite::StoredRecord settled = settle_ok(RequestBuilder());
+  const store::StoredRecord settled = settle_ok(RequestBuilder());
   EXPECT_EQ(settled.result_json, trial->result_json);
   auto next = svc().trial(RequestBuilder().bill("B2").dates("2020-04-01", "2020-04-09").json());
   ASSERT_TRUE(next);
@@ -96,15 +96,15 @@ TEST_F(SettlementServiceTest, TrialWritesNothingAndEqualsTheSettlement) {
 }
 
 TEST_F(SettlementServiceTest, CancelRestoresTheAccumulatorsAndReplays) {
-  const sqlite::StoredRecord a = settle_ok(RequestBuilder());
+  const store::StoredRecord a = settle_ok(RequestBuilder());
   const Accumulators after_a = accumulators();
-  const sqlite::StoredRecord b =
+  const store::StoredRecord b =
       settle_ok(RequestBuilder().bill("B2").dates("2020-04-01", "2020-04-09"));
   EXPECT_NE(accumulators(), after_a);
   auto cancel_b = svc().cancel(b.id, R"({"reason":"录入错误"})");
   ASSERT_TRUE(cancel_b) << cancel_b.error().message;
   ASSERT_EQ(cancel_b->status, WriteStatus::created);
-  EXPECT_EQ(cancel_b->record->kind, sqlite::RecordKind::cancellation);
+  EXPECT_EQ(cancel_b->record->kind, store::RecordKind::cancellation);
   EXPECT_EQ(cancel_b->record->cancels, b.id);
   EXPECT_EQ(cancel_b->record->total, -b.total);
   EXPECT_EQ(accumulators(), after_a);
@@ -126,8 +126,8 @@ TEST_F(SettlementServiceTest, CancelRestoresTheAccumulatorsAndReplays) {
 }
 
 TEST_F(SettlementServiceTest, CancellingAnEarlierSettlementIsBlockedByTheLaterOnes) {
-  const sqlite::StoredRecord a = settle_ok(RequestBuilder());
-  const sqlite::StoredRecord b =
+  const store::StoredRecord a = settle_ok(RequestBuilder());
+  const store::StoredRecord b =
       settle_ok(RequestBuilder().bill("B2").dates("2020-04-01", "2020-04-09"));
   auto out = svc().cancel(a.id, R"({"reason":"x"})");
   ASSERT_TRUE(out) << out.error().message;
@@ -141,7 +141,7 @@ TEST_F(SettlementServiceTest, CancelNeedsAKnownSettlementAndAReason) {
   auto missing = svc().cancel(99, R"({"reason":"x"})");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, "not_found");
-  const sqlite::StoredRecord a = settle_ok(RequestBuilder());
+  const store::StoredRecord a = settle_ok(RequestBuilder());
   auto no_reason = svc().cancel(a.id, "{}");
   ASSERT_FALSE(no_reason);
   EXPECT_EQ(no_reason.error().field, "reason");
@@ -214,7 +214,7 @@ TEST_F(SettlementServiceTest, LevelAndRegionAreTheRegistrys) {
 }
 
 TEST_F(SettlementServiceTest, PatientLedgerListsRecordsAndAccumulators) {
-  const sqlite::StoredRecord a = settle_ok(RequestBuilder());
+  const store::StoredRecord a = settle_ok(RequestBuilder());
   settle_ok(RequestBuilder().bill("B2").dates("2020-04-01", "2020-04-09"));
   auto ledger = svc().patient_ledger("P1", 2020);
   ASSERT_TRUE(ledger) << ledger.error().message;
@@ -235,7 +235,7 @@ std::string admission(const std::string& hospital, const std::string& patient, b
 }
 
 TEST_F(SettlementServiceTest, AdmissionCheckAnswersDepositLayersAndAccumulators) {
-  const sqlite::StoredRecord a = settle_ok(RequestBuilder());
+  const store::StoredRecord a = settle_ok(RequestBuilder());
   auto poor = svc().check_admission(admission("H2", "P1", false));
   ASSERT_TRUE(poor) << poor.error().message;
   EXPECT_EQ(poor->category, "poor");
@@ -318,7 +318,7 @@ TEST(SettlementServiceOptions, ClaimLimitsAreConfigurable) {
 }
 
 TEST_F(SettlementServiceTest, SlipDataJoinsTheRegistriesAndMasksTheIdNumber) {
-  const sqlite::StoredRecord a = settle_ok(RequestBuilder());
+  const store::StoredRecord a = settle_ok(RequestBuilder());
   auto slip = svc().slip(a.id);
   ASSERT_TRUE(slip) << slip.error().message;
   EXPECT_EQ(slip->patient_name, "测试<P1>");

@@ -9,7 +9,7 @@ namespace onestop {
 namespace {
 
 using namespace onestop::testing;  // NOLINT(google-build-using-namespace)
-using sqlite::Outcome;
+using store::Outcome;
 
 constexpr const char* kDropTriggers =
     "DROP TRIGGER records_no_update; DROP TRIGGER records_no_delete; "
@@ -19,7 +19,7 @@ constexpr const char* kDropTriggers =
 std::string populated_ledger() {
   const std::string path = temp_db();
   auto ledger = open_ledger(path);
-  std::vector<std::future<sqlite::WriteResult>> futures;
+  std::vector<std::future<store::WriteResult>> futures;
   for (const auto& c : claims_2020()) futures.push_back(ledger->settle(settle_job(c)));
   for (auto& f : futures) EXPECT_EQ(f.get().outcome, Outcome::created);
   for (const char* person : {"P0010035", "P0010003"}) {
@@ -37,25 +37,25 @@ bool mentions(const Verified& v, std::int64_t id, const std::string& text) {
 }
 
 TEST(Chain, CanonicalRecordSeparatesFieldsAndHashCoversPrevHash) {
-  sqlite::StoredRecord a;
+  store::StoredRecord a;
   a.id = 1;
   a.hospital_id = "ab";
   a.bill_no = "c";
-  sqlite::StoredRecord b = a;
+  store::StoredRecord b = a;
   b.hospital_id = "a";
   b.bill_no = "bc";
-  EXPECT_NE(sqlite::canonical_record(a), sqlite::canonical_record(b));
-  EXPECT_EQ(sqlite::chain_hash(a), sqlite::chain_hash(a));
-  EXPECT_EQ(sqlite::chain_hash(a).size(), 64u);
-  sqlite::StoredRecord c = a;
+  EXPECT_NE(store::canonical_record(a), store::canonical_record(b));
+  EXPECT_EQ(store::chain_hash(a), store::chain_hash(a));
+  EXPECT_EQ(store::chain_hash(a).size(), 64u);
+  store::StoredRecord c = a;
   c.prev_hash = std::string(64, '0');
-  EXPECT_NE(sqlite::chain_hash(a), sqlite::chain_hash(c));
+  EXPECT_NE(store::chain_hash(a), store::chain_hash(c));
   c = a;
   c.movement.layers["basic"].paid = Money::from_fen(1);
-  EXPECT_NE(sqlite::chain_hash(a), sqlite::chain_hash(c));
+  EXPECT_NE(store::chain_hash(a), store::chain_hash(c));
   c = a;
   c.recorded_at = "2020-01-01T00:00:00.000Z";
-  EXPECT_NE(sqlite::chain_hash(a), sqlite::chain_hash(c));
+  EXPECT_NE(store::chain_hash(a), store::chain_hash(c));
 }
 
 TEST(Verify, ACleanLedgerVerifies) {
@@ -150,7 +150,7 @@ TEST(Verify, UnreadableAccumulatorsAreReported) {
   auto ledger = open_ledger(path);
   const auto count = ledger->record_count();
   const auto r = ledger->settle(settle_job(claim)).get();
-  EXPECT_EQ(r.outcome, sqlite::Outcome::unavailable);
+  EXPECT_EQ(r.outcome, store::Outcome::unavailable);
   ASSERT_TRUE(r.error.has_value());
   EXPECT_NE(r.error->message.find("basic is not four amounts"), std::string::npos)
       << r.error->message;
@@ -176,8 +176,8 @@ TEST(Verify, AnEditWithTheChainRecomputedIsStillFoundByReplay) {
                                "UPDATE records SET patient_pays = patient_pays - 500, "
                                "fund_paid = fund_paid + 500 WHERE id = 6"),
             SQLITE_OK);
-  std::vector<sqlite::StoredRecord> records;  // with what the hash covers (not the result)
-  open_ledger(path)->scan_year(2020, sqlite::Documents::claim, [&](const sqlite::StoredRecord& r) {
+  std::vector<store::StoredRecord> records;  // with what the hash covers (not the result)
+  open_ledger(path)->scan_year(2020, store::Documents::claim, [&](const store::StoredRecord& r) {
     records.push_back(r);
     return true;
   });
@@ -185,7 +185,7 @@ TEST(Verify, AnEditWithTheChainRecomputedIsStillFoundByReplay) {
   std::string sql;
   for (auto& r : records) {
     r.prev_hash = prev;
-    prev = sqlite::chain_hash(r);
+    prev = store::chain_hash(r);
     sql += "UPDATE records SET prev_hash = '" + r.prev_hash + "', hash = '" + prev +
            "' WHERE id = " + std::to_string(r.id) + ";";
   }

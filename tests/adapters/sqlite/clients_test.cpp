@@ -1,26 +1,27 @@
 // Clients and their keys (issue 5, access): issued keys authenticate, only their salted hash
 // is stored, rotation keeps two keys valid, revocation ends them; the access log's batching
 // writer keeps every entry and lists them by client, target and time.
-#include "adapters/sqlite/clients.hpp"
+#include "adapters/store/clients.hpp"
 
 #include <gtest/gtest.h>
 
 #include <set>
 #include <thread>
 
-#include "adapters/sqlite/access_log.hpp"
+#include "adapters/sqlite/open.hpp"
+#include "adapters/store/access_log.hpp"
 #include "ledger_fixtures.hpp"
 
 namespace onestop::testing {
 namespace {
 
-using sqlite::AccessEntry;
-using sqlite::AccessLog;
-using sqlite::Clients;
-using sqlite::Role;
+using store::AccessEntry;
+using store::AccessLog;
+using store::Clients;
+using store::Role;
 
 std::unique_ptr<Clients> open_clients(const std::string& path) {
-  auto clients = Clients::open(path);
+  auto clients = sqlite::open_clients(path);
   if (!clients) throw std::runtime_error(clients.error().message);
   return std::move(clients).value();
 }
@@ -165,10 +166,10 @@ TEST(Clients, BadRequestsNameTheirFieldAndWriteNothing) {
 
 TEST(Clients, RolesRoundTripThroughTheirNames) {
   for (Role r : {Role::hospital, Role::reconciler, Role::auditor, Role::admin}) {
-    EXPECT_EQ(sqlite::parse_role(sqlite::role_name(r)), r);
+    EXPECT_EQ(store::parse_role(store::role_name(r)), r);
   }
-  EXPECT_FALSE(sqlite::parse_role("root").has_value());
-  EXPECT_FALSE(sqlite::parse_role("").has_value());
+  EXPECT_FALSE(store::parse_role("root").has_value());
+  EXPECT_FALSE(store::parse_role("").has_value());
 }
 
 AccessEntry entry(std::string client, std::string target, std::string at) {
@@ -187,7 +188,7 @@ AccessEntry entry(std::string client, std::string target, std::string at) {
 
 TEST(AccessLog, EveryAppendedEntryIsWrittenAndListedByClientTargetAndTime) {
   const std::string path = test_dir() + "/ledger.db";
-  auto log = AccessLog::open({path, 20, 64, 100'000});
+  auto log = sqlite::open_access_log(path, {20, 64, 100'000});
   ASSERT_TRUE(log) << log.error().message;
   constexpr int kThreads = 4;
   constexpr int kEach = 500;
@@ -207,20 +208,20 @@ TEST(AccessLog, EveryAppendedEntryIsWrittenAndListedByClientTargetAndTime) {
             std::vector<std::string>{std::to_string(kThreads * kEach + 1)});
   EXPECT_EQ((*log)->dropped(), 0u);
 
-  sqlite::AccessQuery by_client;
+  store::AccessQuery by_client;
   by_client.client = "c2";
   by_client.limit = 10'000;
   auto listed = (*log)->list(by_client);
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->size(), static_cast<std::size_t>(kEach));
 
-  sqlite::AccessQuery by_target;
+  store::AccessQuery by_target;
   by_target.target = "settlement:7";
   listed = (*log)->list(by_target);
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->size(), static_cast<std::size_t>(kThreads));
 
-  sqlite::AccessQuery by_time;
+  store::AccessQuery by_time;
   by_time.from = "2020-03-03";
   listed = (*log)->list(by_time);
   ASSERT_TRUE(listed);
@@ -234,7 +235,7 @@ TEST(AccessLog, EveryAppendedEntryIsWrittenAndListedByClientTargetAndTime) {
 TEST(AccessLog, ClosingWritesWhatIsQueuedAndTheTableIsAppendOnly) {
   const std::string path = test_dir() + "/ledger.db";
   {
-    auto log = AccessLog::open({path, 60'000, 512, 100'000});  // never by the interval
+    auto log = sqlite::open_access_log(path, {60'000, 512, 100'000});  // never by the interval
     ASSERT_TRUE(log);
     for (int i = 0; i < 10; ++i) (*log)->append(entry("c", "", "2020-01-01T00:00:00.000Z"));
   }

@@ -2,7 +2,7 @@
 // of format 2, the cancellation document, and the compact body, pinned as literal bytes worked
 // out from the formats' descriptions (the hashes by sha256sum), so that a change of any format
 // cannot pass unseen. Then the body read back, and a corrupt body refused.
-#include "adapters/sqlite/compact.hpp"
+#include "adapters/store/compact.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,8 +17,8 @@ using namespace onestop::testing;  // NOLINT(google-build-using-namespace)
 Money fen(std::int64_t f) { return Money::from_fen(f); }
 
 // A small settlement record with every field set.
-sqlite::StoredRecord settlement() {
-  sqlite::StoredRecord r;
+store::StoredRecord settlement() {
+  store::StoredRecord r;
   r.id = 7;
   r.hospital_id = "H1";
   r.bill_no = "B-1";
@@ -44,10 +44,10 @@ sqlite::StoredRecord settlement() {
 }
 
 // Its cancellation, as the ledger makes it.
-sqlite::StoredRecord cancellation() {
-  sqlite::StoredRecord r = settlement();
+store::StoredRecord cancellation() {
+  store::StoredRecord r = settlement();
   r.id = 8;
-  r.kind = sqlite::RecordKind::cancellation;
+  r.kind = store::RecordKind::cancellation;
   r.cancels = 7;
   r.request_sha256 = "ef";
   r.reason = "dup";
@@ -58,29 +58,29 @@ sqlite::StoredRecord cancellation() {
   r.layer_paid = {{"basic", fen(-600)}};
   r.movement = Accumulators{} - settlement().movement;
   r.before = {};
-  r.prev_hash = sqlite::chain_hash(settlement());
+  r.prev_hash = store::chain_hash(settlement());
   return r;
 }
 
 TEST(CompactFormats, CanonicalRecordOfASettlement) {
-  EXPECT_EQ(sqlite::canonical_record(settlement()),
+  EXPECT_EQ(store::canonical_record(settlement()),
             "16:onestop-record/21:710:settlement0:2:H13:B-12:P14:20201:p2:ab2:cd2:{}0:"
             "24:2020-03-12T08:30:00.123Z4:10003:6003:4001:15:basic3:6001:16:390100"
             "1:11:15:basic3:6003:1001:01:0"
             "1:21:18:critical1:51:01:71:0");
-  EXPECT_EQ(sqlite::chain_hash(settlement()),
+  EXPECT_EQ(store::chain_hash(settlement()),
             "558bfe6a69573adb44d75025aa814ecd7950a97122a5c26b80a2a9819fc75f2e");
 }
 
 TEST(CompactFormats, CanonicalRecordAndDocumentOfACancellation) {
-  EXPECT_EQ(sqlite::canonical_record(cancellation()),
+  EXPECT_EQ(store::canonical_record(cancellation()),
             "16:onestop-record/21:812:cancellation1:72:H13:B-12:P14:20201:p2:ab2:ef2:{}3:dup"
             "24:2020-03-13T00:00:00.000Z5:-10004:-6004:-4001:15:basic4:-6001:16:390100"
             "2:-11:15:basic4:-6004:-1001:01:0"
             "1:01:0");
-  EXPECT_EQ(sqlite::chain_hash(cancellation()),
+  EXPECT_EQ(store::chain_hash(cancellation()),
             "4662282d5faf1a1501fcb8bc5e8d6ece3acef42c565e7c0c9e84c72e47496a5c");
-  EXPECT_EQ(sqlite::cancellation_json(cancellation()),
+  EXPECT_EQ(store::cancellation_json(cancellation()),
             R"({"kind":"cancellation","cancels":7,"hospital_id":"H1","bill_no":"B-1",)"
             R"("patient_id":"P1","year":2020,"policy":{"id":"p","sha256":"ab"},"reason":"dup",)"
             R"("total":"-10.00","fund_paid":"-6.00","patient_pays":"-4.00",)"
@@ -92,10 +92,10 @@ TEST(CompactFormats, CanonicalRecordAndDocumentOfACancellation) {
 // A format 1 record (written before schema 6) keeps the hash it was sealed with: result_json in,
 // no `before`.
 TEST(CompactFormats, AFormatOneRecordKeepsItsCanonicalForm) {
-  sqlite::StoredRecord r = settlement();
+  store::StoredRecord r = settlement();
   r.format = 1;
   r.before = {};
-  EXPECT_EQ(sqlite::canonical_record(r),
+  EXPECT_EQ(store::canonical_record(r),
             "16:onestop-record/11:710:settlement0:2:H13:B-12:P14:20201:p2:ab2:cd2:{}"
             "27:not part of a format 2 hash0:"
             "24:2020-03-12T08:30:00.123Z4:10003:6003:4001:15:basic3:6001:16:390100"
@@ -134,7 +134,7 @@ TEST(CompactFormats, BodyBytes) {
   before.admissions = 1;
   before.layers["basic"] = LayerTotals{fen(100), fen(80000), fen(0), fen(0)};
   const Claim c = small_claim();
-  EXPECT_EQ(hex(sqlite::detail::encode_body(c, codec::encode_claim(c), before)),
+  EXPECT_EQ(hex(store::encode_body(c, codec::encode_claim(c), before)),
             "01012e04706f6f720201e2903fec903f01054a36322e380202583103e5ba8a0080d30e0002583203e8"
             "8daf01d4a304a01f0201056261736963c80180e2090000");
 }
@@ -145,8 +145,8 @@ TEST(CompactFormats, BodyReadsBackTheClaimTextAndBefore) {
   before.layers["backstop"] = LayerTotals{fen(1), fen(2), fen(3), fen(-4)};
   const Claim c = small_claim();
   const std::string json = codec::encode_claim(c);
-  const auto body = sqlite::detail::decode_body(sqlite::detail::encode_body(c, json, before), 1,
-                                                c.hospital_id, c.bill_no, c.patient_id);
+  const auto body = store::decode_body(store::encode_body(c, json, before), 1, c.hospital_id,
+                                       c.bill_no, c.patient_id);
   EXPECT_EQ(body.claim_json, json);
   EXPECT_EQ(codec::encode_claim(body.claim), json);
   EXPECT_EQ(body.before, before);
@@ -156,11 +156,9 @@ TEST(CompactFormats, BodyReadsBackTheClaimTextAndBefore) {
 TEST(CompactFormats, EveryCaseClaimIsCompact) {
   for (const Claim& c : claims_2020()) {
     const std::string json = codec::encode_claim(c);
-    const std::string body = sqlite::detail::encode_body(c, json, {});
+    const std::string body = store::encode_body(c, json, {});
     EXPECT_EQ(body[1], 1) << c.bill_no << " is not kept in the compact form";
-    EXPECT_EQ(
-        sqlite::detail::decode_body(body, 1, c.hospital_id, c.bill_no, c.patient_id).claim_json,
-        json);
+    EXPECT_EQ(store::decode_body(body, 1, c.hospital_id, c.bill_no, c.patient_id).claim_json, json);
   }
 }
 
@@ -168,21 +166,21 @@ TEST(CompactFormats, EveryCaseClaimIsCompact) {
 TEST(CompactFormats, AClaimTheFieldsCannotCarryIsKeptAsItsText) {
   const Claim c = small_claim();
   const std::string json = codec::encode_claim(c);
-  const std::string body = sqlite::detail::encode_body(c, json + " ", {});
+  const std::string body = store::encode_body(c, json + " ", {});
   EXPECT_EQ(body[1], 2);
-  EXPECT_EQ(sqlite::detail::decode_body(body, 1, c.hospital_id, c.bill_no, c.patient_id).claim_json,
+  EXPECT_EQ(store::decode_body(body, 1, c.hospital_id, c.bill_no, c.patient_id).claim_json,
             json + " ");
 }
 
 TEST(CompactFormats, ACorruptBodyIsRefusedNamingTheRecord) {
   const Claim c = small_claim();
-  std::string body = sqlite::detail::encode_body(c, codec::encode_claim(c), {});
+  std::string body = store::encode_body(c, codec::encode_claim(c), {});
   for (const std::string& bad :
        {body.substr(0, body.size() - 1), body + "x", std::string("\x07"), std::string()}) {
     try {
-      sqlite::detail::decode_body(bad, 42, c.hospital_id, c.bill_no, c.patient_id);
+      store::decode_body(bad, 42, c.hospital_id, c.bill_no, c.patient_id);
       ADD_FAILURE() << "a corrupt body decoded: " << hex(bad);
-    } catch (const sqlite::detail::DbError& e) {
+    } catch (const store::CorruptBody& e) {
       EXPECT_NE(std::string(e.what()).find("record 42"), std::string::npos) << e.what();
     }
   }

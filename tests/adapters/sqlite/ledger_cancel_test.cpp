@@ -8,7 +8,7 @@ namespace onestop {
 namespace {
 
 using namespace onestop::testing;  // NOLINT(google-build-using-namespace)
-using sqlite::Outcome;
+using store::Outcome;
 
 TEST(LedgerCancel, RestoresTheAccumulatorsExactly) {
   const std::string path = temp_db();
@@ -22,8 +22,8 @@ TEST(LedgerCancel, RestoresTheAccumulatorsExactly) {
 
   const auto c = ledger->cancel(cancel_job(second.record->id)).get();
   ASSERT_EQ(c.outcome, Outcome::created) << (c.error ? c.error->message : "");
-  const sqlite::StoredRecord& rec = *c.record;
-  EXPECT_EQ(rec.kind, sqlite::RecordKind::cancellation);
+  const store::StoredRecord& rec = *c.record;
+  EXPECT_EQ(rec.kind, store::RecordKind::cancellation);
   EXPECT_EQ(rec.cancels, second.record->id);
   EXPECT_EQ(rec.bill_no, claims[1].bill_no);
   EXPECT_EQ(rec.total, -second.record->total);
@@ -32,7 +32,7 @@ TEST(LedgerCancel, RestoresTheAccumulatorsExactly) {
   EXPECT_EQ(rec.movement, Accumulators{} - second.record->movement);
   EXPECT_EQ(rec.movement.admissions, -1);
   EXPECT_EQ(rec.claim_json, second.record->claim_json);
-  EXPECT_EQ(rec.result_json, sqlite::cancellation_json(rec));
+  EXPECT_EQ(rec.result_json, store::cancellation_json(rec));
   EXPECT_EQ(rec.reason, "patient re-admitted; bill corrected");
   EXPECT_EQ(rec.prev_hash, second.record->hash);
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "adapters/sqlite/open.hpp"
 #include "ledger_fixtures.hpp"
 #include "support/fault_vfs.hpp"
 
@@ -11,19 +12,19 @@ namespace onestop {
 namespace {
 
 using namespace onestop::testing;  // NOLINT(google-build-using-namespace)
-using sqlite::Outcome;
+using store::Outcome;
 
-std::unique_ptr<sqlite::Ledger> open_faulty(const std::string& path, int busy_timeout_ms = 5000) {
+std::unique_ptr<store::Ledger> open_faulty(const std::string& path, int busy_timeout_ms = 5000) {
   sqlite::LedgerOptions options;
   options.path = path;
   options.vfs = fault_vfs();
   options.busy_timeout_ms = busy_timeout_ms;
-  auto ledger = sqlite::Ledger::open(options);
+  auto ledger = sqlite::open_ledger(options);
   EXPECT_TRUE(ledger.ok()) << ledger.error().message;
   return std::move(ledger).value();
 }
 
-void expect_unavailable(const sqlite::WriteResult& r) {
+void expect_unavailable(const store::WriteResult& r) {
   EXPECT_EQ(r.outcome, Outcome::unavailable);
   ASSERT_TRUE(r.error.has_value());
   EXPECT_EQ(r.error->code, "ledger_unavailable");
@@ -96,7 +97,7 @@ TEST(LedgerFaultBatch, EveryJobOfAFailedBatchIsUnavailable) {
   WriterGate gate;
   auto held = ledger->settle(gate.job(all[1]));
   gate.wait_until_holding();
-  std::vector<std::future<sqlite::WriteResult>> batch;
+  std::vector<std::future<store::WriteResult>> batch;
   batch.push_back(ledger->settle(settle_job(all[0])));  // a replay
   for (std::size_t i = 2; i < 6; ++i) batch.push_back(ledger->settle(settle_job(all[i])));
   {
@@ -140,7 +141,7 @@ TEST(LedgerFaultBatch, AFailedReadThrowsLedgerUnavailable) {
     try {
       (void)ledger->get(1);
       ADD_FAILURE() << "a failed read answered";
-    } catch (const sqlite::LedgerUnavailable& e) {
+    } catch (const store::LedgerUnavailable& e) {
       EXPECT_EQ(e.error().code, "ledger_unavailable");
     }
     EXPECT_GT(faults_injected(), 0);

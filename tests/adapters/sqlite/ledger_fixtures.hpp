@@ -22,8 +22,9 @@
 #include "adapters/codec/claim_codec.hpp"
 #include "adapters/codec/result_codec.hpp"
 #include "adapters/policy/policy_loader.hpp"
-#include "adapters/sqlite/ledger.hpp"
-#include "adapters/sqlite/verify.hpp"
+#include "adapters/sqlite/open.hpp"
+#include "adapters/store/ledger.hpp"
+#include "adapters/store/verify.hpp"
 #include "engine/settle.hpp"
 #include "support/fixtures.hpp"
 
@@ -60,12 +61,12 @@ inline std::string test_dir() {
 
 inline std::string temp_db() { return test_dir() + "/ledger.db"; }
 
-inline std::unique_ptr<sqlite::Ledger> open_ledger(const std::string& path,
-                                                   std::size_t max_batch = 64) {
+inline std::unique_ptr<store::Ledger> open_ledger(const std::string& path,
+                                                  std::size_t max_batch = 64) {
   sqlite::LedgerOptions options;
   options.path = path;
   options.max_batch = max_batch;
-  auto ledger = sqlite::Ledger::open(options);
+  auto ledger = sqlite::open_ledger(options);
   if (!ledger) throw std::runtime_error("cannot open ledger: " + ledger.error().message);
   return std::move(ledger).value();
 }
@@ -99,46 +100,46 @@ inline std::string request_hash(const Claim& claim) {
 }
 
 // What the service will do: settle with the engine, store the canonical claim and result.
-inline Result<sqlite::Computed> compute(const Policy& policy, const Claim& claim,
-                                        const Accumulators& before) {
+inline Result<store::Computed> compute(const Policy& policy, const Claim& claim,
+                                       const Accumulators& before) {
   Result<Settlement> s = settle(policy, claim, before);
   if (!s) return s.error();
   std::string result = codec::encode_settlement(*s);
-  return sqlite::Computed{std::move(s).value(), codec::encode_claim(claim), std::move(result)};
+  return store::Computed{std::move(s).value(), codec::encode_claim(claim), std::move(result)};
 }
 
-inline sqlite::SettleJob settle_job(const Claim& claim) {
-  sqlite::SettleJob job;
+inline store::SettleJob settle_job(const Claim& claim) {
+  store::SettleJob job;
   job.hospital_id = claim.hospital_id;
   job.bill_no = claim.bill_no;
   job.patient_id = claim.patient_id;
   job.year = claim.year();
   job.request_sha256 = request_hash(claim);
   job.policy_text = reference_policy().text;
-  job.stored_claim = sqlite::stored_claim(claim, codec::encode_claim(claim));
+  job.stored_claim = store::stored_claim(claim, codec::encode_claim(claim));
   job.compute = [claim](const Accumulators& before) {
     return compute(reference_policy(), claim, before);
   };
   return job;
 }
 
-inline sqlite::CancelJob cancel_job(std::int64_t id, std::string request = "cancel-request-1") {
-  return sqlite::CancelJob{id, "patient re-admitted; bill corrected", std::move(request)};
+inline store::CancelJob cancel_job(std::int64_t id, std::string request = "cancel-request-1") {
+  return store::CancelJob{id, "patient re-admitted; bill corrected", std::move(request)};
 }
 
 // Settles and waits; fails the test unless the outcome is `expected`.
-inline sqlite::WriteResult settle_now(sqlite::Ledger& ledger, const Claim& claim,
-                                      sqlite::Outcome expected = sqlite::Outcome::created) {
-  sqlite::WriteResult r = ledger.settle(settle_job(claim)).get();
+inline store::WriteResult settle_now(store::Ledger& ledger, const Claim& claim,
+                                     store::Outcome expected = store::Outcome::created) {
+  store::WriteResult r = ledger.settle(settle_job(claim)).get();
   EXPECT_EQ(r.outcome, expected) << claim.bill_no << ": "
                                  << (r.error ? r.error->code + " " + r.error->message : "");
   return r;
 }
 
 // The resettle verify uses, as tools/onestop/verify_command.cpp builds it.
-inline sqlite::Resettle resettle_with(const Policy& policy) {
-  return [&policy](const sqlite::StoredRecord& r,
-                   const Accumulators& before) -> Result<sqlite::Computed> {
+inline store::Resettle resettle_with(const Policy& policy) {
+  return [&policy](const store::StoredRecord& r,
+                   const Accumulators& before) -> Result<store::Computed> {
     if (r.policy_id != policy.id || r.policy_sha256 != policy.sha256) {
       return Error{"policy_changed", "policy_sha256", "not the policy it was settled under"};
     }
@@ -149,8 +150,8 @@ inline sqlite::Resettle resettle_with(const Policy& policy) {
 }
 
 struct Verified {
-  sqlite::VerifySummary summary;
-  std::vector<sqlite::VerifyDifference> differences;
+  store::VerifySummary summary;
+  std::vector<store::VerifyDifference> differences;
 
   // "record ID: what" lines, for failure messages and substring checks.
   std::string text() const {
@@ -164,8 +165,8 @@ struct Verified {
 
 inline Verified verify(const std::string& path, const Policy& policy = reference_policy()) {
   Verified v;
-  sqlite::VerifyHooks hooks;
-  hooks.difference = [&v](const sqlite::VerifyDifference& d) { v.differences.push_back(d); };
+  store::VerifyHooks hooks;
+  hooks.difference = [&v](const store::VerifyDifference& d) { v.differences.push_back(d); };
   auto summary = sqlite::verify_ledger(path, resettle_with(policy), hooks);
   if (!summary) throw std::runtime_error("verify failed: " + summary.error().message);
   v.summary = *summary;
@@ -222,8 +223,8 @@ inline CommandRun run_onestop(const std::string& args) {
 // the jobs submitted after it are queued and committed together in the next batch.
 class WriterGate {
  public:
-  sqlite::SettleJob job(const Claim& claim) {
-    sqlite::SettleJob j = settle_job(claim);
+  store::SettleJob job(const Claim& claim) {
+    store::SettleJob j = settle_job(claim);
     j.compute = [this, claim](const Accumulators& before) {
       entered_.set_value();
       release_.get_future().wait();

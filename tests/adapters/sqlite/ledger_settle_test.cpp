@@ -7,13 +7,14 @@
 #include <regex>
 #include <thread>
 
+#include "adapters/sqlite/open.hpp"
 #include "ledger_fixtures.hpp"
 
 namespace onestop {
 namespace {
 
 using namespace onestop::testing;  // NOLINT(google-build-using-namespace)
-using sqlite::Outcome;
+using store::Outcome;
 
 TEST(LedgerSettle, CreatesTheRecordItsLayersAndTheAccumulators) {
   const std::string path = temp_db();
@@ -23,9 +24,9 @@ TEST(LedgerSettle, CreatesTheRecordItsLayersAndTheAccumulators) {
   ASSERT_TRUE(expected.ok());
   const auto r = settle_now(*ledger, claim);
   ASSERT_TRUE(r.record.has_value());
-  const sqlite::StoredRecord& rec = *r.record;
+  const store::StoredRecord& rec = *r.record;
   EXPECT_EQ(rec.id, 1);
-  EXPECT_EQ(rec.kind, sqlite::RecordKind::settlement);
+  EXPECT_EQ(rec.kind, store::RecordKind::settlement);
   EXPECT_EQ(rec.bill_no, claim.bill_no);
   EXPECT_EQ(rec.year, 2020);
   EXPECT_EQ(rec.policy_id, "zhaoshan-2020");
@@ -38,7 +39,7 @@ TEST(LedgerSettle, CreatesTheRecordItsLayersAndTheAccumulators) {
   EXPECT_EQ(rec.layer_fund, (std::vector<std::string>{"390100", "390200", "620100", "640100"}));
   EXPECT_EQ(rec.movement, expected->settlement.after);
   EXPECT_EQ(rec.prev_hash, "");
-  EXPECT_EQ(rec.hash, sqlite::chain_hash(rec));
+  EXPECT_EQ(rec.hash, store::chain_hash(rec));
   EXPECT_TRUE(
       std::regex_match(rec.recorded_at, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")))
       << rec.recorded_at;
@@ -95,7 +96,7 @@ TEST(LedgerSettle, JobsOfOnePersonInOneBatchSettleInOrder) {
   WriterGate gate;
   auto held = ledger->settle(gate.job(claims_2020().front()));
   gate.wait_until_holding();
-  std::vector<std::future<sqlite::WriteResult>> futures;
+  std::vector<std::future<store::WriteResult>> futures;
   for (const auto& c : claims) futures.push_back(ledger->settle(settle_job(c)));
   gate.release();
   EXPECT_EQ(held.get().outcome, Outcome::created);
@@ -123,17 +124,17 @@ TEST(LedgerSettle, AFailingJobRollsBackOnlyItself) {
   auto held = ledger->settle(gate.job(all[0]));
   gate.wait_until_holding();
   auto good1 = ledger->settle(settle_job(all[1]));
-  sqlite::SettleJob refusing = settle_job(all[2]);
-  refusing.compute = [](const Accumulators&) -> Result<sqlite::Computed> {
+  store::SettleJob refusing = settle_job(all[2]);
+  refusing.compute = [](const Accumulators&) -> Result<store::Computed> {
     return Error{"bad_amount", "items[0].amount", "refused by the test"};
   };
   auto refused = ledger->settle(refusing);
-  sqlite::SettleJob throwing = settle_job(all[3]);
-  throwing.compute = [](const Accumulators&) -> Result<sqlite::Computed> {
+  store::SettleJob throwing = settle_job(all[3]);
+  throwing.compute = [](const Accumulators&) -> Result<store::Computed> {
     throw std::overflow_error("boom");
   };
   auto thrown = ledger->settle(throwing);
-  sqlite::SettleJob wrong_key = settle_job(all[4]);
+  store::SettleJob wrong_key = settle_job(all[4]);
   wrong_key.compute = [&all](const Accumulators& before) {
     return compute(reference_policy(), all[5], before);
   };
@@ -165,8 +166,8 @@ TEST(LedgerSettle, ARefusedRepeatOfAStoredKeyStillReplaysOrConflicts) {
   auto ledger = open_ledger(temp_db());
   const Claim& claim = claims_2020().front();
   settle_now(*ledger, claim);
-  sqlite::SettleJob job = settle_job(claim);
-  job.compute = [](const Accumulators&) -> Result<sqlite::Computed> {
+  store::SettleJob job = settle_job(claim);
+  job.compute = [](const Accumulators&) -> Result<store::Computed> {
     return Error{"policy_not_effective", "discharged_on", "refused"};
   };
   EXPECT_EQ(ledger->settle(job).get().outcome, Outcome::replayed);
@@ -178,7 +179,7 @@ TEST(LedgerSettle, AFullQueueAnswersUnavailableAtOnce) {
   sqlite::LedgerOptions options;
   options.path = temp_db();
   options.max_queue = 1;
-  auto ledger = std::move(sqlite::Ledger::open(options)).value();
+  auto ledger = std::move(sqlite::open_ledger(options)).value();
   const auto& all = claims_2020();
   WriterGate gate;
   auto held = ledger->settle(gate.job(all[0]));
@@ -194,7 +195,7 @@ TEST(LedgerSettle, AFullQueueAnswersUnavailableAtOnce) {
 
 TEST(LedgerSettle, ClosingAnswersEveryQueuedJob) {
   const std::string path = temp_db();
-  std::vector<std::future<sqlite::WriteResult>> futures;
+  std::vector<std::future<store::WriteResult>> futures;
   {
     auto ledger = open_ledger(path, 4);
     for (const auto& c : claims_2020()) futures.push_back(ledger->settle(settle_job(c)));
@@ -205,7 +206,7 @@ TEST(LedgerSettle, ClosingAnswersEveryQueuedJob) {
 
 TEST(LedgerSettle, ScanWalksEveryRecordInIdOrderAndStopsWhenAsked) {
   auto ledger = open_ledger(temp_db());
-  std::vector<std::future<sqlite::WriteResult>> futures;
+  std::vector<std::future<store::WriteResult>> futures;
   for (int round = 0; round < 8; ++round) {
     for (const auto& c : claims_2020()) {
       Claim copy = c;
@@ -215,14 +216,14 @@ TEST(LedgerSettle, ScanWalksEveryRecordInIdOrderAndStopsWhenAsked) {
   }
   for (auto& f : futures) ASSERT_EQ(f.get().outcome, Outcome::created);
   std::int64_t expected_id = 0;
-  ledger->scan([&](const sqlite::StoredRecord& r) {
+  ledger->scan([&](const store::StoredRecord& r) {
     EXPECT_EQ(r.id, ++expected_id);
     return true;
   });
   EXPECT_EQ(expected_id, ledger->record_count());
   EXPECT_GT(expected_id, 256);  // more than one page
   int visited = 0;
-  ledger->scan([&](const sqlite::StoredRecord&) { return ++visited < 3; });
+  ledger->scan([&](const store::StoredRecord&) { return ++visited < 3; });
   EXPECT_EQ(visited, 3);
 }
 

@@ -6,14 +6,15 @@
 #include <fstream>
 #include <map>
 
-#include "adapters/sqlite/roster.hpp"
+#include "adapters/sqlite/open.hpp"
+#include "adapters/store/roster.hpp"
 #include "ledger_fixtures.hpp"
 
 namespace onestop {
 namespace {
 
 using namespace onestop::testing;  // NOLINT(google-build-using-namespace)
-using sqlite::Outcome;
+using store::Outcome;
 
 std::vector<Claim> outpatient_cases() {
   std::vector<Claim> out;
@@ -30,7 +31,7 @@ std::vector<Claim> outpatient_cases() {
 std::string settled_cases(const std::vector<Claim>& claims) {
   const std::string path = temp_db();
   auto ledger = open_ledger(path);
-  std::vector<std::future<sqlite::WriteResult>> futures;
+  std::vector<std::future<store::WriteResult>> futures;
   for (const auto& c : claims) futures.push_back(ledger->settle(settle_job(c)));
   for (auto& f : futures) EXPECT_EQ(f.get().outcome, Outcome::created);
   return path;
@@ -154,7 +155,7 @@ TEST(CertificationsCommand, ImportsTheSampleAndRefusesABadFileWithEveryLine) {
                                   "N1 for severe_mental overlaps the one on line 2"),
             std::string::npos)
       << run.output;
-  auto roster = std::move(sqlite::Roster::open(db)).value();
+  auto roster = std::move(sqlite::open_roster(db)).value();
   EXPECT_TRUE(roster->certifications("N1").empty());  // nothing written
   const auto kept = roster->certifications("P0010002");
   ASSERT_EQ(kept.size(), 2u);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adapters/codec/claim_codec.hpp"
+#include "adapters/sqlite/open.hpp"
 #include "adapters/sqlite/report_store.hpp"
 #include "ledger_fixtures.hpp"
 
@@ -15,32 +16,32 @@ namespace onestop {
 namespace {
 
 using namespace onestop::testing;  // NOLINT(google-build-using-namespace)
-using sqlite::DetailRow;
-using sqlite::RecordKind;
+using store::DetailRow;
+using store::RecordKind;
 
 constexpr int kChina = 480;  // +08:00
 
 // A ledger whose records are stamped with the times in `stamps`, one per record, in order.
-std::unique_ptr<sqlite::Ledger> ledger_with_clock(const std::string& path,
+std::unique_ptr<store::Ledger> ledger_with_clock(const std::string& path,
                                                   std::vector<std::string> stamps) {
   sqlite::LedgerOptions options;
   options.path = path;
   auto next = std::make_shared<std::size_t>(0);
   options.clock = [stamps = std::move(stamps), next] { return stamps.at((*next)++); };
-  auto ledger = sqlite::Ledger::open(options);
+  auto ledger = sqlite::open_ledger(options);
   if (!ledger) throw std::runtime_error(ledger.error().message);
   return std::move(ledger).value();
 }
 
-sqlite::ReconciliationQuery days(const char* from, const char* to) {
-  sqlite::ReconciliationQuery q;
+store::ReconciliationQuery days(const char* from, const char* to) {
+  store::ReconciliationQuery q;
   q.from = *Date::parse(from);
   q.to = *Date::parse(to);
   q.utc_offset_minutes = kChina;
   return q;
 }
 
-std::vector<DetailRow> details(sqlite::Ledger& ledger, const sqlite::ReconciliationQuery& q) {
+std::vector<DetailRow> details(store::Ledger& ledger, const store::ReconciliationQuery& q) {
   std::vector<DetailRow> rows;
   ledger.details(q, [&rows](const DetailRow& row) {
     rows.push_back(row);
@@ -58,9 +59,9 @@ class ReportReads : public ::testing::Test {
                                             "2020-03-02T15:59:59.999Z", "2020-03-02T16:00:00.000Z"});
     const auto& claims = claims_2020();
     for (int i = 0; i < 3; ++i) settle_now(*ledger_, claims[static_cast<std::size_t>(i)]);
-    ASSERT_EQ(ledger_->cancel(cancel_job(3)).get().outcome, sqlite::Outcome::created);
+    ASSERT_EQ(ledger_->cancel(cancel_job(3)).get().outcome, store::Outcome::created);
   }
-  std::unique_ptr<sqlite::Ledger> ledger_;
+  std::unique_ptr<store::Ledger> ledger_;
 };
 
 TEST_F(ReportReads, RecordsFallOnTheirLocalDay) {
@@ -159,8 +160,8 @@ TEST_F(ReportReads, TotalsAreTheDetailsSummedAndACancellationNetsOnItsOwnDay) {
 }
 
 TEST_F(ReportReads, ScanYearLoadsOnlyTheDocumentsAsked) {
-  std::vector<sqlite::StoredRecord> none;
-  ledger_->scan_year(2020, sqlite::Documents::none, [&](const sqlite::StoredRecord& r) {
+  std::vector<store::StoredRecord> none;
+  ledger_->scan_year(2020, store::Documents::none, [&](const store::StoredRecord& r) {
     none.push_back(r);
     return true;
   });
@@ -170,7 +171,7 @@ TEST_F(ReportReads, ScanYearLoadsOnlyTheDocumentsAsked) {
   EXPECT_EQ(none[2].cancelled_by, 4);
   EXPECT_EQ(none[0].layer_paid.size(), 4u);
   std::size_t with_claim = 0;
-  ledger_->scan_year(2020, sqlite::Documents::claim, [&](const sqlite::StoredRecord& r) {
+  ledger_->scan_year(2020, store::Documents::claim, [&](const store::StoredRecord& r) {
     EXPECT_EQ(r.claim_json, ledger_->get(r.id)->claim_json);
     EXPECT_TRUE(r.result_json.empty());
     ++with_claim;
@@ -179,7 +180,7 @@ TEST_F(ReportReads, ScanYearLoadsOnlyTheDocumentsAsked) {
   EXPECT_EQ(with_claim, none.size());
   // decoded: the compact claims as decoded, their text not made.
   std::size_t decoded = 0;
-  ledger_->scan_year(2020, sqlite::Documents::decoded, [&](const sqlite::StoredRecord& r) {
+  ledger_->scan_year(2020, store::Documents::decoded, [&](const store::StoredRecord& r) {
     EXPECT_TRUE(r.claim_json.empty() && r.result_json.empty()) << r.id;
     EXPECT_TRUE(r.claim && codec::encode_claim(*r.claim) == ledger_->get(r.id)->claim_json) << r.id;
     ++decoded;
@@ -187,7 +188,7 @@ TEST_F(ReportReads, ScanYearLoadsOnlyTheDocumentsAsked) {
   });
   EXPECT_EQ(decoded, none.size());
   int seen = 0;
-  ledger_->scan_year(2021, sqlite::Documents::all, [&](const sqlite::StoredRecord&) {
+  ledger_->scan_year(2021, store::Documents::all, [&](const store::StoredRecord&) {
     ++seen;
     return true;
   });
@@ -195,7 +196,7 @@ TEST_F(ReportReads, ScanYearLoadsOnlyTheDocumentsAsked) {
 }
 
 TEST(ReportReadsSplit, DaysAreCutIntoConsecutiveRangesThatCoverTheQuery) {
-  const auto text = [](const std::vector<sqlite::ReconciliationQuery>& parts) {
+  const auto text = [](const std::vector<store::ReconciliationQuery>& parts) {
     std::string out;
     for (const auto& p : parts) out += p.from.to_string() + ".." + p.to.to_string() + " ";
     return out;

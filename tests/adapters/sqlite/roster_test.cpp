@@ -1,18 +1,19 @@
 // The roster: CSV parsing with every row error reported by line and column, all-or-nothing
 // replacement, lookup by date across a category change, the shipped sample, and the command.
-#include "adapters/sqlite/roster.hpp"
+#include "adapters/store/roster.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
+#include "adapters/sqlite/open.hpp"
 #include "ledger_fixtures.hpp"
 
 namespace onestop {
 namespace {
 
 using namespace onestop::testing;  // NOLINT(google-build-using-namespace)
-using sqlite::parse_roster_csv;
+using store::parse_roster_csv;
 
 const std::vector<std::string> kCategories = {"resident", "poor", "low_income", "extreme_poor"};
 constexpr const char* kHeader = "patient_id,name,id_number,category,valid_from,valid_to\n";
@@ -23,7 +24,7 @@ std::string row(const std::string& id, const std::string& category, const std::s
   return id + ",测试," + id_number + "," + category + "," + from + "," + to + "\n";
 }
 
-std::string errors_text(const sqlite::RosterParse& p) {
+std::string errors_text(const store::RosterParse& p) {
   std::string out;
   for (const auto& e : p.errors) {
     out += std::to_string(e.line) + ": " + e.column + ": " + e.message + "\n";
@@ -156,14 +157,14 @@ TEST(RosterCsv, AnyCategoryWhenNoneAreKnown) {
   EXPECT_TRUE(p.errors.empty()) << errors_text(p);
 }
 
-std::vector<sqlite::RosterEntry> entries(const std::string& rows) {
+std::vector<store::RosterEntry> entries(const std::string& rows) {
   const auto p = parse_roster_csv(std::string(kHeader) + rows, kCategories);
   EXPECT_TRUE(p.errors.empty()) << errors_text(p);
   return p.entries;
 }
 
 TEST(Roster, LooksUpTheCategoryHeldOnADateAcrossAChange) {
-  auto roster = std::move(sqlite::Roster::open(temp_db())).value();
+  auto roster = std::move(sqlite::open_roster(temp_db())).value();
   ASSERT_FALSE(roster->replace_all(entries(row("P1", "poor", "2019-01-01", "2020-06-30") +
                                            row("P1", "resident", "2020-07-01", "") +
                                            row("P2", "low_income", "2020-01-01", "2020-12-31"))));
@@ -187,7 +188,7 @@ TEST(Roster, LooksUpTheCategoryHeldOnADateAcrossAChange) {
 
 TEST(Roster, ReplaceAllIsAllOrNothing) {
   const std::string path = temp_db();
-  auto roster = std::move(sqlite::Roster::open(path)).value();
+  auto roster = std::move(sqlite::open_roster(path)).value();
   ASSERT_FALSE(roster->replace_all(entries(row("P1", "poor", "2020-01-01", ""))));
   auto overlapping =
       entries(row("P2", "poor", "2020-01-01", "") + row("P3", "poor", "2020-01-01", "2020-12-31"));
@@ -227,7 +228,7 @@ TEST(Roster, TheSampleCoversTheCases) {
   const auto p = parse_roster_csv(read_text(source_path("config/roster.sample.csv")),
                                   reference_policy().categories);
   ASSERT_TRUE(p.errors.empty()) << errors_text(p);
-  auto roster = std::move(sqlite::Roster::open(temp_db())).value();
+  auto roster = std::move(sqlite::open_roster(temp_db())).value();
   ASSERT_FALSE(roster->replace_all(p.entries));
   for (const auto& claim : claims_2020()) {
     const auto e = roster->lookup(claim.patient_id, claim.admitted_on);
@@ -264,7 +265,7 @@ TEST(RosterCommand, ImportsAFileAndRefusesABadOneWithNothingWritten) {
   EXPECT_NE(run.output.find(bad + ":3: category: unknown category 'rich'"), std::string::npos)
       << run.output;
   EXPECT_NE(run.output.find(bad + ":4: patient_id: empty"), std::string::npos) << run.output;
-  auto roster = std::move(sqlite::Roster::open(db)).value();
+  auto roster = std::move(sqlite::open_roster(db)).value();
   EXPECT_EQ(roster->size(), 52u);
   EXPECT_FALSE(roster->knows("N1"));
 

@@ -7,8 +7,9 @@
 #include <tuple>
 
 #include "adapters/sqlite/db.hpp"
+#include "adapters/sqlite/open.hpp"
 #include "adapters/sqlite/record_store.hpp"
-#include "adapters/sqlite/roster.hpp"
+#include "adapters/store/roster.hpp"
 #include "ledger_fixtures.hpp"
 
 namespace onestop {
@@ -112,7 +113,7 @@ TEST(Schema, ReopenKeepsDataAndDoesNotMigrateAgain) {
   EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "8");
   ASSERT_EQ(ledger->record_count(), 1);
   EXPECT_EQ(ledger->get(1)->hash, hash);
-  settle_now(*ledger, claim, sqlite::Outcome::replayed);
+  settle_now(*ledger, claim, store::Outcome::replayed);
 }
 
 TEST(Schema, MigratesAnOlderDatabaseForward) {
@@ -123,7 +124,7 @@ TEST(Schema, MigratesAnOlderDatabaseForward) {
     EXPECT_EQ(sqlite::detail::schema_version(db), 1);
   }
   EXPECT_EQ(raw_value(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'roster'"), "0");
-  auto roster = sqlite::Roster::open(path);
+  auto roster = sqlite::open_roster(path);
   ASSERT_TRUE(roster.ok()) << roster.error().message;
   EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "8");
   EXPECT_EQ((*roster)->size(), 0u);
@@ -135,7 +136,7 @@ TEST(Schema, RefusesADatabaseNewerThanTheBuild) {
   ASSERT_EQ(raw_exec(path, "PRAGMA user_version = 99"), SQLITE_OK);
   sqlite::LedgerOptions options;
   options.path = path;
-  auto ledger = sqlite::Ledger::open(options);
+  auto ledger = sqlite::open_ledger(options);
   ASSERT_FALSE(ledger.ok());
   EXPECT_EQ(ledger.error().code, "ledger_unavailable");
   EXPECT_NE(ledger.error().message.find("newer"), std::string::npos) << ledger.error().message;
@@ -144,9 +145,9 @@ TEST(Schema, RefusesADatabaseNewerThanTheBuild) {
 TEST(Schema, RefusesPathsItCannotUse) {
   sqlite::LedgerOptions options;
   options.path = ":memory:";
-  EXPECT_EQ(sqlite::Ledger::open(options).error().code, "ledger_unavailable");
+  EXPECT_EQ(sqlite::open_ledger(options).error().code, "ledger_unavailable");
   options.path = test_dir() + "/no/such/dir/ledger.db";
-  EXPECT_EQ(sqlite::Ledger::open(options).error().code, "ledger_unavailable");
+  EXPECT_EQ(sqlite::open_ledger(options).error().code, "ledger_unavailable");
 }
 
 TEST(Schema, RecordsAreAppendOnly) {

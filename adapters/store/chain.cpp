@@ -5,9 +5,9 @@
 #include <string_view>
 
 #include "adapters/codec/digest.hpp"
-#include "adapters/sqlite/ledger.hpp"
+#include "adapters/store/ledger.hpp"
 
-namespace onestop::sqlite {
+namespace onestop::store {
 namespace {
 
 constexpr std::string_view kCanonicalV1 = "onestop-record/1";
@@ -167,4 +167,4 @@ std::string cancellation_json(const StoredRecord& c) {
   return out;
 }
 
-}  // namespace onestop::sqlite
+}  // namespace onestop::store

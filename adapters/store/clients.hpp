@@ -1,4 +1,4 @@
-// The HTTP clients of OneStop and their API keys, kept in the ledger database (schema v4).
+// The HTTP clients of OneStop and their API keys, kept beside the ledger.
 //
 // A key is `osk_<key id>_<secret>`: 16 hex digits naming the key, 64 hex digits of secret
 // (256 random bits from the operating system). Only the key id, a random salt and
@@ -21,7 +21,7 @@
 
 #include "engine/error.hpp"
 
-namespace onestop::sqlite {
+namespace onestop::store {
 
 // What a client may do (the HTTP API maps each route to the roles allowed on it):
 //   hospital    trial, settle, cancel, admission check; read its own hospital's bills and slips
@@ -60,14 +60,10 @@ struct IssuedKey {
   std::string key_id;
 };
 
-// Thread-safe (one connection, used in turns; every call is one short statement or
-// transaction). Failures of the database are ledger_unavailable errors, or LedgerUnavailable
-// thrown from authenticate().
+// Thread-safe; every call is one short statement or transaction. Failures of the database are
+// ledger_unavailable errors, or LedgerUnavailable thrown from authenticate().
 class Clients {
  public:
-  // Opens the clients tables in the ledger database at `path` (creating the database and the
-  // schema when needed). Error code ledger_unavailable.
-  static Result<std::unique_ptr<Clients>> open(const std::string& path);
   virtual ~Clients() = default;
 
   // A new client with its first key. Errors: bad_client_name (field name: 1 to 32 of
@@ -94,4 +90,4 @@ class Clients {
   virtual std::optional<Principal> authenticate(std::string_view key) = 0;
 };
 
-}  // namespace onestop::sqlite
+}  // namespace onestop::store

@@ -1,17 +1,25 @@
-#include "adapters/national/store.hpp"
-
+// The national interface's tables (schema v5) on one connection of their own.
 #include <chrono>
+#include <mutex>
 #include <utility>
 
 #include "adapters/sqlite/db.hpp"
+#include "adapters/sqlite/open.hpp"
 #include "adapters/sqlite/schema.hpp"
 
-namespace onestop::national {
+namespace onestop::sqlite {
 namespace {
 
-using sqlite::detail::Connection;
-using sqlite::detail::DbError;
-using sqlite::detail::Query;
+using detail::Connection;
+using detail::DbError;
+using detail::Query;
+using national::Change;
+using national::FeeLine;
+using national::Person;
+using national::StoredFile;
+using national::StoredMessage;
+using national::TifClient;
+using national::Visit;
 
 std::string join_lines(const std::vector<std::string>& values) {
   std::string out;
@@ -81,25 +89,44 @@ void update_visit(Connection& db, const Visit& v) {
       .run();
 }
 
+class SqliteNationalStore final : public national::Store {
+ public:
+  explicit SqliteNationalStore(std::unique_ptr<Connection> db) : db_(std::move(db)) {}
+
+  Result<std::optional<TifClient>> tif_client(std::string_view paasid) override;
+  Result<std::optional<StoredMessage>> message(std::string_view fixmedins_code,
+                                               std::string_view msgid) override;
+  Result<std::optional<Visit>> visit(std::string_view mdtrt_id) override;
+  Result<std::vector<FeeLine>> lines(std::string_view mdtrt_id) override;
+  Result<std::int64_t> next_visit_id() override;
+  Result<std::vector<Visit>> visits_of(std::string_view fixmedins_code) override;
+  Result<std::optional<Person>> person(std::string_view psn_no_or_id_number,
+                                       std::string_view on) override;
+  Result<std::optional<StoredFile>> file(std::string_view fixmedins_code,
+                                         std::string_view file_qury_no) override;
+  std::optional<Error> commit(const Change& change) override;
+
+ private:
+  std::unique_ptr<Connection> db_;  // one connection, used in turns
+  std::mutex mutex_;
+};
+
 }  // namespace
 
-Store::~Store() = default;
-
-Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
+Result<std::unique_ptr<national::Store>> open_national_store(const std::string& path) {
   try {
-    std::unique_ptr<Store> store(new Store());
-    sqlite::detail::ConnectionOptions options;
+    detail::ConnectionOptions options;
     options.path = path;
     options.create = true;
-    store->db_ = std::make_unique<Connection>(options);
-    sqlite::detail::migrate(*store->db_);
-    return store;
+    auto db = std::make_unique<Connection>(options);
+    detail::migrate(*db);
+    return std::unique_ptr<national::Store>(std::make_unique<SqliteNationalStore>(std::move(db)));
   } catch (const DbError& e) {
-    return sqlite::detail::database_failed(e);
+    return detail::database_failed(e);
   }
 }
 
-Result<std::optional<TifClient>> Store::tif_client(std::string_view paasid) {
+Result<std::optional<TifClient>> SqliteNationalStore::tif_client(std::string_view paasid) {
   std::lock_guard lock(mutex_);
   try {
     Query q = db_->query(
@@ -108,17 +135,17 @@ Result<std::optional<TifClient>> Store::tif_client(std::string_view paasid) {
         "WHERE k.key_id = ?1 AND c.revoked_at IS NULL");
     q.bind_all(std::string(paasid));
     if (!q.step()) return std::optional<TifClient>();
-    const auto role = sqlite::parse_role(q.text(2));
+    const auto role = store::parse_role(q.text(2));
     if (!role) return std::optional<TifClient>();
     return std::optional<TifClient>(
-        TifClient{sqlite::Principal{q.text(1), *role, q.text(3)}, q.text(0)});
+        TifClient{store::Principal{q.text(1), *role, q.text(3)}, q.text(0)});
   } catch (const DbError& e) {
-    return sqlite::detail::database_failed(e);
+    return detail::database_failed(e);
   }
 }
 
-Result<std::optional<StoredMessage>> Store::message(std::string_view fixmedins_code,
-                                                    std::string_view msgid) {
+Result<std::optional<StoredMessage>> SqliteNationalStore::message(std::string_view fixmedins_code,
+                                                                  std::string_view msgid) {
   std::lock_guard lock(mutex_);
   try {
     Query q = db_->query(
@@ -129,11 +156,11 @@ Result<std::optional<StoredMessage>> Store::message(std::string_view fixmedins_c
     return std::optional<StoredMessage>(
         StoredMessage{q.text(0), q.text(1), q.text(2), q.text(3), q.int64(4) != 0});
   } catch (const DbError& e) {
-    return sqlite::detail::database_failed(e);
+    return detail::database_failed(e);
   }
 }
 
-Result<std::optional<Visit>> Store::visit(std::string_view mdtrt_id) {
+Result<std::optional<Visit>> SqliteNationalStore::visit(std::string_view mdtrt_id) {
   std::lock_guard lock(mutex_);
   try {
     Query q = db_->query(std::string("SELECT ") + kVisitColumns + " WHERE mdtrt_id = ?1");
@@ -141,11 +168,11 @@ Result<std::optional<Visit>> Store::visit(std::string_view mdtrt_id) {
     if (!q.step()) return std::optional<Visit>();
     return std::optional<Visit>(read_visit(q));
   } catch (const DbError& e) {
-    return sqlite::detail::database_failed(e);
+    return detail::database_failed(e);
   }
 }
 
-Result<std::vector<Visit>> Store::visits_of(std::string_view fixmedins_code) {
+Result<std::vector<Visit>> SqliteNationalStore::visits_of(std::string_view fixmedins_code) {
   std::lock_guard lock(mutex_);
   try {
     Query q = db_->query(std::string("SELECT ") + kVisitColumns +
@@ -155,11 +182,12 @@ Result<std::vector<Visit>> Store::visits_of(std::string_view fixmedins_code) {
     while (q.step()) out.push_back(read_visit(q));
     return out;
   } catch (const DbError& e) {
-    return sqlite::detail::database_failed(e);
+    return detail::database_failed(e);
   }
 }
 
-Result<std::optional<Person>> Store::person(std::string_view who, std::string_view on) {
+Result<std::optional<Person>> SqliteNationalStore::person(std::string_view who,
+                                                          std::string_view on) {
   std::lock_guard lock(mutex_);
   try {
     Query q = db_->query(
@@ -171,12 +199,12 @@ Result<std::optional<Person>> Store::person(std::string_view who, std::string_vi
     return std::optional<Person>(
         Person{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5)});
   } catch (const DbError& e) {
-    return sqlite::detail::database_failed(e);
+    return detail::database_failed(e);
   }
 }
 
-Result<std::optional<StoredFile>> Store::file(std::string_view fixmedins_code,
-                                              std::string_view file_qury_no) {
+Result<std::optional<StoredFile>> SqliteNationalStore::file(std::string_view fixmedins_code,
+                                                            std::string_view file_qury_no) {
   std::lock_guard lock(mutex_);
   try {
     Query q = db_->query(
@@ -186,11 +214,11 @@ Result<std::optional<StoredFile>> Store::file(std::string_view fixmedins_code,
     if (!q.step()) return std::optional<StoredFile>();
     return std::optional<StoredFile>(StoredFile{q.text(0), q.text(1), q.text(2)});
   } catch (const DbError& e) {
-    return sqlite::detail::database_failed(e);
+    return detail::database_failed(e);
   }
 }
 
-Result<std::vector<FeeLine>> Store::lines(std::string_view mdtrt_id) {
+Result<std::vector<FeeLine>> SqliteNationalStore::lines(std::string_view mdtrt_id) {
   std::lock_guard lock(mutex_);
   try {
     Query q = db_->query(
@@ -203,22 +231,22 @@ Result<std::vector<FeeLine>> Store::lines(std::string_view mdtrt_id) {
     }
     return out;
   } catch (const DbError& e) {
-    return sqlite::detail::database_failed(e);
+    return detail::database_failed(e);
   }
 }
 
-Result<std::int64_t> Store::next_visit_id() {
+Result<std::int64_t> SqliteNationalStore::next_visit_id() {
   std::lock_guard lock(mutex_);
   try {
     Query q = db_->query("SELECT coalesce(max(id), 0) + 1 FROM national_visits");
     q.step();
     return q.int64(0);
   } catch (const DbError& e) {
-    return sqlite::detail::database_failed(e);
+    return detail::database_failed(e);
   }
 }
 
-std::optional<Error> Store::commit(const Change& c) {
+std::optional<Error> SqliteNationalStore::commit(const Change& c) {
   std::lock_guard lock(mutex_);
   try {
     db_->exec("BEGIN IMMEDIATE");
@@ -268,8 +296,8 @@ std::optional<Error> Store::commit(const Change& c) {
     return std::nullopt;
   } catch (const DbError& e) {
     db_->rollback_quietly();
-    return sqlite::detail::database_failed(e);
+    return detail::database_failed(e);
   }
 }
 
-}  // namespace onestop::national
+}  // namespace onestop::sqlite

@@ -1,7 +1,8 @@
 // The compact body of a ledger record (schema version 6): what a record stores besides its
 // columns and layer rows, and nothing that can be derived. The full result is derived again by
-// settling deterministically when it is read (derive.cpp), so a record takes a few hundred
-// bytes instead of the ~8 KB of its claim and result documents. Internal to adapters/sqlite.
+// settling deterministically when it is read (adapters/sqlite/derive.cpp), so a record takes a few
+// hundred bytes instead of the ~8 KB of its claim and result documents. Every engine stores it the
+// same way; only the storage adapters use it.
 //
 // Format "onestop-body/1", every integer a LEB128 varint (signed ones zigzag-coded), every
 // string its byte length then its bytes:
@@ -17,13 +18,21 @@
 //   code, name, class (0 A, 1 B, 2 C), amount, over_limit (signed fen).
 #pragma once
 
+#include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "engine/accumulators.hpp"
 #include "engine/claim.hpp"
 
-namespace onestop::sqlite::detail {
+namespace onestop::store {
+
+// A body that does not decode; what() names the record and the first defect.
+class CorruptBody : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // The body of a record whose canonical claim is `claim_json` (codec::encode_claim of `claim`)
 // and whose person's accumulators before it were `before`. The compact form is used only
@@ -44,10 +53,10 @@ struct Body {
   Accumulators before;
 };
 
-// Decodes a body of record `record_id`; throws DbError (SQLITE_CORRUPT) when it is malformed.
+// Decodes a body of record `record_id`; throws CorruptBody when it is malformed.
 // Without `claim_text`, a compact claim is not encoded: claim_json stays empty.
 Body decode_body(std::string_view body, std::int64_t record_id, const std::string& hospital_id,
                  const std::string& bill_no, const std::string& patient_id,
                  bool claim_text = true);
 
-}  // namespace onestop::sqlite::detail
+}  // namespace onestop::store

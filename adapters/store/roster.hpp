@@ -9,11 +9,11 @@
 #include <string_view>
 #include <vector>
 
-#include "adapters/sqlite/ledger.hpp"  // LedgerUnavailable: the roster lives in the same database
+#include "adapters/store/ledger.hpp"  // LedgerUnavailable: the roster lives beside the ledger
 #include "engine/date.hpp"
 #include "engine/error.hpp"
 
-namespace onestop::sqlite {
+namespace onestop::store {
 
 // One row of the roster: person `patient_id` holds `category` from `valid_from` to `valid_to`
 // inclusive (nullopt: still holds). A person's ranges never overlap.
@@ -90,9 +90,6 @@ CertificationParse parse_certifications_csv(std::string_view text,
 // Reads throw LedgerUnavailable when the database fails.
 class Roster {
  public:
-  // Opens the roster tables in the ledger database at `path` (creating the database and the
-  // whole schema, ledger included, when needed). Error code "ledger_unavailable".
-  static Result<std::unique_ptr<Roster>> open(const std::string& path);
   virtual ~Roster() = default;
 
   // Replaces the whole roster with `entries` in one transaction (all-or-nothing); refuses
@@ -115,4 +112,4 @@ class Roster {
   virtual std::vector<Certification> certifications(const std::string& patient_id) = 0;
 };
 
-}  // namespace onestop::sqlite
+}  // namespace onestop::store

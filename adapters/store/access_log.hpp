@@ -1,6 +1,6 @@
 // The access log: who did what to which record or person, when and from where — every request
-// to the API's /v1 routes, refused ones included, written to the ledger database's
-// access_log table (schema v4) for `onestop audit access`.
+// to the API's /v1 routes, refused ones included, written beside the ledger (its
+// access_log table) for `onestop audit access`.
 //
 // Entries are appended by a background thread in batches (one transaction per batch), so a
 // request never waits for the log's disk write or competes with the settlement writer's
@@ -18,7 +18,7 @@
 
 #include "engine/error.hpp"
 
-namespace onestop::sqlite {
+namespace onestop::store {
 
 struct AccessEntry {
   std::int64_t id = 0;       // assigned by the database; 0 before it is written
@@ -44,7 +44,6 @@ struct AccessQuery {
 };
 
 struct AccessLogOptions {
-  std::string path;
   int flush_interval_ms = 100;
   std::size_t max_batch = 512;
   std::size_t max_queued = 100'000;
@@ -52,9 +51,6 @@ struct AccessLogOptions {
 
 class AccessLog {
  public:
-  // Opens the table in the ledger database (creating database and schema when needed) and
-  // starts the writer thread. Error code ledger_unavailable.
-  static Result<std::unique_ptr<AccessLog>> open(const AccessLogOptions& options);
   // Writes what is queued, then stops the writer.
   virtual ~AccessLog() = default;
 
@@ -69,4 +65,4 @@ class AccessLog {
   virtual Result<std::vector<AccessEntry>> list(const AccessQuery& query) = 0;
 };
 
-}  // namespace onestop::sqlite
+}  // namespace onestop::store

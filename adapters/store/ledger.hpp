@@ -1,6 +1,8 @@
-// The ledger on SQLite (design.md §7): append-only settlement records with their layer rows and
-// accumulator movements, idempotency by UNIQUE (hospital_id, bill_no), a SHA-256 hash chain,
-// and one writer thread that commits queued jobs in batches (group commit).
+// The ledger as the service, the HTTP API, the reports and the commands see it, whatever engine
+// keeps it (design.md §7): append-only settlement records with their layer rows and accumulator
+// movements, idempotency by UNIQUE (hospital_id, bill_no), a SHA-256 hash chain, and writes
+// queued and committed in batches (group commit). adapters/sqlite implements it; a command or
+// the server opens one from its URL through adapters/backend.
 #pragma once
 
 #include <cstdint>
@@ -13,14 +15,14 @@
 #include <utility>
 #include <vector>
 
-#include "adapters/sqlite/reports.hpp"
+#include "adapters/store/reports.hpp"
 #include "engine/accumulators.hpp"
 #include "engine/claim.hpp"
 #include "engine/error.hpp"
 #include "engine/money.hpp"
 #include "engine/settlement.hpp"
 
-namespace onestop::sqlite {
+namespace onestop::store {
 
 // One row of the ledger as stored. A cancellation is a new record with negated amounts that
 // names the settlement it cancels; the original is never edited.
@@ -138,13 +140,12 @@ struct CancelJob {
   std::string request_sha256;  // a repeated cancel of the same settlement replays
 };
 
+// How a ledger runs, whatever its engine (adapters/backend opens one from its URL).
 struct LedgerOptions {
-  std::string path;            // database file; ":memory:" is not supported (many connections)
   std::size_t max_batch = 64;  // jobs committed together at most
   int busy_timeout_ms = 5000;
   std::size_t max_queue = 10'000;    // jobs waiting; beyond it settle/cancel answer unavailable
   std::size_t read_connections = 4;  // the read pool: this many reads run side by side
-  std::string vfs;  // SQLite VFS name; empty: the default (tests register a fault injector)
   // The UTC time a record is stamped with, "2020-03-12T08:30:00.123Z"; empty: the system clock.
   // Only tools that load historical data (onestop demo-data) set it.
   std::function<std::string()> clock;
@@ -164,9 +165,6 @@ class LedgerUnavailable : public std::runtime_error {
 
 class Ledger {
  public:
-  // Opens or creates the database, applies pending migrations (PRAGMA user_version), sets WAL
-  // and synchronous=FULL, and starts the writer thread. Error code "ledger_unavailable".
-  static Result<std::unique_ptr<Ledger>> open(const LedgerOptions& options);
   // Closing stops taking jobs, lets the writer finish those queued, and joins it.
   virtual ~Ledger() = default;
 
@@ -222,4 +220,4 @@ std::string chain_hash(const StoredRecord& r);
 // strings ("-1234.50"). Deterministic, so verify recomputes it byte for byte.
 std::string cancellation_json(const StoredRecord& cancellation);
 
-}  // namespace onestop::sqlite
+}  // namespace onestop::store

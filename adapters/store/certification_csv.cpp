@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "adapters/codec/csv.hpp"
-#include "adapters/sqlite/roster.hpp"
+#include "adapters/store/roster.hpp"
 #include "engine/limits.hpp"
 
-namespace onestop::sqlite {
+namespace onestop::store {
 namespace {
 
 using codec::CsvReader;
@@ -181,4 +181,4 @@ CertificationParse parse_certifications_csv(std::string_view text,
   return out;
 }
 
-}  // namespace onestop::sqlite
+}  // namespace onestop::store

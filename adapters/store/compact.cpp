@@ -1,11 +1,11 @@
-#include "adapters/sqlite/compact.hpp"
+#include "adapters/store/compact.hpp"
 
 #include <cstdint>
 
 #include "adapters/codec/claim_codec.hpp"
-#include "adapters/sqlite/db.hpp"
+#include "adapters/store/ledger.hpp"
 
-namespace onestop::sqlite::detail {
+namespace onestop::store {
 namespace {
 
 constexpr std::uint8_t kVersion = 1;
@@ -69,7 +69,7 @@ void put_accumulators(std::string& out, const Accumulators& a) {
   }
 }
 
-// Reads a body, throwing SQLITE_CORRUPT naming the record at the first defect.
+// Reads a body, throwing CorruptBody naming the record at the first defect.
 class Reader {
  public:
   Reader(std::string_view bytes, std::int64_t record_id) : bytes_(bytes), id_(record_id) {}
@@ -110,7 +110,7 @@ class Reader {
   Money money() { return Money::from_fen(signed_value()); }
   bool done() const { return at_ == bytes_.size(); }
   [[noreturn]] void fail(const std::string& what) const {
-    throw DbError(SQLITE_CORRUPT, "the body of record " + std::to_string(id_) + " " + what);
+    throw CorruptBody("the body of record " + std::to_string(id_) + " " + what);
   }
 
  private:
@@ -215,4 +215,8 @@ Body decode_body(std::string_view body, std::int64_t record_id, const std::strin
   return out;
 }
 
-}  // namespace onestop::sqlite::detail
+std::string stored_claim(const Claim& claim, const std::string& claim_json) {
+  return encode_claim_part(claim, claim_json);
+}
+
+}  // namespace onestop::store

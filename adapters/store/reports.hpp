@@ -13,7 +13,7 @@
 #include "engine/date.hpp"
 #include "engine/money.hpp"
 
-namespace onestop::sqlite {
+namespace onestop::store {
 
 enum class RecordKind { settlement, cancellation };
 
@@ -96,4 +96,4 @@ std::string local_day_start_utc(const Date& day, int utc_offset_minutes);
 //   all         the claim's text and the result's
 enum class Documents { none, decoded, claim, settlement, all };
 
-}  // namespace onestop::sqlite
+}  // namespace onestop::store

@@ -1,25 +1,19 @@
-// The national interface's own tables in the ledger database (schema v5, adapters/sqlite/
-// schema.cpp): acknowledged messages by (fixmedins_code, msgid), visits and their fee lines.
-// One connection of its own; every change of one transaction (its effect and its message) is
-// one SQLite transaction, so an acknowledged message is never half-recorded. The ledger's
-// records are never written here: a settlement goes through the SettlementService, and a
-// visit only names the ledger record.
+// The national interface's own tables beside the ledger: acknowledged messages by
+// (fixmedins_code, msgid), visits and their fee lines. Every change of one transaction (its
+// effect and its message) is one database transaction, so an acknowledged message is never
+// half-recorded. The ledger's records are never written here: a settlement goes through the
+// SettlementService, and a visit only names the ledger record.
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "adapters/sqlite/clients.hpp"
+#include "adapters/store/clients.hpp"
 #include "engine/error.hpp"
-
-namespace onestop::sqlite::detail {
-class Connection;
-}
 
 namespace onestop::national {
 
@@ -96,39 +90,32 @@ struct Person {
 
 // A hospital client's key as the national gateway's signature uses it.
 struct TifClient {
-  sqlite::Principal principal;
+  store::Principal principal;
   std::string token;  // the key's stored verifier (see gateway.hpp)
 };
 
 class Store {
  public:
-  // Opens (and migrates) the ledger database at `path`. Error: ledger_unavailable.
-  static Result<std::unique_ptr<Store>> open(const std::string& path);
-  ~Store();
+  virtual ~Store() = default;
 
-  // Each read or write is short and takes the store's lock. Database failures are
-  // ledger_unavailable errors.
-  Result<std::optional<TifClient>> tif_client(std::string_view paasid);
-  Result<std::optional<StoredMessage>> message(std::string_view fixmedins_code,
-                                               std::string_view msgid);
-  Result<std::optional<Visit>> visit(std::string_view mdtrt_id);
-  Result<std::vector<FeeLine>> lines(std::string_view mdtrt_id);
+  // Each read or write is short. Database failures are ledger_unavailable errors.
+  virtual Result<std::optional<TifClient>> tif_client(std::string_view paasid) = 0;
+  virtual Result<std::optional<StoredMessage>> message(std::string_view fixmedins_code,
+                                                       std::string_view msgid) = 0;
+  virtual Result<std::optional<Visit>> visit(std::string_view mdtrt_id) = 0;
+  virtual Result<std::vector<FeeLine>> lines(std::string_view mdtrt_id) = 0;
   // The id the next visit will get.
-  Result<std::int64_t> next_visit_id();
+  virtual Result<std::int64_t> next_visit_id() = 0;
   // Every visit of a hospital, in id order (reconciliation reads their live settlements).
-  Result<std::vector<Visit>> visits_of(std::string_view fixmedins_code);
+  virtual Result<std::vector<Visit>> visits_of(std::string_view fixmedins_code) = 0;
   // The roster row in force on `on` (YYYY-MM-DD) of the person with this patient id or, when
-  // none, this id number (身份证号); read-only on the roster's table.
-  Result<std::optional<Person>> person(std::string_view psn_no_or_id_number, std::string_view on);
+  // none, this id number (身份证号); read-only on the roster.
+  virtual Result<std::optional<Person>> person(std::string_view psn_no_or_id_number,
+                                               std::string_view on) = 0;
   // A file of the hospital, or nullopt.
-  Result<std::optional<StoredFile>> file(std::string_view fixmedins_code,
-                                         std::string_view file_qury_no);
-  std::optional<Error> commit(const Change& change);
-
- private:
-  Store() = default;
-  std::unique_ptr<sqlite::detail::Connection> db_;
-  std::mutex mutex_;
+  virtual Result<std::optional<StoredFile>> file(std::string_view fixmedins_code,
+                                                 std::string_view file_qury_no) = 0;
+  virtual std::optional<Error> commit(const Change& change) = 0;
 };
 
 }  // namespace onestop::national

@@ -1,0 +1,66 @@
+// The ledger, roster, clients, access log and national tables in one SQLite database file: the
+// embedded engine and the default (design.md §7). Each opens the file (creating it and the
+// whole schema when needed) and applies pending migrations (PRAGMA user_version). Only
+// adapters/backend, which opens storage from a ledger URL, and this adapter's own tests include
+// this header; everything else sees the interfaces of adapters/store.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapters/store/access_log.hpp"
+#include "adapters/store/clients.hpp"
+#include "adapters/store/ledger.hpp"
+#include "adapters/store/national_store.hpp"
+#include "adapters/store/roster.hpp"
+#include "adapters/store/verify.hpp"
+#include "engine/error.hpp"
+#include "engine/policy.hpp"
+
+namespace onestop::sqlite {
+
+struct LedgerOptions : store::LedgerOptions {
+  std::string path;  // database file; ":memory:" is not supported (many connections)
+  std::string vfs;   // SQLite VFS name; empty: the default (tests register a fault injector)
+};
+
+// Sets WAL and synchronous=FULL and starts the writer thread. Error code "ledger_unavailable".
+Result<std::unique_ptr<store::Ledger>> open_ledger(const LedgerOptions& options);
+// One connection, used in turns. Error code "ledger_unavailable" (also the others below).
+Result<std::unique_ptr<store::Roster>> open_roster(const std::string& path);
+Result<std::unique_ptr<store::Clients>> open_clients(const std::string& path);
+// Starts the log's writer thread, which commits its entries beside the ledger's writer.
+Result<std::unique_ptr<store::AccessLog>> open_access_log(const std::string& path,
+                                                          const store::AccessLogOptions& options);
+Result<std::unique_ptr<national::Store>> open_national_store(const std::string& path);
+
+// Walks the database at `path` in one read snapshot (a running server may keep writing; the
+// snapshot is checked). Never writes. Checks, per record in id order:
+//   chain        ids 1, 2, 3, ...; prev_hash = the previous record's hash ("" first);
+//                hash = chain_hash(record)
+//   settlement   re-settling succeeds; claim_json (and a format 1 record's result_json)
+//                equal its output byte for byte; keys, policy, total, fund_paid,
+//                patient_pays, layer_paid, layer_fund and movement equal the re-settlement's.
+//                A format 2 record is re-settled under the policy text the ledger keeps
+//                (which must hash to its policy_sha256) and its stored `before` must be the
+//                implied accumulators; a format 1 record goes through resettle()
+//   cancellation it cancels an earlier settlement, the person's latest live one then; same
+//                keys, policy and claim; amounts and movement exactly negated; a format 1
+//                record's result_json = cancellation_json(record)
+// and at the end that every person_years row (admissions, layers, last record) equals the sum
+// of the stored movements; a row whose layers text does not read is a difference.
+// Errors ("ledger_unavailable"): the database cannot be opened or read, or its schema version
+// is not this build's. Differences are not errors: they are counted in the summary.
+Result<store::VerifySummary> verify_ledger(const std::string& path, const store::Resettle& resettle,
+                                           const store::VerifyHooks& hooks);
+
+// Keeps in the ledger at `path` (at the current schema) the text of every policy of `policies`
+// that a record names by its content hash and the ledger does not hold yet: records written
+// before schema 6 named their policy by hash only. Returns how many it added; a policy no
+// record names is not added. Error code "ledger_unavailable".
+Result<std::size_t> keep_named_policies(const std::string& path,
+                                        const std::vector<Policy>& policies);
+
+}  // namespace onestop::sqlite
