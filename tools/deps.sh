@@ -7,6 +7,8 @@ onestop_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   curl
   chromium  # headless, for the audit report's rendering test
+  libpq-dev      # the PostgreSQL ledger's client library
+  postgresql-15  # the server the tests start throwaway clusters of
 )
 
 onestop_install_deps() {

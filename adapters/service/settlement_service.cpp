@@ -138,16 +138,15 @@ SettlementService::SettlementService(const HospitalRegistry& hospitals,
       roster_(roster),
       options_(std::move(options)) {}
 
-// The roster's entry for the person on `on`, under the roster's lock.
+// The roster's entry for the person on `on` (the roster is thread-safe; lookups run side by
+// side).
 std::optional<store::RosterEntry> SettlementService::roster_lookup(const std::string& patient_id,
                                                                    const Date& on) const {
-  std::lock_guard lock(roster_mutex_);
   return roster_.lookup(patient_id, on);
 }
 
-// Whether any roster entry names the person, under the roster's lock.
+// Whether any roster entry names the person.
 bool SettlementService::roster_knows(const std::string& patient_id) const {
-  std::lock_guard lock(roster_mutex_);
   return roster_.knows(patient_id);
 }
 
@@ -225,10 +224,9 @@ std::optional<Error> SettlementService::check_visit(const Claim& request,
                    disease->name + ") on " + request.admitted_on.to_string()};
 }
 
-// Every certification of the person, under the roster's lock.
+// Every certification of the person.
 std::vector<store::Certification> SettlementService::certifications_of(
     const std::string& patient_id) const {
-  std::lock_guard lock(roster_mutex_);
   return roster_.certifications(patient_id);
 }
 
@@ -357,10 +355,7 @@ Result<RosterImport> SettlementService::import_roster(std::string_view csv) cons
   }
   std::set<std::string> persons;
   for (const auto& e : parsed.entries) persons.insert(e.patient_id);
-  {
-    std::lock_guard lock(roster_mutex_);
-    if (auto e = roster_.replace_all(parsed.entries)) return *e;
-  }
+  if (auto e = roster_.replace_all(parsed.entries)) return *e;
   out.rows = parsed.entries.size();
   out.persons = persons.size();
   return out;
@@ -376,10 +371,7 @@ Result<CertificationImport> SettlementService::import_certifications(std::string
   }
   std::set<std::string> persons;
   for (const auto& c : parsed.entries) persons.insert(c.patient_id);
-  {
-    std::lock_guard lock(roster_mutex_);
-    if (auto e = roster_.replace_certifications(parsed.entries)) return *e;
-  }
+  if (auto e = roster_.replace_certifications(parsed.entries)) return *e;
   out.rows = parsed.entries.size();
   out.persons = persons.size();
   return out;

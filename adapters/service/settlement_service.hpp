@@ -18,7 +18,6 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -240,8 +239,6 @@ class SettlementService {
   store::Ledger& ledger_;
   store::Roster& roster_;
   ServiceOptions options_;
-  // The Roster interface promises no thread safety; lookups are short, so they take turns.
-  mutable std::mutex roster_mutex_;
 };
 
 }  // namespace onestop::service

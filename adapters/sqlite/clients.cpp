@@ -1,18 +1,13 @@
 // The clients and keys tables of the ledger database (clients.hpp).
-#include <Poco/DigestEngine.h>
-#include <sys/random.h>
-
-#include <array>
-#include <cctype>
-#include <cerrno>
 #include <mutex>
 #include <stdexcept>
 
-#include "adapters/codec/digest.hpp"
 #include "adapters/sqlite/db.hpp"
+#include "adapters/sqlite/read_pool.hpp"
 #include "adapters/sqlite/record_store.hpp"
 #include "adapters/sqlite/schema.hpp"
 #include "adapters/sqlite/types.hpp"
+#include "adapters/store/client_keys.hpp"
 
 namespace onestop::sqlite {
 namespace {
@@ -21,63 +16,19 @@ using detail::Connection;
 using detail::DbError;
 using detail::Query;
 
-constexpr std::string_view kKeyPrefix = "osk_";
-constexpr std::size_t kKeyIdBytes = 8;    // 16 hex digits
-constexpr std::size_t kSecretBytes = 32;  // 64 hex digits
-constexpr std::size_t kSaltBytes = 16;
-constexpr std::size_t kKeysKept = 2;  // the newest and, during a rotation, the one before
-
-// `n` bytes from the operating system's random source, as lower-case hex.
-std::string random_hex(std::size_t n) {
-  Poco::DigestEngine::Digest bytes(n);
-  std::size_t filled = 0;
-  while (filled < n) {
-    const ssize_t got = getrandom(bytes.data() + filled, n - filled, 0);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error("the system's random source failed");
-    }
-    filled += static_cast<std::size_t>(got);
-  }
-  return Poco::DigestEngine::digestToHex(bytes);
-}
-
-// SHA-256(salt ‖ secret) in hex.
-std::string key_hash(std::string_view salt, std::string_view secret) {
-  return codec::Sha256().update(salt).update(secret).hex();
-}
-
-// Equal strings, in a time that depends only on their lengths (both are 64 hex digits here).
-bool same_hash(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  }
-  return diff == 0;
-}
-
-bool is_hex(std::string_view s) {
-  return s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
-// A presented key split into (key id, secret), or nullopt when it is not of our form.
-std::optional<std::pair<std::string_view, std::string_view>> split_key(std::string_view key) {
-  if (!key.starts_with(kKeyPrefix)) return std::nullopt;
-  key.remove_prefix(kKeyPrefix.size());
-  const std::size_t id_len = kKeyIdBytes * 2;
-  if (key.size() != id_len + 1 + kSecretBytes * 2 || key[id_len] != '_') return std::nullopt;
-  const std::string_view id = key.substr(0, id_len);
-  const std::string_view secret = key.substr(id_len + 1);
-  if (!is_hex(id) || !is_hex(secret)) return std::nullopt;
-  return std::pair{id, secret};
-}
+using store::key_hash;
+using store::kKeysKept;
+using store::same_hash;
+using store::split_key;
 
 using detail::database_failed;
 
+// Changes run on one connection in turns; the key check of every request runs on a pool of
+// read connections beside them, so requests do not queue on one connection and its lock.
 class SqliteClients final : public Clients {
  public:
-  explicit SqliteClients(std::unique_ptr<Connection> db) : db_(std::move(db)) {}
+  SqliteClients(std::unique_ptr<Connection> db, const std::string& path)
+      : db_(std::move(db)), readers_(detail::ConnectionOptions{path, false, 5000, ""}, 4) {}
 
   Result<IssuedKey> add(const std::string& name, Role role,
                         const std::string& hospital_id) override {
@@ -161,18 +112,19 @@ class SqliteClients final : public Clients {
   std::optional<Principal> authenticate(std::string_view key) override {
     const auto parts = split_key(key);
     if (!parts) return std::nullopt;
-    std::lock_guard lock(mutex_);
     try {
-      Query q = db_->query(
-          "SELECT k.salt, k.hash, c.name, c.role, coalesce(c.hospital_id, '') "
-          "FROM client_keys k JOIN clients c ON c.name = k.client "
-          "WHERE k.key_id = ?1 AND c.revoked_at IS NULL");
-      q.bind_all(std::string(parts->first));
-      if (!q.step()) return std::nullopt;
-      if (!same_hash(key_hash(q.text(0), parts->second), q.text(1))) return std::nullopt;
-      const auto role = parse_role(q.text(3));
-      if (!role) return std::nullopt;
-      return Principal{q.text(2), *role, q.text(4)};
+      return readers_.with_connection([&](Connection& db) -> std::optional<Principal> {
+        Query q = db.query(
+            "SELECT k.salt, k.hash, c.name, c.role, coalesce(c.hospital_id, '') "
+            "FROM client_keys k JOIN clients c ON c.name = k.client "
+            "WHERE k.key_id = ?1 AND c.revoked_at IS NULL");
+        q.bind_all(std::string(parts->first));
+        if (!q.step()) return std::nullopt;
+        if (!same_hash(key_hash(q.text(0), parts->second), q.text(1))) return std::nullopt;
+        const auto role = parse_role(q.text(3));
+        if (!role) return std::nullopt;
+        return Principal{q.text(2), *role, q.text(4)};
+      });
     } catch (const DbError& e) {
       throw LedgerUnavailable(database_failed(e));
     }
@@ -210,17 +162,13 @@ class SqliteClients final : public Clients {
 
   // A new key of `name`, stored as its salted hash.
   IssuedKey issue(const std::string& name, const std::string& now) {
-    IssuedKey key;
-    key.key_id = random_hex(kKeyIdBytes);
-    const std::string secret = random_hex(kSecretBytes);
-    const std::string salt = random_hex(kSaltBytes);
+    const store::NewKey key = store::new_key();
     Query q = db_->query(
         "INSERT INTO client_keys (key_id, client, salt, hash, created_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5)");
-    q.bind_all(key.key_id, name, salt, key_hash(salt, secret), now);
+    q.bind_all(key.key_id, name, key.salt, key.hash, now);
     q.run();
-    key.key = std::string(kKeyPrefix) + key.key_id + "_" + secret;
-    return key;
+    return IssuedKey{key.key, key.key_id};
   }
 
   // Removes every key of `name` but the `keep` newest.
@@ -241,8 +189,9 @@ class SqliteClients final : public Clients {
     return ids;
   }
 
-  std::mutex mutex_;
+  std::mutex mutex_;  // db_'s
   std::unique_ptr<Connection> db_;
+  detail::ReadPool readers_;
 };
 
 }  // namespace
@@ -254,7 +203,7 @@ Result<std::unique_ptr<Clients>> open_clients(const std::string& path) {
   try {
     auto db = std::make_unique<Connection>(detail::ConnectionOptions{path, true, 5000, ""});
     detail::migrate(*db);
-    return std::unique_ptr<Clients>(std::make_unique<SqliteClients>(std::move(db)));
+    return std::unique_ptr<Clients>(std::make_unique<SqliteClients>(std::move(db), path));
   } catch (const DbError& e) {
     return database_failed(e);
   }

@@ -429,19 +429,4 @@ std::map<std::pair<std::string, int>, PersonYearState> load_all_accumulators(Con
   return all;
 }
 
-std::string utc_now() {
-  using std::chrono::duration_cast;
-  using std::chrono::milliseconds;
-  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
-  const std::int64_t ms = duration_cast<milliseconds>(since_epoch).count();
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[96];  // room for any int the format could see, so it can never be cut short
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(ms % 1000));
-  return text;
-}
-
 }  // namespace onestop::sqlite::detail

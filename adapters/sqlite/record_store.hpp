@@ -74,7 +74,6 @@ std::map<std::pair<std::string, int>, PersonYearState> load_all_accumulators(Con
 
 std::string_view to_string(RecordKind kind);
 
-// The current UTC time as "2020-03-12T08:30:00.123Z" (the adapter's clock; never the engine's).
-std::string utc_now();
+using store::utc_now;
 
 }  // namespace onestop::sqlite::detail

@@ -1,9 +1,8 @@
 // The roster tables of the ledger database: replaced whole by an import, read per lookup.
-#include <algorithm>
 #include <mutex>
-#include <tuple>
 
 #include "adapters/sqlite/db.hpp"
+#include "adapters/sqlite/read_pool.hpp"
 #include "adapters/sqlite/schema.hpp"
 #include "adapters/sqlite/types.hpp"
 
@@ -14,66 +13,6 @@ using detail::Connection;
 using detail::DbError;
 
 using detail::database_failed;
-
-// What replace_all refuses before touching the database: an entry without a person, a range
-// that ends before it starts, or two overlapping ranges of one person.
-std::optional<Error> check_entries(const std::vector<RosterEntry>& entries) {
-  std::vector<const RosterEntry*> sorted;
-  for (const auto& e : entries) {
-    if (e.patient_id.empty()) return Error{"roster_invalid", "patient_id", "empty patient_id"};
-    if (e.valid_to && *e.valid_to < e.valid_from) {
-      return Error{"roster_invalid", "valid_to",
-                   "a range of " + e.patient_id + " ends before it starts"};
-    }
-    sorted.push_back(&e);
-  }
-  std::sort(sorted.begin(), sorted.end(), [](const RosterEntry* a, const RosterEntry* b) {
-    return std::tie(a->patient_id, a->valid_from) < std::tie(b->patient_id, b->valid_from);
-  });
-  std::optional<Date> reach;  // the latest end among the earlier ranges of this person
-  bool open_ended = false;
-  for (std::size_t i = 0; i < sorted.size(); ++i) {
-    const RosterEntry& e = *sorted[i];
-    if (i == 0 || sorted[i - 1]->patient_id != e.patient_id) {
-      reach.reset();
-      open_ended = false;
-    } else if (open_ended || (reach && *reach >= e.valid_from)) {
-      return Error{"roster_overlap", "patient_id", "ranges of " + e.patient_id + " overlap"};
-    }
-    if (!e.valid_to) open_ended = true;
-    if (e.valid_to && (!reach || *e.valid_to > *reach)) reach = e.valid_to;
-  }
-  return std::nullopt;
-}
-
-// What replace_certifications refuses before touching the database (as check_entries).
-std::optional<Error> check_certifications(const std::vector<Certification>& entries) {
-  std::vector<const Certification*> sorted;
-  for (const auto& c : entries) {
-    if (c.patient_id.empty() || c.disease.empty()) {
-      return Error{"roster_invalid", "patient_id", "a certification without person or disease"};
-    }
-    if (c.valid_to && *c.valid_to < c.valid_from) {
-      return Error{"roster_invalid", "valid_to",
-                   "a certification of " + c.patient_id + " ends before it starts"};
-    }
-    sorted.push_back(&c);
-  }
-  std::sort(sorted.begin(), sorted.end(), [](const Certification* a, const Certification* b) {
-    return std::tie(a->patient_id, a->disease, a->valid_from) <
-           std::tie(b->patient_id, b->disease, b->valid_from);
-  });
-  for (std::size_t i = 1; i < sorted.size(); ++i) {
-    const Certification& a = *sorted[i - 1];
-    const Certification& b = *sorted[i];
-    if (a.patient_id != b.patient_id || a.disease != b.disease) continue;
-    if (!a.valid_to || *a.valid_to >= b.valid_from) {
-      return Error{"roster_overlap", "patient_id",
-                   "certifications of " + b.patient_id + " for " + b.disease + " overlap"};
-    }
-  }
-  return std::nullopt;
-}
 
 // The entry of the current row of a SELECT of all six columns in table order.
 RosterEntry entry_from_row(const detail::Query& q) {
@@ -89,7 +28,8 @@ RosterEntry entry_from_row(const detail::Query& q) {
 
 class SqliteRoster final : public Roster {
  public:
-  explicit SqliteRoster(std::unique_ptr<Connection> db) : db_(std::move(db)) {}
+  SqliteRoster(std::unique_ptr<Connection> db, const std::string& path)
+      : db_(std::move(db)), readers_(detail::ConnectionOptions{path, false, 5000, ""}, 4) {}
 
   std::optional<Error> replace_all(const std::vector<RosterEntry>& entries) override;
   std::optional<RosterEntry> lookup(const std::string& patient_id, const Date& date) override;
@@ -101,27 +41,24 @@ class SqliteRoster final : public Roster {
  private:
   void write_all(const std::vector<RosterEntry>& entries);
   void write_certifications(const std::vector<Certification>& entries);
-  // Runs `read` under the lock in one read transaction; a database failure throws
-  // LedgerUnavailable.
+  // Runs `read` on a connection of the read pool in one read transaction (reads run side by
+  // side, beside an import); a database failure throws LedgerUnavailable.
   template <typename F>
   auto read(F&& f) {
-    std::lock_guard lock(mutex_);
     try {
-      detail::ReadTransaction tx(*db_);
-      auto result = f(*db_);
-      tx.commit();
-      return result;
+      return readers_.with_connection(f);
     } catch (const DbError& e) {
       throw LedgerUnavailable(database_failed(e));
     }
   }
 
-  std::mutex mutex_;
+  std::mutex mutex_;  // db_'s: imports run in turns
   std::unique_ptr<Connection> db_;
+  detail::ReadPool readers_;
 };
 
 std::optional<Error> SqliteRoster::replace_all(const std::vector<RosterEntry>& entries) {
-  if (auto bad = check_entries(entries)) return bad;
+  if (auto bad = store::check_roster(entries)) return bad;
   std::lock_guard lock(mutex_);
   try {
     write_all(entries);
@@ -179,7 +116,7 @@ std::size_t SqliteRoster::size() {
 
 std::optional<Error> SqliteRoster::replace_certifications(
     const std::vector<Certification>& entries) {
-  if (auto bad = check_certifications(entries)) return bad;
+  if (auto bad = store::check_certifications(entries)) return bad;
   std::lock_guard lock(mutex_);
   try {
     write_certifications(entries);
@@ -232,7 +169,7 @@ Result<std::unique_ptr<Roster>> open_roster(const std::string& path) {
   try {
     auto db = std::make_unique<Connection>(detail::ConnectionOptions{path, true, 5000, ""});
     detail::migrate(*db);
-    return std::unique_ptr<Roster>(std::make_unique<SqliteRoster>(std::move(db)));
+    return std::unique_ptr<Roster>(std::make_unique<SqliteRoster>(std::move(db), path));
   } catch (const DbError& e) {
     return database_failed(e);
   }

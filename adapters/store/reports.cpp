@@ -2,7 +2,9 @@
 #include "adapters/store/reports.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <ctime>
 
 namespace onestop::store {
 
@@ -33,6 +35,21 @@ std::string day_text(sys_days day) {
 }
 
 }  // namespace
+
+std::string utc_now() {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  const std::int64_t ms = duration_cast<milliseconds>(since_epoch).count();
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[96];  // room for any int the format could see, so it can never be cut short
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(ms % 1000));
+  return text;
+}
 
 std::optional<std::string> local_day(std::string_view recorded_at, int utc_offset_minutes) {
   const int year = digits(recorded_at, 0, 4);

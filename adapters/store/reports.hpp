@@ -78,6 +78,10 @@ struct TotalRow {
 // `utc_offset_minutes`; nullopt when the text is not such a timestamp.
 std::optional<std::string> local_day(std::string_view recorded_at, int utc_offset_minutes);
 
+// The current UTC time in the ledger's format, "2020-03-12T08:30:00.123Z" (the storage
+// adapters' clock; never the engine's).
+std::string utc_now();
+
 // The UTC timestamp, in the ledger's format ("2020-03-01T16:00:00.000Z"), at which local day
 // `day` begins at `utc_offset_minutes`: the inclusive lower bound of that day's `recorded_at`
 // (or access log `at`) texts, and the exclusive upper bound of the day before.

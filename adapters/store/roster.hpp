@@ -87,7 +87,13 @@ struct CertificationParse {
 CertificationParse parse_certifications_csv(std::string_view text,
                                             const std::vector<std::string>& known_diseases);
 
-// Reads throw LedgerUnavailable when the database fails.
+// What Roster::replace_all refuses before it touches the database (see there), or nullopt.
+std::optional<Error> check_roster(const std::vector<RosterEntry>& entries);
+// What Roster::replace_certifications refuses before it touches the database, or nullopt.
+std::optional<Error> check_certifications(const std::vector<Certification>& entries);
+
+// Thread-safe: reads run side by side (each in one read snapshot), beside an import; imports
+// take turns. Reads throw LedgerUnavailable when the database fails.
 class Roster {
  public:
   virtual ~Roster() = default;

@@ -1,0 +1,114 @@
+// The access log on PostgreSQL (store/access_log.hpp): batches written by the queue's thread on
+// a connection of its own, read on another. A failed batch stays queued for the next round; a
+// lost connection is opened again when next needed.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapters/postgres/open.hpp"
+#include "adapters/postgres/pg.hpp"
+#include "adapters/postgres/schema.hpp"
+#include "adapters/store/access_log_queue.hpp"
+
+namespace onestop::postgres {
+namespace {
+
+using detail::Connection;
+using detail::Params;
+using detail::PgError;
+using detail::Rows;
+using store::AccessEntry;
+
+constexpr std::size_t kColumns = 9;
+
+class PgAccessLog final : public store::AccessLog {
+ public:
+  PgAccessLog(const std::string& uri, const store::AccessLogOptions& options)
+      : writer_(uri, 1),
+        reader_(uri, 1),
+        queue_(options, [this](const std::vector<AccessEntry>& batch) { return write(batch); }) {}
+
+  void append(AccessEntry entry) override { queue_.append(std::move(entry)); }
+  void flush() override { queue_.flush(); }
+  std::uint64_t dropped() const override { return queue_.dropped(); }
+
+  Result<std::vector<AccessEntry>> list(const store::AccessQuery& query) override {
+    try {
+      return reader_.with([&](Connection& db) {
+        const Rows rows = db.run(
+            "SELECT id, at, client, role, method, route, target, status, remote, correlation_id "
+            "FROM access_log WHERE ($1::text IS NULL OR at >= $1) AND ($2::text IS NULL OR at < "
+            "$2) AND ($3::text IS NULL OR client = $3) AND ($4::text IS NULL OR target = $4) "
+            "ORDER BY id LIMIT $5",
+            Params::of(query.from, query.before, query.client, query.target,
+                       static_cast<std::int64_t>(query.limit)));
+        std::vector<AccessEntry> out;
+        for (int r = 0; r < rows.size(); ++r) {
+          AccessEntry e;
+          e.id = rows.int64(r, 0);
+          e.at = rows.text(r, 1);
+          e.client = rows.text(r, 2);
+          e.role = rows.text(r, 3);
+          e.method = rows.text(r, 4);
+          e.route = rows.text(r, 5);
+          e.target = rows.text(r, 6);
+          e.status = static_cast<int>(rows.int64(r, 7));
+          e.remote = rows.text(r, 8);
+          e.correlation_id = rows.text(r, 9);
+          out.push_back(std::move(e));
+        }
+        return Result<std::vector<AccessEntry>>(std::move(out));
+      });
+    } catch (const PgError& e) {
+      return detail::database_failed(e);
+    }
+  }
+
+ private:
+  // One statement for the batch (atomic by itself); false when the database failed. The
+  // log's commits need not wait for the standby: losing the last moments is the stated price.
+  bool write(const std::vector<AccessEntry>& batch) {
+    std::string sql =
+        "INSERT INTO access_log (at, client, role, method, route, target, status, remote, "
+        "correlation_id) VALUES ";
+    Params params;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      sql += i == 0 ? "(" : ", (";
+      for (std::size_t c = 0; c < kColumns; ++c) {
+        sql += (c == 0 ? "$" : ", $") + std::to_string(i * kColumns + c + 1);
+      }
+      sql += ")";
+      const AccessEntry& e = batch[i];
+      params.add(e.at).add(e.client).add(e.role).add(e.method).add(e.route).add(e.target);
+      params.add(e.status).add(e.remote).add(e.correlation_id);
+    }
+    try {
+      writer_.with([&](Connection& db) {
+        db.exec("SET synchronous_commit = off");
+        db.run_once(sql, params);
+      });
+      return true;
+    } catch (const PgError&) {
+      return false;
+    }
+  }
+
+  detail::Pool writer_;          // the queue's thread's only
+  detail::Pool reader_;          // list()'s
+  store::AccessLogQueue queue_;  // last: destroyed (its thread joined) before the pools
+};
+
+}  // namespace
+
+Result<std::unique_ptr<store::AccessLog>> open_access_log(const std::string& uri,
+                                                          const store::AccessLogOptions& options) {
+  try {
+    Connection db(uri);
+    detail::migrate(db);
+    return std::unique_ptr<store::AccessLog>(std::make_unique<PgAccessLog>(uri, options));
+  } catch (const PgError& e) {
+    return detail::database_failed(e);
+  }
+}
+
+}  // namespace onestop::postgres

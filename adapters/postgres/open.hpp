@@ -1,0 +1,23 @@
+// The ledger's storage on PostgreSQL 15, for a region that runs several OneStop servers on one
+// replicated database (issue 11). Each open connects to the libpq URI and applies pending
+// migrations. So far the roster, the clients and the access log; the ledger and the national
+// tables follow. Only adapters/backend and this adapter's tests include this header.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "adapters/store/access_log.hpp"
+#include "adapters/store/clients.hpp"
+#include "adapters/store/roster.hpp"
+#include "engine/error.hpp"
+
+namespace onestop::postgres {
+
+// Error code "ledger_unavailable" when the server cannot be reached or the schema is newer.
+Result<std::unique_ptr<store::Roster>> open_roster(const std::string& uri);
+Result<std::unique_ptr<store::Clients>> open_clients(const std::string& uri);
+Result<std::unique_ptr<store::AccessLog>> open_access_log(const std::string& uri,
+                                                          const store::AccessLogOptions& options);
+
+}  // namespace onestop::postgres

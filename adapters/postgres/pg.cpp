@@ -1,0 +1,170 @@
+#include "adapters/postgres/pg.hpp"
+
+#include <charconv>
+#include <utility>
+
+namespace onestop::postgres::detail {
+namespace {
+
+std::string trimmed(const char* message) {
+  std::string m = message == nullptr ? "" : message;
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m;
+}
+
+}  // namespace
+
+Error unavailable(const std::string& message) { return Error{"ledger_unavailable", "", message}; }
+
+Error database_failed(const PgError& e) {
+  return unavailable(std::string("the ledger's database failed: ") + e.what());
+}
+
+Params& Params::add(std::string_view text) {
+  values_.emplace_back(std::string(text));
+  return *this;
+}
+
+Params& Params::add(std::int64_t value) {
+  values_.emplace_back(std::to_string(value));
+  return *this;
+}
+
+Params& Params::add(const std::optional<std::string>& text) {
+  values_.push_back(text);
+  return *this;
+}
+
+std::vector<const char*> Params::pointers() const {
+  std::vector<const char*> out;
+  out.reserve(values_.size());
+  for (const auto& v : values_) out.push_back(v ? v->c_str() : nullptr);
+  return out;
+}
+
+Params& Params::add_null() {
+  values_.emplace_back(std::nullopt);
+  return *this;
+}
+
+std::string Rows::text(int row, int column) const {
+  return std::string(PQgetvalue(result_.get(), row, column),
+                     static_cast<std::size_t>(PQgetlength(result_.get(), row, column)));
+}
+
+std::int64_t Rows::int64(int row, int column) const {
+  const char* value = PQgetvalue(result_.get(), row, column);
+  const std::size_t length = static_cast<std::size_t>(PQgetlength(result_.get(), row, column));
+  std::int64_t out = 0;
+  const auto [end, ec] = std::from_chars(value, value + length, out);
+  if (ec != std::errc() || end != value + length) {
+    throw PgError("XX000", "column " + std::to_string(column) + " is not an integer: '" +
+                               std::string(value, length) + "'");
+  }
+  return out;
+}
+
+std::optional<std::string> Rows::optional_text(int row, int column) const {
+  if (is_null(row, column)) return std::nullopt;
+  return text(row, column);
+}
+
+std::int64_t Rows::affected() const {
+  const char* n = PQcmdTuples(result_.get());
+  return n == nullptr || *n == '\0' ? 0 : std::stoll(n);
+}
+
+Connection::Connection(const std::string& uri) {
+  conn_ = PQconnectdb(uri.c_str());
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    const std::string message = trimmed(PQerrorMessage(conn_));
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw PgError("", "cannot connect: " + message);
+  }
+  // Notices (e.g. "relation already exists, skipping") are not errors; keep them off stderr.
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
+}
+
+Connection::~Connection() {
+  if (conn_ != nullptr) PQfinish(conn_);
+}
+
+bool Connection::ok() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK; }
+
+Rows Connection::check(PGresult* result) {
+  if (result == nullptr) throw PgError("", trimmed(PQerrorMessage(conn_)));
+  const ExecStatusType status = PQresultStatus(result);
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Rows(result);
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  PgError error(state == nullptr ? "" : state, trimmed(PQresultErrorMessage(result)));
+  PQclear(result);
+  throw error;
+}
+
+void Connection::exec(const std::string& sql) { check(PQexec(conn_, sql.c_str())); }
+
+Rows Connection::run(const std::string& sql, const Params& params) {
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    const std::string name = "s" + std::to_string(prepared_.size());
+    check(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr));
+    it = prepared_.emplace(sql, name).first;
+  }
+  const std::vector<const char*> values = params.pointers();
+  return check(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
+                              values.data(), nullptr, nullptr, 0));
+}
+
+Rows Connection::run_once(const std::string& sql, const Params& params) {
+  const std::vector<const char*> values = params.pointers();
+  return check(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                            values.data(), nullptr, nullptr, 0));
+}
+
+bool Connection::rollback_quietly() {
+  if (!ok()) return false;
+  PGresult* r = PQexec(conn_, "ROLLBACK");
+  if (r != nullptr) PQclear(r);
+  return ok();
+}
+
+Pool::Pool(std::string uri, std::size_t size)
+    : uri_(std::move(uri)), connections_(size == 0 ? 1 : size), busy_(connections_.size()) {}
+
+Pool::Lease::Lease(Pool& pool) : pool_(pool) {
+  std::unique_lock lock(pool_.mutex_);
+  for (;;) {
+    for (std::size_t i = 0; i < pool_.busy_.size(); ++i) {
+      if (!pool_.busy_[i]) {
+        pool_.busy_[i] = true;
+        slot_ = i;
+        return;
+      }
+    }
+    pool_.freed_.wait(lock);
+  }
+}
+
+Pool::Lease::~Lease() {
+  {
+    std::lock_guard lock(pool_.mutex_);
+    pool_.busy_[slot_] = false;
+  }
+  pool_.freed_.notify_one();
+}
+
+Connection& Pool::Lease::connection() {
+  auto& c = pool_.connections_[slot_];
+  if (c && !c->ok()) c.reset();
+  if (!c) c = std::make_unique<Connection>(pool_.uri_);
+  return *c;
+}
+
+void Pool::Lease::check() {
+  auto& c = pool_.connections_[slot_];
+  if (c && !c->rollback_quietly()) c.reset();
+}
+
+}  // namespace onestop::postgres::detail

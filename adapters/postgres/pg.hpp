@@ -1,0 +1,177 @@
+// A thin RAII layer over libpq for the PostgreSQL adapter: one connection, statements prepared
+// once per connection and run with text parameters (never SQL assembled from values), results
+// read by row and column, and failures as PgError with their SQLSTATE. Internal to
+// adapters/postgres.
+//
+// Why libpq itself: it is the client PostgreSQL ships (Debian's libpq-dev), every feature the
+// ledger needs (prepared statements, SQLSTATE codes, connection status for reconnecting) is
+// one call, and this layer is about 200 lines. libpqxx would add a dependency for the same
+// calls; Poco::Data::PostgreSQL hides the SQLSTATE and the prepared statements behind its own
+// session model.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/error.hpp"
+
+namespace onestop::postgres::detail {
+
+// A statement or connection failed. `sqlstate` is PostgreSQL's five-character code ("23505"
+// unique violation, "40001" serialization failure, "08006" connection failure); "" when libpq
+// failed before the server answered (then the connection is lost).
+class PgError : public std::runtime_error {
+ public:
+  PgError(std::string sqlstate, const std::string& message)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+  bool unique_violation() const { return sqlstate_ == "23505"; }
+
+ private:
+  std::string sqlstate_;
+};
+
+// The Error of a database failure for callers: code "ledger_unavailable", no field.
+Error unavailable(const std::string& message);
+Error database_failed(const PgError& e);
+
+// Parameters of one statement, as text (NULL for nullopt).
+class Params {
+ public:
+  Params& add(std::string_view text);
+  Params& add(const char* text) { return add(std::string_view(text)); }
+  Params& add(const std::string& text) { return add(std::string_view(text)); }
+  Params& add(std::int64_t value);
+  Params& add(int value) { return add(static_cast<std::int64_t>(value)); }
+  Params& add(const std::optional<std::string>& text);
+  Params& add_null();
+  template <typename... T>
+  static Params of(const T&... values) {
+    Params p;
+    (p.add(values), ...);
+    return p;
+  }
+
+ private:
+  friend class Connection;
+  std::vector<const char*> pointers() const;  // libpq's view: nullptr for NULL
+  std::vector<std::optional<std::string>> values_;
+};
+
+// The rows a statement returned.
+class Rows {
+ public:
+  explicit Rows(PGresult* result) : result_(result, &PQclear) {}
+  int size() const { return PQntuples(result_.get()); }
+  bool empty() const { return size() == 0; }
+  bool is_null(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
+  std::string text(int row, int column) const;
+  std::int64_t int64(int row, int column) const;
+  std::optional<std::string> optional_text(int row, int column) const;
+  // Rows changed by an INSERT, UPDATE or DELETE.
+  std::int64_t affected() const;
+
+ private:
+  std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
+};
+
+// One connection. Not thread-safe: one thread at a time.
+class Connection {
+ public:
+  // Connects to the libpq URI; throws PgError when the server cannot be reached.
+  explicit Connection(const std::string& uri);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one or more statements without parameters (DDL, BEGIN, COMMIT). Throws PgError.
+  void exec(const std::string& sql);
+  // Runs `sql` with `params`; the statement is prepared on this connection the first time.
+  // Throws PgError.
+  Rows run(const std::string& sql, const Params& params = {});
+  // The same without preparing: for statements whose text varies (a multi-row INSERT sized to
+  // its batch), which would otherwise fill the connection with one-use prepared statements.
+  Rows run_once(const std::string& sql, const Params& params);
+  // Rolls back an open transaction, swallowing errors; false when the connection is lost.
+  bool rollback_quietly();
+  // Whether the connection still works (libpq's status; a lost server shows here).
+  bool ok() const;
+
+ private:
+  Rows check(PGresult* result);
+  PGconn* conn_ = nullptr;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
+};
+
+// Runs `f(connection)` in a transaction (READ COMMITTED): committed when it returns without
+// throwing, rolled back when it throws (the exception propagates).
+template <typename F>
+auto in_transaction(Connection& db, F&& f) {
+  db.exec("BEGIN");
+  try {
+    if constexpr (std::is_void_v<decltype(f(db))>) {
+      f(db);
+      db.exec("COMMIT");
+    } else {
+      auto result = f(db);
+      db.exec("COMMIT");
+      return result;
+    }
+  } catch (...) {
+    db.rollback_quietly();
+    throw;
+  }
+}
+
+// A few connections to one database, opened when first needed; a connection found broken is
+// dropped and replaced at its next use, so the pool reconnects by itself after a restart of
+// the server. Thread-safe.
+class Pool {
+ public:
+  Pool(std::string uri, std::size_t size);
+
+  // Runs `f(connection)` on a free connection (waiting for one). A PgError propagates; the
+  // connection is then kept only if it still works.
+  template <typename F>
+  auto with(F&& f) {
+    Lease lease(*this);
+    try {
+      return f(lease.connection());
+    } catch (const PgError&) {
+      lease.check();
+      throw;
+    }
+  }
+
+ private:
+  class Lease {
+   public:
+    explicit Lease(Pool& pool);
+    ~Lease();
+    Connection& connection();
+    void check();  // drops the connection when it no longer works
+
+   private:
+    Pool& pool_;
+    std::size_t slot_;
+  };
+
+  std::string uri_;
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<bool> busy_;
+};
+
+}  // namespace onestop::postgres::detail
