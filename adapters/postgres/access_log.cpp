@@ -102,13 +102,7 @@ class PgAccessLog final : public store::AccessLog {
 
 Result<std::unique_ptr<store::AccessLog>> open_access_log(const std::string& uri,
                                                           const store::AccessLogOptions& options) {
-  try {
-    Connection db(uri);
-    detail::migrate(db);
-    return std::unique_ptr<store::AccessLog>(std::make_unique<PgAccessLog>(uri, options));
-  } catch (const PgError& e) {
-    return detail::database_failed(e);
-  }
+  return detail::open_migrated<store::AccessLog, PgAccessLog>(uri, options);
 }
 
 }  // namespace onestop::postgres

@@ -196,13 +196,7 @@ class PgClients final : public store::Clients {
 }  // namespace
 
 Result<std::unique_ptr<store::Clients>> open_clients(const std::string& uri) {
-  try {
-    Connection db(uri);
-    detail::migrate(db);
-    return std::unique_ptr<store::Clients>(std::make_unique<PgClients>(uri));
-  } catch (const PgError& e) {
-    return detail::database_failed(e);
-  }
+  return detail::open_migrated<store::Clients, PgClients>(uri);
 }
 
 }  // namespace onestop::postgres

@@ -158,13 +158,7 @@ class PgRoster final : public store::Roster {
 }  // namespace
 
 Result<std::unique_ptr<store::Roster>> open_roster(const std::string& uri) {
-  try {
-    Connection db(uri);
-    detail::migrate(db);
-    return std::unique_ptr<store::Roster>(std::make_unique<PgRoster>(uri));
-  } catch (const PgError& e) {
-    return detail::database_failed(e);
-  }
+  return detail::open_migrated<store::Roster, PgRoster>(uri);
 }
 
 }  // namespace onestop::postgres
