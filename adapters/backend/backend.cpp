@@ -46,6 +46,17 @@ std::string masked(std::string_view text) {
   std::string out(text);
   const std::size_t start = out.find("://");
   if (start == std::string::npos) return out;
+  // A password= parameter of the query, wherever it stands.
+  for (std::size_t p = out.find("password=", start); p != std::string::npos;
+       p = out.find("password=", p + 1)) {
+    if (out[p - 1] != '?' && out[p - 1] != '&') continue;
+    const std::size_t value = p + 9;
+    out.replace(value,
+                out.find('&', value) == std::string::npos ? std::string::npos
+                                                          : out.find('&', value) - value,
+                "***");
+  }
+  // user:PASSWORD@ of the authority.
   const std::size_t authority = start + 3;
   const std::size_t end = out.find_first_of("/?", authority);
   const std::size_t at = out.rfind('@', end == std::string::npos ? out.size() : end);

@@ -42,7 +42,8 @@ Result<LedgerUrl> parse_ledger_url(std::string_view text, const std::string& set
 // The SQLite ledger in file `path`: sqlite:PATH (given by `setting`).
 LedgerUrl sqlite_url(const std::string& path, const std::string& setting = "");
 
-// `text` for messages, with the password of a postgresql:// URL (user:PASSWORD@) masked.
+// `text` for messages, with the password of a postgresql:// URL (user:PASSWORD@, or a
+// password= parameter) masked.
 std::string masked(std::string_view text);
 
 // Whether the ledger at `url` exists: the SQLite file is there (a reading command never

@@ -34,14 +34,7 @@ class PgClients final : public store::Clients {
 
   Result<IssuedKey> add(const std::string& name, Role role,
                         const std::string& hospital_id) override {
-    if (auto e = store::check_client_name(name)) return *e;
-    if (role == Role::hospital && hospital_id.empty()) {
-      return Error{"hospital_required", "hospital", "a hospital client names its hospital"};
-    }
-    if (role != Role::hospital && !hospital_id.empty()) {
-      return Error{"hospital_not_allowed", "hospital",
-                   "only a client of role hospital names a hospital"};
-    }
+    if (auto e = store::check_new_client(name, role, hospital_id)) return *e;
     const Error exists{"client_exists", "name", "a client named " + name + " exists or existed"};
     try {
       return write([&](Connection& db) {

@@ -32,14 +32,7 @@ class SqliteClients final : public Clients {
 
   Result<IssuedKey> add(const std::string& name, Role role,
                         const std::string& hospital_id) override {
-    if (auto e = check_client_name(name)) return *e;
-    if (role == Role::hospital && hospital_id.empty()) {
-      return Error{"hospital_required", "hospital", "a hospital client names its hospital"};
-    }
-    if (role != Role::hospital && !hospital_id.empty()) {
-      return Error{"hospital_not_allowed", "hospital",
-                   "only a client of role hospital names a hospital"};
-    }
+    if (auto e = store::check_new_client(name, role, hospital_id)) return *e;
     return write([&]() -> Result<IssuedKey> {
       Query exists = db_->query("SELECT 1 FROM clients WHERE name = ?1");
       exists.bind_all(name);

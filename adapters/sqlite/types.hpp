@@ -16,7 +16,6 @@ using store::cancellation_json;
 using store::canonical_record;
 using store::Certification;
 using store::chain_hash;
-using store::check_client_name;
 using store::ClientInfo;
 using store::Clients;
 using store::Computed;

@@ -34,4 +34,17 @@ std::optional<Error> check_client_name(std::string_view name) {
                "digit"};
 }
 
+std::optional<Error> check_new_client(std::string_view name, Role role,
+                                      const std::string& hospital_id) {
+  if (auto e = check_client_name(name)) return e;
+  if (role == Role::hospital && hospital_id.empty()) {
+    return Error{"hospital_required", "hospital", "a hospital client names its hospital"};
+  }
+  if (role != Role::hospital && !hospital_id.empty()) {
+    return Error{"hospital_not_allowed", "hospital",
+                 "only a client of role hospital names a hospital"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace onestop::store

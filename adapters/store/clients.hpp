@@ -38,6 +38,11 @@ std::optional<Role> parse_role(std::string_view text);
 // caller refuse a name before it opens or creates a database.
 std::optional<Error> check_client_name(std::string_view name);
 
+// What Clients::add refuses before it touches the database (see there): a bad name, a hospital
+// client without its hospital, another role naming one. nullopt when the request is sound.
+std::optional<Error> check_new_client(std::string_view name, Role role,
+                                      const std::string& hospital_id);
+
 // An authenticated caller: the client's name, role and, for role hospital, its hospital.
 struct Principal {
   std::string client;

@@ -50,8 +50,7 @@ constexpr const char* kDescription =
     "hospital's HIS signs the national interface's x-tif-signature with (the newest key's "
     "stored verifier: keep it as secret as the key). The ledger is --ledger (or --db "
     "FILE), else onestop.ledger.url of --config (default config/onestop.properties, the file "
-    "'onestop "
-    "serve' reads). Exit 0 when done, 1 when refused (unknown client, name taken, client "
+    "'onestop serve' reads). Exit 0 when done, 1 when refused (unknown client, name taken, client "
     "revoked), 2 for a usage error; nothing is written on an error.";
 
 Poco::Util::OptionSet clients_options() {

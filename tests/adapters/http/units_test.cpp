@@ -91,6 +91,10 @@ TEST(LedgerUrl, NamesTheEngineAndWhereItLives) {
   ASSERT_TRUE(socket);
   EXPECT_EQ(socket->engine, Engine::postgresql);
   EXPECT_EQ(socket->text, "postgresql:///ledger?host=/tmp/pg&port=5999");
+  EXPECT_EQ(backend::masked("postgresql:///l?user=u&password=pw&port=1"),
+            "postgresql:///l?user=u&password=***&port=1");
+  EXPECT_EQ(backend::masked("postgresql://u:p@h/l?password=pw"),
+            "postgresql://u:***@h/l?password=***");
   for (const char* bad : {"", "sqlite:", "mysql://h/db", "postgresql:ledger", "postgres:/x"}) {
     const auto refused = backend::parse_ledger_url(bad, "onestop.ledger.url");
     ASSERT_FALSE(refused) << bad;
