@@ -19,8 +19,6 @@ using detail::PgError;
 using detail::Rows;
 using store::AccessEntry;
 
-constexpr std::size_t kColumns = 9;
-
 class PgAccessLog final : public store::AccessLog {
  public:
   PgAccessLog(const std::string& uri, const store::AccessLogOptions& options)
@@ -65,27 +63,22 @@ class PgAccessLog final : public store::AccessLog {
   }
 
  private:
-  // One statement for the batch (atomic by itself); false when the database failed. The
+  // One transaction for the batch; false when the database failed (nothing written). The
   // log's commits need not wait for the standby: losing the last moments is the stated price.
   bool write(const std::vector<AccessEntry>& batch) {
-    std::string sql =
-        "INSERT INTO access_log (at, client, role, method, route, target, status, remote, "
-        "correlation_id) VALUES ";
-    Params params;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      sql += i == 0 ? "(" : ", (";
-      for (std::size_t c = 0; c < kColumns; ++c) {
-        sql += (c == 0 ? "$" : ", $") + std::to_string(i * kColumns + c + 1);
-      }
-      sql += ")";
-      const AccessEntry& e = batch[i];
-      params.add(e.at).add(e.client).add(e.role).add(e.method).add(e.route).add(e.target);
-      params.add(e.status).add(e.remote).add(e.correlation_id);
-    }
     try {
       writer_.with([&](Connection& db) {
         db.exec("SET synchronous_commit = off");
-        db.run_once(sql, params);
+        detail::in_transaction(db, [&](Connection& c) {
+          detail::insert_rows(c,
+                              "INSERT INTO access_log (at, client, role, method, route, target, "
+                              "status, remote, correlation_id)",
+                              9, batch.size(), [&](std::size_t i, Params& p) {
+                                const AccessEntry& e = batch[i];
+                                p.add(e.at).add(e.client).add(e.role).add(e.method).add(e.route);
+                                p.add(e.target).add(e.status).add(e.remote).add(e.correlation_id);
+                              });
+        });
       });
       return true;
     } catch (const PgError&) {

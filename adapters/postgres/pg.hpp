@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -131,6 +132,29 @@ auto in_transaction(Connection& db, F&& f) {
   } catch (...) {
     db.rollback_quietly();
     throw;
+  }
+}
+
+inline constexpr std::size_t kRowsPerInsert = 500;
+
+// Inserts `count` rows of `columns` values each, `kRowsPerInsert` to a statement; `add(i, p)`
+// adds row i's values to the parameters. The statement's text depends only on the counts.
+template <typename Add>
+void insert_rows(Connection& db, const std::string& head, std::size_t columns, std::size_t count,
+                 Add add) {
+  for (std::size_t start = 0; start < count; start += kRowsPerInsert) {
+    const std::size_t n = std::min(kRowsPerInsert, count - start);
+    std::string sql = head + " VALUES ";
+    Params params;
+    for (std::size_t i = 0; i < n; ++i) {
+      sql += i == 0 ? "(" : ", (";
+      for (std::size_t c = 0; c < columns; ++c) {
+        sql += (c == 0 ? "$" : ", $") + std::to_string(i * columns + c + 1);
+      }
+      sql += ")";
+      add(start + i, params);
+    }
+    db.run_once(sql, params);
   }
 }
 

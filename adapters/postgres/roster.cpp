@@ -18,31 +18,8 @@ using detail::Rows;
 using store::Certification;
 using store::RosterEntry;
 
-constexpr std::size_t kRowsPerInsert = 500;
-
 std::optional<std::string> date_or_null(const std::optional<Date>& d) {
   return d ? std::optional<std::string>(d->to_string()) : std::nullopt;
-}
-
-// Inserts `count` rows of `columns` values each, `kRowsPerInsert` to a statement; `add(i, p)`
-// adds row i's values to the parameters. The statement's text depends only on the counts.
-template <typename Add>
-void insert_rows(Connection& db, const std::string& head, std::size_t columns, std::size_t count,
-                 Add add) {
-  for (std::size_t start = 0; start < count; start += kRowsPerInsert) {
-    const std::size_t n = std::min(kRowsPerInsert, count - start);
-    std::string sql = head + " VALUES ";
-    Params params;
-    for (std::size_t i = 0; i < n; ++i) {
-      sql += i == 0 ? "(" : ", (";
-      for (std::size_t c = 0; c < columns; ++c) {
-        sql += (c == 0 ? "$" : ", $") + std::to_string(i * columns + c + 1);
-      }
-      sql += ")";
-      add(start + i, params);
-    }
-    db.run_once(sql, params);
-  }
 }
 
 RosterEntry entry_from_row(const Rows& rows, int r) {
@@ -64,14 +41,15 @@ class PgRoster final : public store::Roster {
     if (auto bad = store::check_roster(entries)) return bad;
     return write([&](Connection& db) {
       db.exec("DELETE FROM roster");
-      insert_rows(db,
-                  "INSERT INTO roster (patient_id, valid_from, valid_to, name, id_number, "
-                  "category)",
-                  6, entries.size(), [&](std::size_t i, Params& p) {
-                    const RosterEntry& e = entries[i];
-                    p.add(e.patient_id).add(e.valid_from.to_string()).add(date_or_null(e.valid_to));
-                    p.add(e.name).add(e.id_number).add(e.category);
-                  });
+      detail::insert_rows(
+          db,
+          "INSERT INTO roster (patient_id, valid_from, valid_to, name, id_number, "
+          "category)",
+          6, entries.size(), [&](std::size_t i, Params& p) {
+            const RosterEntry& e = entries[i];
+            p.add(e.patient_id).add(e.valid_from.to_string()).add(date_or_null(e.valid_to));
+            p.add(e.name).add(e.id_number).add(e.category);
+          });
     });
   }
 
@@ -104,12 +82,13 @@ class PgRoster final : public store::Roster {
     if (auto bad = store::check_certifications(entries)) return bad;
     return write([&](Connection& db) {
       db.exec("DELETE FROM certifications");
-      insert_rows(db, "INSERT INTO certifications (patient_id, disease, valid_from, valid_to)", 4,
-                  entries.size(), [&](std::size_t i, Params& p) {
-                    const Certification& c = entries[i];
-                    p.add(c.patient_id).add(c.disease).add(c.valid_from.to_string());
-                    p.add(date_or_null(c.valid_to));
-                  });
+      detail::insert_rows(db,
+                          "INSERT INTO certifications (patient_id, disease, valid_from, valid_to)",
+                          4, entries.size(), [&](std::size_t i, Params& p) {
+                            const Certification& c = entries[i];
+                            p.add(c.patient_id).add(c.disease).add(c.valid_from.to_string());
+                            p.add(date_or_null(c.valid_to));
+                          });
     });
   }
 
