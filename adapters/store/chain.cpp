@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::string_view kCanonicalV1 = "onestop-record/1";
 constexpr std::string_view kCanonicalV2 = "onestop-record/2";
+constexpr std::string_view kCanonicalV3 = "onestop-record/3";
 
 // Appends one field as "<length>:<bytes>": a reader always knows where it ends.
 void put(std::string& out, std::string_view field) {
@@ -105,7 +106,7 @@ void put_json_layers(std::string& out, const StoredRecord& c) {
 std::string canonical_record(const StoredRecord& r) {
   std::string out;
   const bool v1 = r.format == 1;
-  put(out, v1 ? kCanonicalV1 : kCanonicalV2);
+  put(out, v1 ? kCanonicalV1 : r.format == 2 ? kCanonicalV2 : kCanonicalV3);
   put(out, r.id);
   put(out, r.kind == RecordKind::settlement ? "settlement" : "cancellation");
   put(out, r.cancels ? std::to_string(*r.cancels) : std::string());
@@ -130,6 +131,7 @@ std::string canonical_record(const StoredRecord& r) {
   for (const auto& fund : r.layer_fund) put(out, fund);
   put(out, r.movement);
   if (!v1) put(out, r.before);
+  if (r.format >= 3) put(out, r.person_seq);
   return out;
 }
 

@@ -1,8 +1,9 @@
 // The ledger as the service, the HTTP API, the reports and the commands see it, whatever engine
 // keeps it (design.md §7): append-only settlement records with their layer rows and accumulator
-// movements, idempotency by UNIQUE (hospital_id, bill_no), a SHA-256 hash chain, and writes
-// queued and committed in batches (group commit). adapters/sqlite implements it; a command or
-// the server opens one from its URL through adapters/backend.
+// movements, idempotency by UNIQUE (hospital_id, bill_no), a SHA-256 hash chain per person
+// sealed now and then into a chain of seals (seal.hpp), and writes committed in batches.
+// adapters/sqlite implements it; a command or the server opens one from its URL through
+// adapters/backend.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +28,7 @@ namespace onestop::store {
 // One row of the ledger as stored. A cancellation is a new record with negated amounts that
 // names the settlement it cancels; the original is never edited.
 struct StoredRecord {
-  std::int64_t id = 0;  // ascending in commit order; the hash chain follows it
+  std::int64_t id = 0;  // ascending; a person's records ascend in the order they were written
   RecordKind kind = RecordKind::settlement;
   std::optional<std::int64_t> cancels;       // cancellation: the settlement it reverses
   std::optional<std::int64_t> cancelled_by;  // settlement: its cancellation; derived on read,
@@ -60,13 +61,20 @@ struct StoredRecord {
                                 // disease, domain.md §3.6; "" for an admission
   Accumulators before;    // settlement: the person's accumulators it settled on (format 2;
                           // empty in a cancellation and in a format 1 record)
+  // 3: as 2, in its person's chain (SQLite schema 9 on, every PostgreSQL record): prev_hash
+  // is the hash of the person's record before it (person_seq − 1), "" for the first.
   // 2: compact (schema 6 on): the claim and `before` stored compactly, the policy text kept
   // once in the ledger, result_json derived on read by settling again (byte for byte what
   // was first answered; a record the engine no longer reproduces to the fen fails the read).
   // 1: written before schema 6, its claim and result documents stored verbatim.
-  int format = 2;
-  std::string prev_hash;  // hex; "" for the first record
-  std::string hash;       // sha256(prev_hash ‖ canonical record), hex
+  // Formats 1 and 2 form one chain of the whole ledger in id order (written before schema 9).
+  int format = 3;
+  std::int64_t person_seq = 0;  // format 3: 1, 2, … along the person's chain; else 0
+  std::string prev_hash;        // hex; "" for the first record of its chain
+  std::string hash;             // sha256(prev_hash ‖ canonical record), hex
+
+  // The claim and `before` are kept in a compact body, the result derived on read.
+  bool compact() const { return format >= 2; }
 };
 
 // What the engine computed for a settle job, ready to store. result_json is not stored (it is
@@ -146,6 +154,9 @@ struct LedgerOptions {
   int busy_timeout_ms = 5000;
   std::size_t max_queue = 10'000;    // jobs waiting; beyond it settle/cancel answer unavailable
   std::size_t read_connections = 4;  // the read pool: this many reads run side by side
+  // How often the heads of the person chains that moved are sealed (seal.hpp), at most; the
+  // ledger seals what is left when it closes too. 0: after every batch.
+  int seal_interval_ms = 1000;
   // The UTC time a record is stamped with, "2020-03-12T08:30:00.123Z"; empty: the system clock.
   // Only tools that load historical data (onestop demo-data) set it.
   std::function<std::string()> clock;
@@ -207,7 +218,8 @@ class Ledger {
 // stored field but `prev_hash` and `hash` (chain_hash puts prev_hash in front; `cancelled_by`
 // is not stored), result_json included. Format 2 ("onestop-record/2"): the same fields but
 // result_json (derived, not stored), then `before`; claim_json is the canonical claim text,
-// whatever form the body keeps it in.
+// whatever form the body keeps it in. Format 3 ("onestop-record/3"): format 2's fields, then
+// person_seq.
 std::string canonical_record(const StoredRecord& r);
 // sha256(prev_hash ‖ canonical_record(r)), lowercase hex.
 std::string chain_hash(const StoredRecord& r);

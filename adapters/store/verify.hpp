@@ -8,9 +8,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "adapters/store/ledger.hpp"
+#include "adapters/store/seal.hpp"
 #include "engine/error.hpp"
 
 namespace onestop::store {
@@ -35,6 +40,46 @@ struct VerifySummary {
   std::int64_t records = 0;  // records walked
   std::int64_t last_id = 0;  // the last record's id
   std::int64_t differences = 0;
+  Seal last_seal;  // id 0: the ledger has no seal yet
 };
+
+// A person's year as the ledger keeps it (person_years): the accumulators and the last record
+// that moved them (0: none yet).
+struct PersonYearRow {
+  Accumulators accumulators;
+  std::int64_t last_record_id = 0;
+  std::string unreadable;  // why the stored row does not read; else ""
+};
+
+// A record as verify reads it: with its layers, movement, claim (Documents::claim) and
+// `before`; or, when its body does not decode, without them and with `unreadable` saying why.
+struct VerifyRecord {
+  StoredRecord record;
+  std::string unreadable;
+};
+
+// What verify reads of a ledger, every call in one read snapshot that the engine holds for the
+// whole walk (records never change, so the walk is consistent). Each engine implements it;
+// verify() is one algorithm over it. A database failure throws LedgerUnavailable.
+class VerifySource {
+ public:
+  virtual ~VerifySource() = default;
+  virtual std::vector<Seal> seals() = 0;  // every seal, in id order
+  // Up to `limit` records with id > after_id, in id order.
+  virtual std::vector<VerifyRecord> records_after(std::int64_t after_id, int limit) = 0;
+  // The record with this id as records_after reads it, or nullopt.
+  virtual std::optional<VerifyRecord> record(std::int64_t id) = 0;
+  // The text the ledger keeps of the policy with this content hash, or nullopt.
+  virtual std::optional<std::string> policy_text(const std::string& sha256) = 0;
+  // Every person_years row by (patient_id, year).
+  virtual std::map<std::pair<std::string, int>, PersonYearRow> person_years() = 0;
+  // Every persons row (the chains' heads).
+  virtual std::vector<PersonHead> persons() = 0;
+};
+
+// Verifies the ledger `source` reads (see the top of this file and seal.hpp for what is
+// checked). Error "ledger_unavailable" when the database fails during the walk.
+Result<VerifySummary> verify(VerifySource& source, const Resettle& resettle,
+                             const VerifyHooks& hooks);
 
 }  // namespace onestop::store
