@@ -1,4 +1,4 @@
-// The documents of a compact (format 2) record, derived again when it is read: the result by
+// The documents of a compact record (format 2 or 3), derived again when it is read: the result by
 // settling its claim under the policy text the ledger keeps, on the accumulators it settled
 // on. Internal to adapters/sqlite.
 #pragma once
@@ -20,7 +20,7 @@ std::shared_ptr<const Policy> stored_policy(Connection& db, const std::string& s
 // The same read from the database each time, uncached (verify: the text is checked as it is).
 std::shared_ptr<const Policy> load_stored_policy(Connection& db, const std::string& sha256);
 
-// The result_json of format 2 record `r` (its layers and movement loaded; `claim` decoded from
+// The result_json of compact record `r` (its layers and movement loaded; `claim` decoded from
 // its body): cancellation_json(r) for a cancellation; for a settlement the engine's result,
 // encoded, after checking that it is the stored one to the fen (keys, policy, amounts, layers,
 // movement). Throws DbError (SQLITE_CORRUPT) when it cannot be derived or differs: a record

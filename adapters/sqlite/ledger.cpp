@@ -2,6 +2,7 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -13,6 +14,7 @@
 
 #include "adapters/codec/claim_codec.hpp"
 #include "adapters/policy/policy_loader.hpp"
+#include "adapters/sqlite/chain_store.hpp"
 #include "adapters/sqlite/db.hpp"
 #include "adapters/sqlite/derive.hpp"
 #include "adapters/sqlite/read_pool.hpp"
@@ -21,13 +23,14 @@
 #include "adapters/sqlite/schema.hpp"
 #include "adapters/sqlite/types.hpp"
 #include "adapters/store/compact.hpp"
+#include "adapters/store/record_jobs.hpp"
 
 namespace onestop::sqlite {
 namespace {
 
-using detail::ChainHead;
 using detail::Connection;
 using detail::DbError;
+using detail::PersonHead;
 
 // Records per page when scan() walks the ledger: bounds its memory and how long it holds a
 // read connection.
@@ -41,160 +44,14 @@ struct PendingJob {
   std::promise<WriteResult> promise;
 };
 
-// A result without a record: refused, not found, unavailable.
-WriteResult failed(Outcome outcome, Error error) {
-  WriteResult r;
-  r.outcome = outcome;
-  r.error = std::move(error);
-  return r;
-}
-
-// A result about `record`: created, replayed, or a conflict with it.
-WriteResult with_record(Outcome outcome, StoredRecord record, std::optional<Error> error = {}) {
-  WriteResult r;
-  r.outcome = outcome;
-  r.record = std::move(record);
-  r.error = std::move(error);
-  return r;
-}
-
-// A bug (of the caller or of compute()), refused without writing.
-Error internal(const std::string& message) { return Error{"internal", "", message}; }
-
 using detail::database_failed;
-
-// A future that is ready at once, for jobs answered without the writer.
-std::future<WriteResult> ready(WriteResult result) {
-  std::promise<WriteResult> promise;
-  promise.set_value(std::move(result));
-  return promise.get_future();
-}
+using store::failed;
+using store::internal;
+using store::ready;
+using store::with_record;
 
 // Failures only, without personal data: SQL text and SQLite's message, never values.
 Poco::Logger& logger() { return Poco::Logger::get("onestop.ledger"); }
-
-// A job the writer cannot run at all: a caller's bug, refused without touching the database.
-std::optional<Error> check_settle_job(const SettleJob& job) {
-  if (!job.compute) return internal("settle job without compute()");
-  if (job.hospital_id.empty() || job.bill_no.empty() || job.patient_id.empty()) {
-    return internal("settle job without hospital_id, bill_no or patient_id");
-  }
-  if (job.request_sha256.empty()) return internal("settle job without request_sha256");
-  return std::nullopt;
-}
-
-// What compute() returned must be a settlement of this job's key on the state it was given,
-// with one result per layer and no movement outside them; else storing it would corrupt the
-// ledger, so it is refused as a bug.
-std::optional<Error> check_computed(const SettleJob& job, const Accumulators& before,
-                                    const Computed& c) {
-  const Settlement& s = c.settlement;
-  if (s.hospital_id != job.hospital_id || s.bill_no != job.bill_no ||
-      s.patient_id != job.patient_id || s.year != job.year) {
-    return internal("compute() returned a settlement for another key");
-  }
-  if (!(s.before == before)) return internal("compute() did not settle on the state it was given");
-  if (c.claim_json.empty() || s.policy_id.empty() || s.policy_sha256.empty()) {
-    return internal("compute() returned no claim or policy");
-  }
-  std::set<std::string> layers;
-  for (const auto& layer : s.layers) {
-    if (!layers.insert(layer.id).second) return internal("duplicate layer " + layer.id);
-  }
-  for (const auto& [id, totals] : (s.after - s.before).layers) {
-    // A derived key (a visit's outpatient totals) belongs to its owner layer's result.
-    if (!layers.contains(std::string(owner_layer(id)))) {
-      return internal("layer " + id + " moved but has no result");
-    }
-  }
-  return std::nullopt;
-}
-
-// Gives the record its place in the chain after `head`.
-void seal(StoredRecord& r, const ChainHead& head) {
-  r.id = head.id + 1;
-  r.prev_hash = head.hash;
-  r.hash = chain_hash(r);
-}
-
-// The claim part of the compact body of a record whose canonical claim is `claim_json`: made
-// from `claim` when the caller has it, else from claim_json decoded. Throws
-// std::runtime_error when the claim does not decode (a bug).
-std::string claim_part(const std::optional<Claim>& claim, const std::string& claim_json) {
-  if (claim) return store::encode_claim_part(*claim, claim_json);
-  Result<Claim> decoded = codec::decode_claim(claim_json);
-  if (!decoded) throw std::runtime_error("the claim does not decode: " + decoded.error().message);
-  return store::encode_claim_part(*decoded, claim_json);
-}
-
-// The record of a computed settlement stamped `recorded_at`, next in the chain after `head`.
-StoredRecord settlement_record(const SettleJob& job, const Computed& c, std::string recorded_at,
-                               const ChainHead& head) {
-  const Settlement& s = c.settlement;
-  StoredRecord r;
-  r.kind = RecordKind::settlement;
-  r.hospital_id = s.hospital_id;
-  r.bill_no = s.bill_no;
-  r.patient_id = s.patient_id;
-  r.year = s.year;
-  r.policy_id = s.policy_id;
-  r.policy_sha256 = s.policy_sha256;
-  r.request_sha256 = job.request_sha256;
-  r.claim_json = c.claim_json;
-  r.result_json = c.result_json;
-  r.recorded_at = std::move(recorded_at);
-  r.total = s.split.total;
-  r.fund_paid = s.fund_paid;
-  r.patient_pays = s.patient_pays;
-  for (const auto& layer : s.layers) {
-    r.layer_paid.emplace_back(layer.id, layer.paid);
-    r.layer_fund.push_back(layer.fund);
-  }
-  r.movement = s.after - s.before;
-  r.special_disease = s.special_disease;
-  r.before = s.before;
-  seal(r, head);
-  return r;
-}
-
-// The reversal of `original`: same keys, policy and claim; every amount and the movement
-// negated; result_json is cancellation_json() of the record itself.
-StoredRecord cancellation_record(const CancelJob& job, const StoredRecord& original,
-                                 std::string recorded_at, const ChainHead& head) {
-  StoredRecord r;
-  r.kind = RecordKind::cancellation;
-  r.cancels = original.id;
-  r.hospital_id = original.hospital_id;
-  r.bill_no = original.bill_no;
-  r.patient_id = original.patient_id;
-  r.year = original.year;
-  r.policy_id = original.policy_id;
-  r.policy_sha256 = original.policy_sha256;
-  r.request_sha256 = job.request_sha256;
-  r.claim_json = original.claim_json;
-  r.reason = job.reason;
-  r.recorded_at = std::move(recorded_at);
-  r.total = -original.total;
-  r.fund_paid = -original.fund_paid;
-  r.patient_pays = -original.patient_pays;
-  for (const auto& [id, paid] : original.layer_paid) r.layer_paid.emplace_back(id, -paid);
-  r.layer_fund = original.layer_fund;
-  r.movement = Accumulators{} - original.movement;
-  r.special_disease = original.special_disease;
-  r.result_json = cancellation_json(r);
-  seal(r, head);
-  return r;
-}
-
-// compute() with its exceptions turned into an "internal" refusal (and logged: a bug).
-Result<Computed> run_compute(const SettleJob& job, const Accumulators& before) {
-  try {
-    return job.compute(before);
-  } catch (const std::exception& e) {
-    logger().critical(std::string("settle compute() threw: ") + e.what());
-    return internal(std::string("the settlement failed: ") + e.what());
-  }
-}
 
 class SqliteLedger final : public Ledger {
  public:
@@ -232,14 +89,16 @@ class SqliteLedger final : public Ledger {
   void writer_loop();
   void run_batch(std::vector<PendingJob>& batch);
   std::vector<WriteResult> write_batch(std::vector<PendingJob>& batch);
-  WriteResult run_job(Job& job, ChainHead& head);
-  WriteResult settle_one(const SettleJob& job, ChainHead& head);
-  WriteResult cancel_one(const CancelJob& job, ChainHead& head);
+  WriteResult run_job(Job& job, std::int64_t& last_id);
+  WriteResult settle_one(const SettleJob& job, std::int64_t& last_id);
+  WriteResult cancel_one(const CancelJob& job, std::int64_t& last_id);
   WriteResult existing_settlement(const SettleJob& job, WriteResult otherwise);
   WriteResult existing_cancellation(const CancelJob& job, std::int64_t cancellation_id);
   std::optional<Error> keep_policy(const SettleJob& job, const Settlement& s);
   detail::PersonYearState& person_year(const std::string& patient_id, int year);
-  void moved(const StoredRecord& r);
+  PersonHead& person_head(const std::string& patient_id);
+  void append(StoredRecord& r, std::string_view body, std::int64_t& last_id);
+  void seal_if_due(bool closing);
   Connection& writer();
   // The time a record is stamped with: the options' clock, or the system's.
   std::string now() const { return options_.clock ? options_.clock() : detail::utc_now(); }
@@ -261,7 +120,11 @@ class SqliteLedger final : public Ledger {
   // person-years the running batch read or moved (forgotten if it rolls back).
   std::map<std::pair<std::string, int>, detail::PersonYearState> person_years_;
   std::set<std::pair<std::string, int>> batch_keys_;
-  std::int64_t cached_head_ = -1;  // the chain head the cache agrees with; -1: none yet
+  // Writer thread only: the persons' chain heads, kept the same way.
+  std::map<std::string, PersonHead> heads_;
+  std::set<std::string> batch_people_;
+  std::int64_t cached_last_id_ = -1;  // the last record the caches agree with; -1: none yet
+  std::chrono::steady_clock::time_point last_seal_ = std::chrono::steady_clock::now();
   bool closing_ = false;
   std::thread thread_;  // last: it starts once everything it uses exists
 };
@@ -298,20 +161,51 @@ std::future<WriteResult> SqliteLedger::enqueue(Job job) {
 
 // Takes up to max_batch queued jobs at a time, without waiting for more: jobs that arrive
 // while a batch commits form the next batch, so batches grow with the load by themselves.
+// Between batches, and while idle at least every seal interval, it seals the chains that
+// moved; closing, it seals what is left.
 void SqliteLedger::writer_loop() {
   const std::size_t max_batch = options_.max_batch == 0 ? 1 : options_.max_batch;
+  const auto interval = std::chrono::milliseconds(std::max(options_.seal_interval_ms, 0));
+  const auto woken = [this] { return closing_ || !queue_.empty(); };
   for (;;) {
     std::vector<PendingJob> batch;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // closing, and every queued job was answered
+      if (interval.count() == 0) {
+        wake_.wait(lock, woken);
+      } else {
+        wake_.wait_for(lock, interval, woken);
+      }
+      if (closing_ && queue_.empty()) break;  // every queued job was answered
       while (!queue_.empty() && batch.size() < max_batch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    run_batch(batch);
+    if (!batch.empty()) run_batch(batch);
+    seal_if_due(false);
+  }
+  seal_if_due(true);
+}
+
+// Seals the heads of the chains that moved (seal.hpp) when the interval has passed since the
+// last seal, or now when closing; in its own transaction, so that a failing seal never fails
+// a settlement (the heads stay unsealed and the next seal takes them).
+void SqliteLedger::seal_if_due(bool closing) {
+  const auto now_steady = std::chrono::steady_clock::now();
+  if (!closing && now_steady - last_seal_ < std::chrono::milliseconds(options_.seal_interval_ms)) {
+    return;
+  }
+  last_seal_ = now_steady;
+  try {
+    Connection& db = writer();
+    db.exec("BEGIN IMMEDIATE");
+    // The time of sealing itself, not the options' clock (which stamps loaded history).
+    detail::seal_moved_heads(db, detail::utc_now());
+    db.exec("COMMIT");
+  } catch (const DbError& e) {
+    logger().error(std::string("sealing the ledger's chains failed: ") + e.what());
+    if (writer_ && !writer_->rollback_quietly()) writer_.reset();
   }
 }
 
@@ -321,12 +215,15 @@ void SqliteLedger::run_batch(std::vector<PendingJob>& batch) {
   std::vector<WriteResult> results;
   batch_policies_.clear();
   batch_keys_.clear();
+  batch_people_.clear();
   try {
     results = write_batch(batch);
     known_policies_.merge(batch_policies_);
   } catch (const DbError& e) {
-    // Nothing of the batch was written: its person-years are read again when next needed.
+    // Nothing of the batch was written: its person-years and chain heads are read again when
+    // next needed.
     for (const auto& key : batch_keys_) person_years_.erase(key);
+    for (const auto& patient_id : batch_people_) heads_.erase(patient_id);
     logger().error("ledger batch of " + std::to_string(batch.size()) +
                    " jobs rolled back: " + e.what());
     // Roll back what SQLite did not roll back itself and keep the connection: while it stays
@@ -338,34 +235,37 @@ void SqliteLedger::run_batch(std::vector<PendingJob>& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(std::move(results[i]));
 }
 
-// One IMMEDIATE transaction for the batch, one savepoint per job. The chain head is read
+// One IMMEDIATE transaction for the batch, one savepoint per job. The last record's id is read
 // inside the transaction and carried from job to job. Throws DbError.
 std::vector<WriteResult> SqliteLedger::write_batch(std::vector<PendingJob>& batch) {
   Connection& db = writer();
   db.exec("BEGIN IMMEDIATE");
-  ChainHead head = detail::load_chain_head(db);
+  std::int64_t last_id = detail::load_chain_head(db).id;
   // Another connection wrote since this writer's last commit (another process on the file):
-  // the cached accumulators may be stale.
-  if (head.id != cached_head_) person_years_.clear();
+  // the cached accumulators and heads may be stale.
+  if (last_id != cached_last_id_) {
+    person_years_.clear();
+    heads_.clear();
+  }
   std::vector<WriteResult> results;
   results.reserve(batch.size());
-  for (auto& pending : batch) results.push_back(run_job(pending.job, head));
+  for (auto& pending : batch) results.push_back(run_job(pending.job, last_id));
   db.exec("COMMIT");
-  cached_head_ = head.id;
+  cached_last_id_ = last_id;
   return results;
 }
 
 // Runs one job in its own savepoint: kept when it created a record, rolled back otherwise
 // (a refused or conflicting job leaves nothing behind). A database failure propagates and
 // takes the batch with it; any other exception is a bug of this job alone.
-WriteResult SqliteLedger::run_job(Job& job, ChainHead& head) {
+WriteResult SqliteLedger::run_job(Job& job, std::int64_t& last_id) {
   Connection& db = *writer_;
   // Prepared once and cached: sqlite3_exec would parse each of them for every job.
   db.query("SAVEPOINT job").run();
   WriteResult result;
   try {
-    result = std::holds_alternative<SettleJob>(job) ? settle_one(std::get<SettleJob>(job), head)
-                                                    : cancel_one(std::get<CancelJob>(job), head);
+    result = std::holds_alternative<SettleJob>(job) ? settle_one(std::get<SettleJob>(job), last_id)
+                                                    : cancel_one(std::get<CancelJob>(job), last_id);
   } catch (const DbError&) {
     throw;
   } catch (const std::exception& e) {
@@ -379,31 +279,53 @@ WriteResult SqliteLedger::run_job(Job& job, ChainHead& head) {
 
 // Settles one job: reads the person's accumulators inside the transaction, computes, and
 // INSERTs; the UNIQUE key decides between a new record and an existing one (replay/conflict).
-WriteResult SqliteLedger::settle_one(const SettleJob& job, ChainHead& head) {
-  if (auto bad = check_settle_job(job)) return failed(Outcome::refused, *bad);
-  Connection& db = *writer_;
+WriteResult SqliteLedger::settle_one(const SettleJob& job, std::int64_t& last_id) {
+  if (auto bad = store::check_settle_job(job)) return failed(Outcome::refused, *bad);
   const Accumulators before = person_year(job.patient_id, job.year).accumulators;
-  Result<Computed> computed = run_compute(job, before);
+  Result<Computed> computed = store::run_compute(job, before);
   if (!computed) return existing_settlement(job, failed(Outcome::refused, computed.error()));
-  if (auto bad = check_computed(job, before, *computed)) {
+  if (auto bad = store::check_computed(job, before, *computed)) {
     logger().critical("settle job refused: " + bad->message);
     return failed(Outcome::refused, *bad);
   }
   if (auto bad = keep_policy(job, computed->settlement)) return failed(Outcome::refused, *bad);
-  StoredRecord r = settlement_record(job, *computed, now(), head);
-  const std::string body = store::encode_body(
-      job.stored_claim.empty() ? claim_part(std::nullopt, r.claim_json) : job.stored_claim,
-      r.before);
-  if (!detail::insert_record(db, r, body)) {
+  StoredRecord r = store::settlement_record(job, *computed, now());
+  const std::string body = store::record_body(job.stored_claim, std::nullopt, r);
+  try {
+    append(r, body, last_id);
+  } catch (const DbError& e) {
+    if (e.code() != SQLITE_CONSTRAINT) throw;
     return existing_settlement(
         job, failed(Outcome::refused, internal("the settlement key is taken but not found")));
   }
-  detail::insert_layers(db, r);
-  moved(r);
-  head = {r.id, r.hash};
   WriteResult created = with_record(Outcome::created, std::move(r));
   created.settlement = std::move(computed->settlement);
   return created;
+}
+
+// Writes record `r` (its id the next after `last_id`, its place the next in its person's
+// chain) with its layers, and moves its person's year and chain head: person_years is written
+// as the cached state plus the movement (one row, whatever the layers), persons as the new
+// head, and the caches follow, remembered so that a rollback of the batch forgets them. Throws
+// DbError (SQLITE_CONSTRAINT, nothing written) when a UNIQUE index refuses the record.
+void SqliteLedger::append(StoredRecord& r, std::string_view body, std::int64_t& last_id) {
+  Connection& db = *writer_;
+  PersonHead& head = person_head(r.patient_id);
+  PersonHead after = head;
+  store::link(r, last_id + 1, after);
+  if (!detail::insert_record(db, r, body)) {
+    throw DbError(SQLITE_CONSTRAINT, "the record's key is taken");
+  }
+  detail::insert_layers(db, r);
+  detail::PersonYearState& state = person_year(r.patient_id, r.year);
+  detail::PersonYearState moved{state.accumulators + r.movement, r.id, {}};
+  detail::store_person_year(db, r.patient_id, r.year, state.last_record_id, moved);
+  detail::store_person_head(db, after, head.seq);
+  state = std::move(moved);
+  head = std::move(after);
+  batch_keys_.insert({r.patient_id, r.year});
+  batch_people_.insert(r.patient_id);
+  last_id = r.id;
 }
 
 // The person's year as the writer's transaction sees it: from the writer's cache, loaded from
@@ -418,15 +340,13 @@ detail::PersonYearState& SqliteLedger::person_year(const std::string& patient_id
   return person_years_.emplace(std::move(key), std::move(loaded)).first->second;
 }
 
-// A record written in the running batch moves its person's year: person_years is written as
-// the cached state plus the movement (one row, whatever the layers), the cache follows, and
-// the person-year is remembered so that a rollback of the batch forgets it again.
-void SqliteLedger::moved(const StoredRecord& r) {
-  detail::PersonYearState& state = person_year(r.patient_id, r.year);
-  detail::PersonYearState after{state.accumulators + r.movement, r.id, {}};
-  detail::store_person_year(*writer_, r.patient_id, r.year, state.last_record_id, after);
-  state = std::move(after);
-  batch_keys_.insert({r.patient_id, r.year});
+// The person's chain head, cached like the person-years.
+PersonHead& SqliteLedger::person_head(const std::string& patient_id) {
+  if (auto it = heads_.find(patient_id); it != heads_.end()) return it->second;
+  if (heads_.size() >= kAccumulatorCache) heads_.clear();  // bounded memory
+  PersonHead loaded = detail::load_person_head(*writer_, patient_id);
+  batch_people_.insert(patient_id);
+  return heads_.emplace(patient_id, std::move(loaded)).first->second;
 }
 
 // Makes sure the ledger holds the text of the policy `s` was settled under, inside the
@@ -439,88 +359,58 @@ std::optional<Error> SqliteLedger::keep_policy(const SettleJob& job, const Settl
   }
   Connection& db = *writer_;
   if (!detail::holds_policy(db, s.policy_sha256)) {
-    if (job.policy_text.empty() || policy::sha256_hex(job.policy_text) != s.policy_sha256) {
-      return internal("no text of policy " + s.policy_id + " (" + s.policy_sha256 +
-                      ") to keep in the ledger");
-    }
+    if (auto bad = store::check_policy_text(job, s)) return bad;
     detail::keep_policy(db, s.policy_id, s.policy_sha256, job.policy_text);
   }
   batch_policies_.insert(s.policy_sha256);
   return std::nullopt;
 }
 
-// The answer when the job's key may already be settled: the same request replays the stored
-// record, another request is a conflict naming the key; `otherwise` when nothing is stored.
+// The answer when the job's key may already be settled: the stored record's (replayed or
+// conflict), or `otherwise` when nothing is stored.
 WriteResult SqliteLedger::existing_settlement(const SettleJob& job, WriteResult otherwise) {
   std::optional<StoredRecord> stored =
       detail::load_settlement_by_key(*writer_, job.hospital_id, job.bill_no);
   if (!stored) return otherwise;
-  if (stored->request_sha256 == job.request_sha256) {
-    return with_record(Outcome::replayed, std::move(*stored));
-  }
-  Error conflict{"idempotency_conflict", "bill_no",
-                 "bill_no " + job.bill_no + " of hospital " + job.hospital_id +
-                     " is already settled (record " + std::to_string(stored->id) +
-                     ") from a different request"};
-  return with_record(Outcome::conflict, std::move(*stored), std::move(conflict));
+  return store::settled_before(job, std::move(*stored));
 }
 
 // Cancels one settlement: only the person's latest live settlement of the year, once.
 // The cancellation found first (not the blockers) answers a repeated cancel, so a replay
 // stays a replay after later settlements; UNIQUE(cancels) still guarantees at most one.
-WriteResult SqliteLedger::cancel_one(const CancelJob& job, ChainHead& head) {
-  if (job.request_sha256.empty()) {
-    return failed(Outcome::refused, internal("cancel job without request_sha256"));
-  }
+WriteResult SqliteLedger::cancel_one(const CancelJob& job, std::int64_t& last_id) {
+  if (auto bad = store::check_cancel_job(job)) return failed(Outcome::refused, *bad);
   Connection& db = *writer_;
   std::optional<StoredRecord> original =
       detail::load_record(db, job.settlement_id, Documents::claim);
   if (!original || original->kind != RecordKind::settlement) {
-    return failed(Outcome::not_found,
-                  Error{"not_found", "", "no settlement " + std::to_string(job.settlement_id)});
+    return store::no_settlement(job.settlement_id);
   }
   if (original->cancelled_by) return existing_cancellation(job, *original->cancelled_by);
   std::vector<std::int64_t> blocking =
       detail::later_live_settlements(db, original->patient_id, original->year, original->id);
-  if (!blocking.empty()) {
-    std::string ids;
-    for (const auto id : blocking) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
-    Error e{"not_latest", "",
-            "settlement " + std::to_string(original->id) +
-                " is not the person's latest live settlement of " + std::to_string(original->year) +
-                "; cancel " + ids + " first"};
-    WriteResult r = with_record(Outcome::conflict, std::move(*original), std::move(e));
-    r.blocking = std::move(blocking);
-    return r;
-  }
-  StoredRecord r = cancellation_record(job, *original, now(), head);
+  if (!blocking.empty()) return store::not_latest(std::move(*original), std::move(blocking));
+  StoredRecord r = store::cancellation_record(job, *original, now());
   // The original's claim as its body was read (when compact), so the writer decodes no JSON.
-  const std::string body = store::encode_body(claim_part(original->claim, r.claim_json), r.before);
-  if (!detail::insert_record(db, r, body)) {
+  const std::string body = store::record_body({}, original->claim, r);
+  try {
+    append(r, body, last_id);
+  } catch (const DbError& e) {
+    if (e.code() != SQLITE_CONSTRAINT) throw;
     const auto again = detail::load_record(db, job.settlement_id);
     return existing_cancellation(job, again ? again->cancelled_by.value_or(0) : 0);
   }
-  detail::insert_layers(db, r);
-  moved(r);
-  head = {r.id, r.hash};
   return with_record(Outcome::created, std::move(r));
 }
 
-// A cancel of a settlement already cancelled by `cancellation_id`: the same request replays
-// that cancellation, another is refused as already_cancelled.
+// A cancel of a settlement already cancelled by `cancellation_id`.
 WriteResult SqliteLedger::existing_cancellation(const CancelJob& job,
                                                 std::int64_t cancellation_id) {
   std::optional<StoredRecord> cancellation = detail::load_record(*writer_, cancellation_id);
   if (!cancellation) {
     return failed(Outcome::refused, internal("a cancellation is recorded but not found"));
   }
-  if (cancellation->request_sha256 == job.request_sha256) {
-    return with_record(Outcome::replayed, std::move(*cancellation));
-  }
-  Error e{"already_cancelled", "",
-          "settlement " + std::to_string(job.settlement_id) + " is already cancelled (record " +
-              std::to_string(cancellation_id) + ")"};
-  return with_record(Outcome::conflict, std::move(*cancellation), std::move(e));
+  return store::cancelled_before(job, std::move(*cancellation));
 }
 
 // The writer connection, opened again after a failure closed it. Throws DbError.

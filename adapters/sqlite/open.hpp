@@ -36,23 +36,9 @@ Result<std::unique_ptr<store::AccessLog>> open_access_log(const std::string& pat
                                                           const store::AccessLogOptions& options);
 Result<std::unique_ptr<national::Store>> open_national_store(const std::string& path);
 
-// Walks the database at `path` in one read snapshot (a running server may keep writing; the
-// snapshot is checked). Never writes. Checks, per record in id order:
-//   chain        ids 1, 2, 3, ...; prev_hash = the previous record's hash ("" first);
-//                hash = chain_hash(record)
-//   settlement   re-settling succeeds; claim_json (and a format 1 record's result_json)
-//                equal its output byte for byte; keys, policy, total, fund_paid,
-//                patient_pays, layer_paid, layer_fund and movement equal the re-settlement's.
-//                A format 2 record is re-settled under the policy text the ledger keeps
-//                (which must hash to its policy_sha256) and its stored `before` must be the
-//                implied accumulators; a format 1 record goes through resettle()
-//   cancellation it cancels an earlier settlement, the person's latest live one then; same
-//                keys, policy and claim; amounts and movement exactly negated; a format 1
-//                record's result_json = cancellation_json(record)
-// and at the end that every person_years row (admissions, layers, last record) equals the sum
-// of the stored movements; a row whose layers text does not read is a difference.
-// Errors ("ledger_unavailable"): the database cannot be opened or read, or its schema version
-// is not this build's. Differences are not errors: they are counted in the summary.
+// store::verify on the database at `path`, in one read snapshot (a running server may keep
+// writing; the snapshot is checked). Never writes. Errors ("ledger_unavailable"): the database
+// cannot be opened or read, or its schema version is not this build's.
 Result<store::VerifySummary> verify_ledger(const std::string& path, const store::Resettle& resettle,
                                            const store::VerifyHooks& hooks);
 

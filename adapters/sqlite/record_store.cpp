@@ -26,8 +26,8 @@ std::string select_record(std::string_view claim, std::string_view result) {
          std::string(claim) + ", " + std::string(result) +
          ", r.reason, r.recorded_at, r.total, r.fund_paid, r.patient_pays, r.admissions_delta, "
          "r.prev_hash, r.hash, (SELECT c.id FROM records c WHERE c.cancels = r.id), "
-         "(SELECT v.special_disease FROM record_visits v WHERE v.record_id = r.id), r.body "
-         "FROM records r ";
+         "(SELECT v.special_disease FROM record_visits v WHERE v.record_id = r.id), r.body, "
+         "r.person_seq FROM records r ";
 }
 const std::string kSelectRecord = select_record("r.claim_json", "r.result_json");
 
@@ -65,11 +65,12 @@ StoredRecord record_from_row(const Query& q) {
   r.hash = q.text(19);
   r.cancelled_by = optional_id(q, 20);
   if (!q.is_null(21)) r.special_disease = q.text(21);
-  r.format = q.is_null(22) ? 1 : 2;
+  r.format = q.is_null(22) ? 1 : q.is_null(23) ? 2 : 3;
+  if (r.format == 3) r.person_seq = q.int64(23);
   return r;
 }
 
-// A format 2 record's claim and `before` from its body, and its result when asked for, derived.
+// A compact record's claim and `before` from its body, and its result when asked for, derived.
 void derive_documents(Connection& db, StoredRecord& r, const std::string& body,
                       Documents documents) {
   const bool text = documents == Documents::claim || documents == Documents::all;
@@ -117,7 +118,7 @@ void load_layers(Connection& db, StoredRecord& r) {
   while (derived.step()) add_movement(r, derived, 0);
 }
 
-// A row read: the record and, for format 2, its body.
+// A row read: the record and, for a compact one, its body.
 struct Row {
   StoredRecord record;
   std::string body;
@@ -163,12 +164,12 @@ void load_layers(Connection& db, std::vector<Row>& rows) {
 }
 
 // Runs a kSelectRecord query bound by the caller and returns its records with their layers
-// and, for format 2, `before` and the documents asked for, derived.
+// and, for a compact record, `before` and the documents asked for, derived.
 std::vector<StoredRecord> collect(Connection& db, Query& q, Documents documents = Documents::all) {
   std::vector<Row> rows;
   while (q.step()) {
     Row row{record_from_row(q), {}};
-    if (row.record.format == 2) row.body = q.blob(22);
+    if (row.record.compact()) row.body = q.blob(22);
     rows.push_back(std::move(row));
   }
   q.reset();
@@ -176,7 +177,7 @@ std::vector<StoredRecord> collect(Connection& db, Query& q, Documents documents 
   records.reserve(rows.size());
   load_layers(db, rows);
   for (auto& row : rows) {
-    if (row.record.format == 2 && documents != Documents::none) {
+    if (row.record.compact() && documents != Documents::none) {
       derive_documents(db, row.record, row.body, documents);
     }
     records.push_back(std::move(row.record));
@@ -286,7 +287,7 @@ std::vector<StoredRecord> load_year_after(Connection& db, int year, std::int64_t
   static const std::string kNone = select_record("''", "''") + kWhere;
   static const std::string kClaim = select_record("r.claim_json", "''") + kWhere;
   static const std::string kAll = kSelectRecord + kWhere;
-  // `settlement` reads a format 1 record's stored result_json; a format 2 record has none.
+  // `settlement` reads a format 1 record's stored result_json; a compact one has none.
   const std::string& sql = documents == Documents::none ? kNone
                            : documents == Documents::decoded || documents == Documents::claim
                                ? kClaim
@@ -316,16 +317,17 @@ std::vector<std::int64_t> later_live_settlements(Connection& db, const std::stri
 }
 
 bool insert_record(Connection& db, const StoredRecord& r, std::string_view body) {
-  if (r.format != 2) throw std::logic_error("only format 2 records are written");
+  if (r.format != 3) throw std::logic_error("only format 3 records are written");
   Query q = db.query(
       "INSERT INTO records (id, kind, cancels, hospital_id, bill_no, patient_id, year, "
       "policy_id, policy_sha256, request_sha256, claim_json, result_json, reason, recorded_at, "
-      "total, fund_paid, patient_pays, admissions_delta, prev_hash, hash, body) VALUES (?1, ?2, "
-      "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '', '', ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
+      "total, fund_paid, patient_pays, admissions_delta, prev_hash, hash, body, person_seq) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '', '', ?11, ?12, ?13, ?14, ?15, ?16, "
+      "?17, ?18, ?19, ?20)");
   q.bind_all(r.id, to_string(r.kind), r.cancels, r.hospital_id, r.bill_no, r.patient_id, r.year,
              r.policy_id, r.policy_sha256, r.request_sha256, r.reason, r.recorded_at,
              r.total.fen_i64(), r.fund_paid.fen_i64(), r.patient_pays.fen_i64(),
-             r.movement.admissions, r.prev_hash, r.hash, Blob{body});
+             r.movement.admissions, r.prev_hash, r.hash, Blob{body}, r.person_seq);
   return q.run_unless_duplicate();
 }
 

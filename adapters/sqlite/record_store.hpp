@@ -24,7 +24,7 @@ struct ChainHead {
 ChainHead load_chain_head(Connection& db);
 
 // The record with this id, with its layers and (derived) cancelled_by; nullopt when none.
-// Every loader reads a format 2 record's body (its claim_json and `before`) unless `documents`
+// Every loader reads a compact record's body (its claim_json and `before`) unless `documents`
 // is none, and with all derives its result_json by settling again (derive.hpp); it throws
 // DbError (SQLITE_CORRUPT) when they cannot be derived as first answered.
 std::optional<StoredRecord> load_record(Connection& db, std::int64_t id,
@@ -44,7 +44,7 @@ std::vector<StoredRecord> load_person_year(Connection& db, const std::string& pa
 std::vector<std::int64_t> later_live_settlements(Connection& db, const std::string& patient_id,
                                                  int year, std::int64_t after_id);
 
-// Inserts a format 2 record row with its compact body (compact.hpp); its documents are not
+// Inserts a format 3 record row with its compact body (compact.hpp); its documents are not
 // stored. False (nothing written) when a UNIQUE index refused it: the settlement key is
 // taken, or the settlement already has a cancellation.
 bool insert_record(Connection& db, const StoredRecord& r, std::string_view body);

@@ -3,6 +3,9 @@
 #include <array>
 #include <string>
 
+#include "adapters/sqlite/chain_store.hpp"
+#include "adapters/sqlite/record_store.hpp"
+
 namespace onestop::sqlite::detail {
 namespace {
 
@@ -307,15 +310,72 @@ CREATE TRIGGER record_layers_no_delete BEFORE DELETE ON record_layers
 PRAGMA user_version = 8;
 )sql";
 
+// Version 9: a chain per person and seals (issue 11, adapters/store/seal.hpp), so that on an
+// engine with several writers no settlement waits on one global head; SQLite keeps the same
+// design so that verify is one algorithm. A record from now on has its place in its person's
+// chain (person_seq: 1, 2, …; its prev_hash is the person's record before), `persons` keeps
+// each chain's head and what the last seal named of it, and `seals` is the chain of seals.
+// The records written before keep their one chain of the whole ledger (person_seq NULL); the
+// migration seals its head as the first seal (seal_old_chain), so a truncation of it shows.
+constexpr const char* kChainsV9 = R"sql(
+ALTER TABLE records ADD COLUMN person_seq INTEGER;
+CREATE UNIQUE INDEX records_person_seq ON records (patient_id, person_seq)
+  WHERE person_seq IS NOT NULL;
+CREATE TABLE persons (
+  patient_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  head TEXT NOT NULL,
+  sealed_seq INTEGER NOT NULL DEFAULT 0,
+  CHECK (sealed_seq <= seq)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX persons_unsealed ON persons (patient_id) WHERE seq > sealed_seq;
+CREATE TABLE seals (
+  id INTEGER PRIMARY KEY,
+  sealed_at TEXT NOT NULL,
+  heads TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER seals_no_update BEFORE UPDATE ON seals
+  BEGIN SELECT RAISE(ABORT, 'ledger seals are append-only'); END;
+CREATE TRIGGER seals_no_delete BEFORE DELETE ON seals
+  BEGIN SELECT RAISE(ABORT, 'ledger seals are append-only'); END;
+PRAGMA user_version = 9;
+)sql";
+
+// Migration 8 → 9's second half: the first seal names the head of the old whole-ledger chain
+// as the chain "" (none when the ledger has no record yet).
+void seal_old_chain(Connection& db) {
+  const ChainHead head = load_chain_head(db);
+  if (head.id == 0) return;
+  insert_seal(db, store::next_seal({}, utc_now(), {{"", head.id, head.hash}}));
+}
+
+struct Migration {
+  const char* sql;
+  void (*then)(Connection&) = nullptr;  // work SQL cannot do, in the same transaction
+};
+
 // Migration i takes the database from version i to i + 1.
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {
-    kLedgerV1, kRosterV2, kReportsV3, kAccessV4, kOutpatientV5, kCompactV6, kNationalV7, kLeanV8};
+const std::array<Migration, kSchemaVersion> kMigrations = {{{kLedgerV1},
+                                                            {kRosterV2},
+                                                            {kReportsV3},
+                                                            {kAccessV4},
+                                                            {kOutpatientV5},
+                                                            {kCompactV6},
+                                                            {kNationalV7},
+                                                            {kLeanV8},
+                                                            {kChainsV9, seal_old_chain}}};
 
 // Applies migration `from` → from + 1 unless another process did it first.
 void apply(Connection& db, int from) {
   db.exec("BEGIN IMMEDIATE");
   try {
-    if (schema_version(db) == from) db.exec(kMigrations.at(static_cast<std::size_t>(from)));
+    if (schema_version(db) == from) {
+      const Migration& m = kMigrations.at(static_cast<std::size_t>(from));
+      db.exec(m.sql);
+      if (m.then != nullptr) m.then(db);
+    }
     db.exec("COMMIT");
   } catch (const DbError&) {
     db.rollback_quietly();

@@ -7,7 +7,7 @@
 namespace onestop::sqlite::detail {
 
 // The schema version this build writes and reads.
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 
 // PRAGMA user_version of the database.
 int schema_version(Connection& db);

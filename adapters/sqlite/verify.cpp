@@ -1,470 +1,112 @@
-#include <algorithm>
-#include <future>
-#include <map>
-#include <memory>
-#include <set>
-#include <utility>
-#include <vector>
+// onestop verify on a SQLite ledger: what store::verify reads, from one read snapshot.
+#include "adapters/store/verify.hpp"
 
-#include "adapters/codec/claim_codec.hpp"
-#include "adapters/codec/result_codec.hpp"
+#include <utility>
+
+#include "adapters/sqlite/chain_store.hpp"
 #include "adapters/sqlite/db.hpp"
-#include "adapters/sqlite/derive.hpp"
 #include "adapters/sqlite/record_store.hpp"
 #include "adapters/sqlite/schema.hpp"
 #include "adapters/sqlite/types.hpp"
-#include "engine/settle.hpp"
 
 namespace onestop::sqlite {
 namespace {
 
 using detail::Connection;
 using detail::DbError;
+using store::PersonYearRow;
+using store::VerifyRecord;
 
-constexpr int kPage = 256;
-constexpr std::int64_t kProgressEvery = 1000;
-
-// Values as difference reports show them: amounts in yuan, numbers in decimal.
-std::string str(const Money& m) { return m.to_string(); }
-std::string str(const std::string& s) { return s; }
-std::string str(int v) { return std::to_string(v); }
-std::string str(std::int64_t v) { return std::to_string(v); }
-
-// A short excerpt of `text` around byte `at`, for a difference report.
-std::string excerpt(const std::string& text, std::size_t at) {
-  const std::size_t from = at < 20 ? 0 : at - 20;
-  return "\"" + text.substr(from, 40) + "\"";
-}
-
-// Where two texts first differ, described; empty when they are equal.
-std::string text_difference(const std::string& stored, const std::string& expected) {
-  if (stored == expected) return {};
-  const auto mismatch =
-      std::mismatch(stored.begin(), stored.end(), expected.begin(), expected.end());
-  const auto at = static_cast<std::size_t>(mismatch.first - stored.begin());
-  return "differs at byte " + std::to_string(at) + ": stored " + excerpt(stored, at) +
-         ", expected " + excerpt(expected, at);
-}
-
-// Each layer total (and admissions) where `stored` and `expected` differ, described.
-std::vector<std::string> accumulator_differences(const Accumulators& stored,
-                                                 const Accumulators& expected) {
-  std::vector<std::string> out;
-  if (stored == expected) return out;
-  if (stored.admissions != expected.admissions) {
-    out.push_back("admissions " + str(stored.admissions) + ", expected " +
-                  str(expected.admissions));
-  }
-  std::set<std::string> ids;
-  for (const auto& entry : stored.layers) ids.insert(entry.first);
-  for (const auto& entry : expected.layers) ids.insert(entry.first);
-  for (const auto& id : ids) {
-    const LayerTotals a = stored.of(id);
-    const LayerTotals b = expected.of(id);
-    const std::pair<const char*, std::pair<Money, Money>> totals[] = {
-        {"paid", {a.paid, b.paid}},
-        {"deductible_charged", {a.deductible_charged, b.deductible_charged}},
-        {"base_cumulative", {a.base_cumulative, b.base_cumulative}},
-        {"patient_share", {a.patient_share, b.patient_share}}};
-    for (const auto& [name, values] : totals) {
-      if (values.first == values.second) continue;
-      out.push_back("layer " + id + " " + name + " " + str(values.first) + ", expected " +
-                    str(values.second));
-    }
-  }
-  return out;
-}
-
-// "FIELD is STORED, expected EXPECTED" when they differ, else nothing.
-template <typename T>
-std::optional<std::string> mismatch(const char* field, const T& stored, const T& expected) {
-  if (stored == expected) return std::nullopt;
-  return std::string(field) + " is " + str(stored) + ", expected " + str(expected);
-}
-
-// Where a stored settlement differs from its re-settlement `computed` (or why there is none),
-// in the order verify reports them. Pure: safe on any thread.
-std::vector<std::string> resettlement_differences(const StoredRecord& r,
-                                                  const Result<Computed>& computed) {
-  std::vector<std::string> out;
-  if (!computed) {
-    out.push_back("cannot re-settle: " + computed.error().code + ": " + computed.error().message);
-    return out;
-  }
-  const Settlement& s = computed->settlement;
-  if (r.format == 1) {
-    if (auto d = text_difference(r.result_json, computed->result_json); !d.empty()) {
-      out.push_back("result_json " + d);
-    }
-  }
-  if (auto d = text_difference(r.claim_json, computed->claim_json); !d.empty()) {
-    out.push_back("claim_json " + d);
-  }
-  for (auto d :
-       {mismatch("hospital_id", r.hospital_id, s.hospital_id),
-        mismatch("bill_no", r.bill_no, s.bill_no),
-        mismatch("patient_id", r.patient_id, s.patient_id), mismatch("year", r.year, s.year),
-        mismatch("policy_id", r.policy_id, s.policy_id),
-        mismatch("policy_sha256", r.policy_sha256, s.policy_sha256),
-        mismatch("special_disease", r.special_disease, s.special_disease),
-        mismatch("total", r.total, s.split.total), mismatch("fund_paid", r.fund_paid, s.fund_paid),
-        mismatch("patient_pays", r.patient_pays, s.patient_pays)}) {
-    if (d) out.push_back(std::move(*d));
-  }
-  bool layers_same = r.layer_paid.size() == s.layers.size();
-  bool funds_same = r.layer_fund.size() == s.layers.size();
-  for (std::size_t i = 0; i < s.layers.size(); ++i) {
-    if (layers_same && (r.layer_paid[i].first != s.layers[i].id ||
-                        !(r.layer_paid[i].second == s.layers[i].paid))) {
-      layers_same = false;
-    }
-    if (funds_same && r.layer_fund[i] != s.layers[i].fund) funds_same = false;
-  }
-  if (!layers_same) out.emplace_back("layer payments differ from the re-settlement");
-  if (!funds_same) out.emplace_back("layer funds differ from the re-settlement");
-  for (const auto& d : accumulator_differences(r.movement, s.after - s.before)) {
-    out.push_back("movement " + d);
-  }
-  return out;
-}
-
-// A settlement re-settled under `policy`: its claim (the compact body's, or its claim_json
-// decoded) on `before`. A claim read from compact fields has claim_json as its canonical
-// encoding already; one kept as JSON is encoded again, so a non-canonical text shows as a
-// difference. Pure: safe on any thread.
-Result<Computed> resettle_under(const Policy& policy, const StoredRecord& r,
-                                const Accumulators& before) {
-  std::optional<Claim> decoded;
-  if (!r.claim) {
-    Result<Claim> claim = codec::decode_claim(r.claim_json);
-    if (!claim) return claim.error();
-    decoded = std::move(claim).value();
-  }
-  const Claim& claim = r.claim ? *r.claim : *decoded;
-  Result<Settlement> s = onestop::settle(policy, claim, before);
-  if (!s) return s.error();
-  return Computed{std::move(s).value(), decoded ? codec::encode_claim(claim) : r.claim_json, {}};
-}
-
-// What a record's checks need that does not depend on the records before it: its chain hash
-// and, for a compact settlement, its re-settlement on the accumulators it states (which the
-// walk then checks are the implied ones).
-struct Precomputed {
-  std::string hash;
-  std::optional<std::vector<std::string>> differences;  // of the re-settlement, when made
-};
-
-// The page's Precomputed; `policies[i]` is record i's policy, or null when it is not re-settled
-// here. Runs on a worker thread while the walk reads the next page: it touches no connection.
-// (The page is read with its claims' text: encoding them here instead measured slower, as it
-// left this thread the longer of the two.)
-std::vector<Precomputed> precompute(const std::vector<StoredRecord>& page,
-                                    const std::vector<const Policy*>& policies) {
-  std::vector<Precomputed> out(page.size());
-  for (std::size_t i = 0; i < page.size(); ++i) {
-    out[i].hash = chain_hash(page[i]);
-    if (policies[i] == nullptr) continue;
-    Result<Computed> computed = Error{"internal", "", ""};
+class SqliteVerifySource final : public store::VerifySource {
+  // Runs `f`; a database failure becomes LedgerUnavailable, which ends the walk.
+  template <typename F>
+  auto read(F&& f) {
     try {
-      computed = resettle_under(*policies[i], page[i], page[i].before);
-    } catch (const std::exception& e) {
-      computed = Error{"internal", "", e.what()};
+      return f();
+    } catch (const DbError& e) {
+      throw LedgerUnavailable(
+          detail::unavailable("cannot read the ledger: " + std::string(e.what())));
     }
-    out[i].differences = resettlement_differences(page[i], computed);
   }
-  return out;
-}
 
-// What the ledger implies for one person and year while walking it.
-struct PersonYear {
-  Accumulators accumulators;
-  std::int64_t last_record_id = 0;
-  std::vector<std::int64_t> live;  // settlements not (yet) cancelled, in id order
-};
-
-class Verifier {
  public:
-  Verifier(Connection& db, const Resettle& resettle, const VerifyHooks& hooks)
-      : db_(db), resettle_(resettle), hooks_(hooks) {}
+  explicit SqliteVerifySource(Connection& db) : db_(db) {}
 
-  void walk();
-  void check_tables();
-  const VerifySummary& summary() const { return summary_; }
-
- private:
-  std::vector<StoredRecord> load_page(std::int64_t after_id);
-  std::vector<const Policy*> page_policies(const std::vector<StoredRecord>& page);
-  Result<const Policy*> policy(const std::string& sha256);
-  void visit(const StoredRecord& r, Precomputed& pre);
-  void check_chain(const StoredRecord& r, const std::string& hash);
-  void check_settlement(const StoredRecord& r, const Accumulators& before,
-                        std::optional<std::vector<std::string>> precomputed);
-  Result<Computed> resettle_record(const StoredRecord& r, const Accumulators& before);
-  Result<Computed> resettle_stored(const StoredRecord& r, const Accumulators& before);
-  void check_cancellation(const StoredRecord& r, PersonYear& py);
-  void check_reversal(const StoredRecord& r, const StoredRecord& original);
-  void check_person_year(const std::pair<std::string, int>& key, const PersonYear& implied,
-                         const detail::PersonYearState& stored);
-
-  // Counts and reports one difference.
-  void differ(std::int64_t id, std::string what) {
-    ++summary_.differences;
-    if (hooks_.difference) hooks_.difference(VerifyDifference{id, std::move(what)});
-  }
-  // A difference when a stored field is not the expected value.
-  template <typename T>
-  void same(std::int64_t id, const char* field, const T& stored, const T& expected) {
-    if (auto d = mismatch(field, stored, expected)) differ(id, std::move(*d));
+  std::vector<store::Seal> seals() override {
+    return read([&] { return detail::load_seals(db_); });
   }
 
-  Connection& db_;
-  const Resettle& resettle_;
-  const VerifyHooks& hooks_;
-  VerifySummary summary_;
-  std::string prev_hash_;
-  std::map<std::pair<std::string, int>, PersonYear> implied_;
-  std::map<std::int64_t, std::string> unreadable_;  // records whose body does not decode: why
-  // The ledger's policy texts, each read and checked against its hash once per walk, or why
-  // one does not load (policy_unusable).
-  std::map<std::string, Result<std::shared_ptr<const Policy>>> policies_;
-};
-
-// Visits every record in id order, a page at a time, all in the caller's snapshot. What does
-// not depend on earlier records (hashes, compact settlements re-settled) is computed for a page
-// on a second thread while this one reads the next page from the database; the checks in
-// order, and every read of the connection, stay on this thread.
-void Verifier::walk() {
-  std::vector<StoredRecord> page = load_page(0);
-  for (;;) {
-    const bool last = page.size() < static_cast<std::size_t>(kPage);
-    std::future<std::vector<Precomputed>> work =
-        std::async(std::launch::async, precompute, std::cref(page), page_policies(page));
-    std::vector<StoredRecord> next = last ? std::vector<StoredRecord>{} : load_page(page.back().id);
-    std::vector<Precomputed> done = work.get();
-    for (std::size_t i = 0; i < page.size(); ++i) visit(page[i], done[i]);
-    if (last) return;
-    page = std::move(next);
-  }
-}
-
-// The policy each compact settlement of the page is re-settled under (null for the others).
-std::vector<const Policy*> Verifier::page_policies(const std::vector<StoredRecord>& page) {
-  std::vector<const Policy*> out(page.size(), nullptr);
-  for (std::size_t i = 0; i < page.size(); ++i) {
-    const StoredRecord& r = page[i];
-    if (r.format == 2 && r.kind == RecordKind::settlement && !unreadable_.contains(r.id)) {
-      if (const auto p = policy(r.policy_sha256)) out[i] = *p;
-    }
-  }
-  return out;
-}
-
-// The ledger's policy text with this hash, loaded and checked once per walk, or why it does not
-// load (each record settled under it reports that).
-Result<const Policy*> Verifier::policy(const std::string& sha256) {
-  auto it = policies_.find(sha256);
-  if (it == policies_.end()) {
-    const auto load = [&]() -> Result<std::shared_ptr<const Policy>> {
+  // A record whose body does not decode is read again without it, alone, so the rest of the
+  // page still comes whole.
+  std::vector<VerifyRecord> records_after(std::int64_t after_id, int limit) override {
+    return read([&] {
+      std::vector<VerifyRecord> out;
       try {
-        return detail::load_stored_policy(db_, sha256);
+        for (auto& r : detail::load_records_after(db_, after_id, limit, Documents::claim)) {
+          out.push_back({std::move(r), {}});
+        }
+        return out;
       } catch (const DbError& e) {
         if (e.code() != SQLITE_CORRUPT) throw;
-        return Error{"policy_unusable", "policy_sha256", e.what()};
       }
-    };
-    it = policies_.emplace(sha256, load()).first;
-  }
-  if (!it->second) return it->second.error();
-  return it->second->get();
-}
-
-// The page of records after `after_id`. A record whose body does not decode is read without it
-// (its hash will not match) and reported when the walk reaches it, and the walk goes on.
-std::vector<StoredRecord> Verifier::load_page(std::int64_t after_id) {
-  try {
-    return detail::load_records_after(db_, after_id, kPage, Documents::claim);
-  } catch (const DbError& e) {
-    if (e.code() != SQLITE_CORRUPT) throw;
-  }
-  std::vector<StoredRecord> page =
-      detail::load_records_after(db_, after_id, kPage, Documents::none);
-  for (auto& r : page) {
-    try {
-      if (auto whole = detail::load_record(db_, r.id, Documents::claim)) r = std::move(*whole);
-    } catch (const DbError& e) {
-      if (e.code() != SQLITE_CORRUPT) throw;
-      unreadable_.emplace(r.id, e.what());  // reported when the walk reaches it
-    }
-  }
-  return page;
-}
-
-// Checks one record and advances what the ledger implies for its person and year.
-void Verifier::visit(const StoredRecord& r, Precomputed& pre) {
-  const auto unreadable = unreadable_.find(r.id);
-  if (unreadable != unreadable_.end()) differ(r.id, unreadable->second);
-  check_chain(r, pre.hash);
-  if (unreadable != unreadable_.end()) {
-    PersonYear& py = implied_[{r.patient_id, r.year}];
-    py.accumulators = py.accumulators + r.movement;
-    summary_.last_id = r.id;
-    ++summary_.records;
-    return;
-  }
-  PersonYear& py = implied_[{r.patient_id, r.year}];
-  if (r.kind == RecordKind::settlement) {
-    check_settlement(r, py.accumulators, std::move(pre.differences));
-    py.live.push_back(r.id);
-  } else {
-    check_cancellation(r, py);
-  }
-  // The next records of this person and year settle on what this one's stored movement left.
-  py.accumulators = py.accumulators + r.movement;
-  py.last_record_id = r.id;
-  summary_.last_id = r.id;
-  ++summary_.records;
-  if (hooks_.progress && summary_.records % kProgressEvery == 0) hooks_.progress(summary_.records);
-}
-
-// ids without gaps, prev_hash linking to the previous record, hash over the contents.
-void Verifier::check_chain(const StoredRecord& r, const std::string& hash) {
-  if (r.id != summary_.last_id + 1) {
-    differ(r.id, "id follows " + str(summary_.last_id) + ": records are missing before it");
-  }
-  if (r.prev_hash != prev_hash_) differ(r.id, "prev_hash does not link to the previous record");
-  if (hash != r.hash) {
-    differ(r.id, "hash does not match the record's contents (stored " + r.hash + ", computed " +
-                     hash + ")");
-  }
-  prev_hash_ = r.hash;
-}
-
-// Re-settles the record and compares the stored result, claim, amounts, layers and movement
-// with what the engine gives today on the implied accumulators.
-// A format 2 record also states the accumulators it settled on; they must be the implied ones.
-// `precomputed` is the comparison with its re-settlement on the stated ones, when made
-// already; it stands when they are the implied ones.
-void Verifier::check_settlement(const StoredRecord& r, const Accumulators& before,
-                                std::optional<std::vector<std::string>> precomputed) {
-  bool stated = true;
-  if (r.format == 2) {
-    for (const auto& d : accumulator_differences(r.before, before)) {
-      differ(r.id, "before " + d);
-      stated = false;
-    }
-  }
-  if (!precomputed || !stated) {
-    precomputed = resettlement_differences(r, resettle_record(r, before));
-  }
-  for (auto& d : *precomputed) differ(r.id, std::move(d));
-}
-
-// Re-settles a settlement on `before`. A format 1 record is re-settled under the text the
-// ledger keeps too when it holds one (ledger migrate stores the texts old records name): the
-// policy file may have changed since, and the ledger's own copy is the one that paid.
-Result<Computed> Verifier::resettle_record(const StoredRecord& r, const Accumulators& before) {
-  try {
-    if (r.format == 2 || detail::holds_policy(db_, r.policy_sha256)) {
-      Result<Computed> computed = resettle_stored(r, before);
-      if (computed && r.format == 1) {
-        computed->result_json = codec::encode_settlement(computed->settlement);
+      for (auto& r : detail::load_records_after(db_, after_id, limit, Documents::none)) {
+        const std::int64_t id = r.id;
+        out.push_back({std::move(r), {}});
+        try {
+          if (auto whole = detail::load_record(db_, id, Documents::claim)) {
+            out.back().record = std::move(*whole);
+          }
+        } catch (const DbError& e) {
+          if (e.code() != SQLITE_CORRUPT) throw;
+          out.back().unreadable = e.what();
+        }
       }
-      return computed;
-    }
-    return resettle_(r, before);
-  } catch (const std::exception& e) {
-    return Error{"internal", "", e.what()};
+      return out;
+    });
   }
-}
 
-// A settlement re-settled under the policy text the ledger keeps (whatever the policy files
-// say today): its stored claim on `before`. For a format 2 record the result is not compared
-// (it is not stored; reads derive it the same way), the figures are.
-Result<Computed> Verifier::resettle_stored(const StoredRecord& r, const Accumulators& before) {
-  const Result<const Policy*> p = policy(r.policy_sha256);
-  if (!p) return p.error();
-  return resettle_under(**p, r, before);
-}
+  std::optional<VerifyRecord> record(std::int64_t id) override {
+    return read([&]() -> std::optional<VerifyRecord> {
+      try {
+        auto r = detail::load_record(db_, id, Documents::claim);
+        if (!r) return std::nullopt;
+        return VerifyRecord{std::move(*r), {}};
+      } catch (const DbError& e) {
+        if (e.code() != SQLITE_CORRUPT) throw;
+        auto r = detail::load_record(db_, id, Documents::none);
+        if (!r) return std::nullopt;
+        return VerifyRecord{std::move(*r), e.what()};
+      }
+    });
+  }
 
-// A cancellation must reverse an earlier settlement that was the person's latest live one.
-void Verifier::check_cancellation(const StoredRecord& r, PersonYear& py) {
-  const auto original =
-      r.cancels ? detail::load_record(db_, *r.cancels, Documents::claim) : std::nullopt;
-  if (!original || original->kind != RecordKind::settlement || original->id >= r.id) {
-    differ(r.id, "cancels " + (r.cancels ? str(*r.cancels) : std::string("nothing")) +
-                     ", which is not an earlier settlement");
-    return;
+  std::optional<std::string> policy_text(const std::string& sha256) override {
+    return read([&]() -> std::optional<std::string> {
+      detail::Query q = db_.query("SELECT text FROM policies WHERE sha256 = ?1");
+      q.bind_all(sha256);
+      if (!q.step()) return std::nullopt;
+      return q.text(0);
+    });
   }
-  const auto live = std::find(py.live.begin(), py.live.end(), original->id);
-  if (live == py.live.end()) {
-    differ(r.id, "cancels settlement " + str(original->id) +
-                     ", which is not a live settlement of the person and year");
-  } else {
-    if (std::next(live) != py.live.end()) {
-      differ(r.id, "cancels settlement " + str(original->id) + " while a later settlement " +
-                       str(py.live.back()) + " of the person and year was live");
-    }
-    py.live.erase(live);
-  }
-  check_reversal(r, *original);
-}
 
-// Same keys, policy and claim as the original; every amount and the movement negated.
-void Verifier::check_reversal(const StoredRecord& r, const StoredRecord& o) {
-  same(r.id, "hospital_id", r.hospital_id, o.hospital_id);
-  same(r.id, "bill_no", r.bill_no, o.bill_no);
-  same(r.id, "patient_id", r.patient_id, o.patient_id);
-  same(r.id, "year", r.year, o.year);
-  same(r.id, "policy_id", r.policy_id, o.policy_id);
-  same(r.id, "policy_sha256", r.policy_sha256, o.policy_sha256);
-  same(r.id, "special_disease", r.special_disease, o.special_disease);
-  if (r.claim_json != o.claim_json) differ(r.id, "claim_json differs from the cancelled one");
-  same(r.id, "total", r.total, -o.total);
-  same(r.id, "fund_paid", r.fund_paid, -o.fund_paid);
-  same(r.id, "patient_pays", r.patient_pays, -o.patient_pays);
-  std::vector<std::pair<std::string, Money>> negated;
-  for (const auto& [id, paid] : o.layer_paid) negated.emplace_back(id, -paid);
-  if (r.layer_paid != negated) differ(r.id, "layer payments are not the cancelled ones negated");
-  if (r.layer_fund != o.layer_fund) differ(r.id, "layer funds differ from the cancelled ones");
-  for (const auto& d : accumulator_differences(r.movement, Accumulators{} - o.movement)) {
-    differ(r.id, "movement " + d);
+  std::map<std::pair<std::string, int>, PersonYearRow> person_years() override {
+    return read([&] {
+      std::map<std::pair<std::string, int>, PersonYearRow> out;
+      for (auto& [key, state] : detail::load_all_accumulators(db_)) {
+        out.emplace(key, PersonYearRow{std::move(state.accumulators), state.last_record_id,
+                                       std::move(state.unreadable)});
+      }
+      return out;
+    });
   }
-  if (r.format == 1) {
-    if (auto d = text_difference(r.result_json, cancellation_json(r)); !d.empty()) {
-      differ(r.id, "result_json " + d);
-    }
-  }
-}
 
-// The person_years rows against the sum of the stored movements.
-void Verifier::check_tables() {
-  const auto stored = detail::load_all_accumulators(db_);
-  const detail::PersonYearState none;
-  for (const auto& [key, implied] : implied_) {
-    const auto it = stored.find(key);
-    check_person_year(key, implied, it == stored.end() ? none : it->second);
+  std::vector<store::PersonHead> persons() override {
+    return read([&] { return detail::load_persons(db_); });
   }
-  for (const auto& [key, state] : stored) {
-    if (!implied_.contains(key)) check_person_year(key, PersonYear{}, state);
-  }
-}
 
-// One person and year: the stored accumulators and last record against the implied ones.
-void Verifier::check_person_year(const std::pair<std::string, int>& key, const PersonYear& implied,
-                                 const detail::PersonYearState& stored) {
-  const std::string who = "accumulators of " + key.first + " in " + str(key.second) + ": ";
-  if (!stored.unreadable.empty()) {
-    differ(0, who + stored.unreadable);
-    return;
-  }
-  for (const auto& d : accumulator_differences(stored.accumulators, implied.accumulators)) {
-    differ(0, who + d + " (the sum of the records' movements)");
-  }
-  if (stored.last_record_id != implied.last_record_id) {
-    differ(0, who + "last_record_id " + str(stored.last_record_id) + ", expected " +
-                  str(implied.last_record_id));
-  }
-}
+ private:
+  Connection& db_;
+};
 
 }  // namespace
 
@@ -475,11 +117,10 @@ Result<VerifySummary> verify_ledger(const std::string& path, const Resettle& res
     db.exec("PRAGMA query_only = ON");
     detail::require_current_schema(db);
     detail::ReadTransaction snapshot(db);
-    Verifier verifier(db, resettle, hooks);
-    verifier.walk();
-    verifier.check_tables();
+    SqliteVerifySource source(db);
+    Result<VerifySummary> summary = store::verify(source, resettle, hooks);
     snapshot.commit();
-    return verifier.summary();
+    return summary;
   } catch (const DbError& e) {
     return detail::unavailable("cannot read the ledger: " + std::string(e.what()));
   }

@@ -1,6 +1,6 @@
-// What verification of a ledger (onestop verify) reports: the hash chain, every settlement
-// re-settled from its stored claim on the accumulators the ledger implies at that point, every
-// cancellation against the settlement it reverses, and the person_years rows (accumulators)
+// What verification of a ledger (onestop verify) reports: the hash chains and seals, every
+// settlement re-settled from its stored claim on the accumulators the ledger implies at that point,
+// every cancellation against the settlement it reverses, and the person_years rows (accumulators)
 // against the sum of the movements. Re-settling a record written before the ledger kept policy
 // texts needs the codec and the policy files, so the caller supplies it
 // (tools/onestop/verify_command.cpp; the tests). adapters/backend runs it on a ledger's URL.
@@ -77,8 +77,28 @@ class VerifySource {
   virtual std::vector<PersonHead> persons() = 0;
 };
 
-// Verifies the ledger `source` reads (see the top of this file and seal.hpp for what is
-// checked). Error "ledger_unavailable" when the database fails during the walk.
+// Verifies the ledger `source` reads. Never writes. Checks, first, the chain of seals (ids
+// 1, 2, …; prev_hash; hash; heads that read), then per record in id order:
+//   chain        hash = chain_hash(record); a record of the old whole-ledger chain (format 1
+//                or 2): ids 1, 2, 3, … and prev_hash = the previous record's hash ("" first),
+//                all before any record of a person chain; a format 3 record: person_seq 1, 2,
+//                … along its person's records and prev_hash = the person's previous record's
+//                hash ("" first); a head a seal names must be that record (seal.hpp)
+//   settlement   re-settling succeeds; claim_json (and a format 1 record's result_json)
+//                equal its output byte for byte; keys, policy, total, fund_paid,
+//                patient_pays, layer_paid, layer_fund and movement equal the re-settlement's.
+//                A compact record is re-settled under the policy text the ledger keeps
+//                (which must hash to its policy_sha256) and its stored `before` must be the
+//                implied accumulators; a format 1 record goes through resettle()
+//   cancellation it cancels an earlier settlement, the person's latest live one then; same
+//                keys, policy and claim; amounts and movement exactly negated; a format 1
+//                record's result_json = cancellation_json(record)
+// and at the end: every chain reaches the head the last seal naming it names (a cut-back
+// chain lost records); every person_years row (admissions, layers, last record) equals the sum
+// of the stored movements (a row whose layers text does not read is a difference); every
+// persons row is its chain's last record and the seq the last seal named. Differences are not
+// errors: they are counted in the summary. Error "ledger_unavailable" when the database fails
+// during the walk.
 Result<VerifySummary> verify(VerifySource& source, const Resettle& resettle,
                              const VerifyHooks& hooks);
 

@@ -71,6 +71,11 @@ int verify_command(const std::vector<std::string>& args, std::ostream& out, std:
     err << "onestop verify: " << url->text << ": " << summary.error().message << "\n";
     return kUsage;
   }
+  // The hash an auditor notes: whatever is rewritten later, up to this seal it shows.
+  if (summary->last_seal.id > 0) {
+    out << "last seal " << summary->last_seal.id << " (" << summary->last_seal.sealed_at
+        << "): " << summary->last_seal.hash << "\n";
+  }
   out << "verified " << summary->records << " records up to id " << summary->last_id << ": ";
   if (summary->differences == 0) {
     out << "OK\n";

@@ -4,6 +4,7 @@
 // then it takes new compact records beside the old ones, a cancellation of an old settlement
 // among them, and still verifies.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -97,6 +98,23 @@ std::string as_answered_then(const std::string& path, std::string body) {
 // Sends every request of the fixture's answers.jsonl to `app` and expects the answer recorded
 // then, after `as_then` (what the answer gained since the fixture was made, taken out again).
 // Returns how many were compared and how many of them were cancellations.
+// The heads text of the ledger's first seal ("" when it has none).
+std::string first_seal_heads(const std::string& db) {
+  sqlite3* handle = nullptr;
+  std::string heads;
+  if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* q = nullptr;
+    if (sqlite3_prepare_v2(handle, "SELECT heads FROM seals WHERE id = 1", -1, &q, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW) {
+      heads = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+    }
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(handle);
+  return heads;
+}
+
 std::pair<int, int> replay_answers(const std::string& fixture, http::Application& app,
                                    const std::map<std::string, std::string>& keys,
                                    std::string (*as_then)(const std::string&, std::string)) {
@@ -190,6 +208,10 @@ TEST(Migration, AVersionSevenLedgerAnswersAsBeforeAndVerifies) {
     visits += !r->special_disease.empty();
   }
   EXPECT_GE(visits, 4);
+  // Version 9's first seal names the head of the records' old whole-ledger chain.
+  const std::int64_t old_records = app->ledger().record_count();
+  EXPECT_EQ(first_seal_heads(db), R"([["",)" + std::to_string(old_records) + R"(,")" +
+                                      app->ledger().get(old_records)->hash + R"("]])");
   // A new settlement of a person with records, on the migrated accumulators.
   const auto old = app->ledger().get(1);
   ASSERT_TRUE(old.has_value());
@@ -206,6 +228,12 @@ TEST(Migration, AVersionSevenLedgerAnswersAsBeforeAndVerifies) {
   const auto after = app->ledger().accumulators(old->patient_id, old->year);
   EXPECT_EQ(after.second, parse_json(settled.body)->getValue<std::int64_t>("settlement_id"));
   EXPECT_NE(after.first, before.first);
+  // It begins the person's own chain.
+  const auto created = app->ledger().get(after.second);
+  ASSERT_TRUE(created.has_value());
+  EXPECT_EQ(created->format, 3);
+  EXPECT_EQ(created->person_seq, 1);
+  EXPECT_EQ(created->prev_hash, "");
   app.reset();
   EXPECT_EQ(run_verify(db), 0);
 }

@@ -1,8 +1,15 @@
-// The hash chain and verify: a clean ledger verifies; any edit made behind the ledger's back
-// (a result, an amount, a layer row, the accumulators, a deleted record, even one with the
-// chain recomputed) is reported; `onestop verify` prints it and exits non-zero.
+// The hash chains and verify: a clean ledger verifies; any edit made behind the ledger's back
+// (a result, an amount, a layer row, the accumulators, a deleted, reordered or inserted record,
+// a chain cut back behind its seal, a deleted seal, even an edit with the chain recomputed) is
+// reported; `onestop verify` prints it and exits non-zero.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "adapters/store/seal.hpp"
 #include "ledger_fixtures.hpp"
 
 namespace onestop {
@@ -13,7 +20,8 @@ using store::Outcome;
 
 constexpr const char* kDropTriggers =
     "DROP TRIGGER records_no_update; DROP TRIGGER records_no_delete; "
-    "DROP TRIGGER record_layers_no_update; DROP TRIGGER record_layers_no_delete;";
+    "DROP TRIGGER record_layers_no_update; DROP TRIGGER record_layers_no_delete; "
+    "DROP TRIGGER seals_no_update; DROP TRIGGER seals_no_delete;";
 
 // Every 2020 case settled, two of them cancelled: the ledger the tamper tests edit.
 std::string populated_ledger() {
@@ -58,6 +66,24 @@ TEST(Chain, CanonicalRecordSeparatesFieldsAndHashCoversPrevHash) {
   EXPECT_NE(store::chain_hash(a), store::chain_hash(c));
 }
 
+// The ids of a person's records along the chain, in person_seq order.
+std::vector<std::int64_t> chain_of(const std::string& path, const std::string& patient_id) {
+  std::vector<std::int64_t> ids;
+  std::stringstream in(raw_value(path,
+                                 "SELECT group_concat(id, ' ') FROM (SELECT id FROM records "
+                                 "WHERE patient_id = '" +
+                                     patient_id + "' ORDER BY person_seq)"));
+  for (std::int64_t id = 0; in >> id;) ids.push_back(id);
+  return ids;
+}
+
+// The person with the longest chain.
+std::string busiest_person(const std::string& path) {
+  return raw_value(path,
+                   "SELECT patient_id FROM records GROUP BY patient_id "
+                   "ORDER BY count(*) DESC, patient_id LIMIT 1");
+}
+
 TEST(Verify, ACleanLedgerVerifies) {
   const std::string path = populated_ledger();
   const auto v = verify(path);
@@ -65,6 +91,73 @@ TEST(Verify, ACleanLedgerVerifies) {
   EXPECT_EQ(v.summary.records, count);
   EXPECT_EQ(v.summary.last_id, count);
   EXPECT_EQ(v.summary.differences, 0) << v.text();
+  // Closing the ledger sealed every chain's head: one seal naming each person once.
+  EXPECT_EQ(v.summary.last_seal.id, 1);
+  const auto heads = store::read_seal_heads(raw_value(path, "SELECT heads FROM seals"));
+  ASSERT_TRUE(heads) << heads.error().message;
+  EXPECT_EQ(std::to_string(heads->size()),
+            raw_value(path, "SELECT count(DISTINCT patient_id) FROM records"));
+  for (const auto& head : *heads) {
+    EXPECT_EQ(head.hash, raw_value(path, "SELECT hash FROM records WHERE patient_id = '" +
+                                             head.chain + "' ORDER BY person_seq DESC LIMIT 1"));
+  }
+}
+
+// A running ledger seals the chains that moved on its own (here after every batch), without
+// waiting to be closed; each seal names only the heads that moved since the one before.
+TEST(Seal, ARunningLedgerSealsTheChainsThatMoved) {
+  const std::string path = temp_db();
+  sqlite::LedgerOptions options;
+  options.path = path;
+  options.seal_interval_ms = 0;
+  auto ledger = sqlite::open_ledger(options);
+  ASSERT_TRUE(ledger) << ledger.error().message;
+  const auto& claims = claims_2020();
+  const auto settled = (*ledger)->settle(settle_job(claims[0])).get();
+  ASSERT_EQ(settled.outcome, Outcome::created);
+  // The seal follows the batch's commit on the writer thread: wait for it (bounded).
+  const auto seals = [&] { return raw_value(path, "SELECT count(*) FROM seals"); };
+  for (int i = 0; i < 1000 && seals() != "1"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(seals(), "1");
+  EXPECT_EQ(raw_value(path, "SELECT heads FROM seals"),
+            store::seal_heads({{claims[0].patient_id, 1, settled.record->hash}}));
+  EXPECT_EQ(raw_value(path, "SELECT sealed_seq FROM persons"), "1");
+  // Another person moves: the next seal names only that one.
+  std::size_t other = 1;
+  while (claims[other].patient_id == claims[0].patient_id) ++other;
+  const auto next = (*ledger)->settle(settle_job(claims[other])).get();
+  ASSERT_EQ(next.outcome, Outcome::created);
+  for (int i = 0; i < 1000 && seals() != "2"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(seals(), "2");
+  EXPECT_EQ(raw_value(path, "SELECT heads FROM seals WHERE id = 2"),
+            store::seal_heads({{claims[other].patient_id, 1, next.record->hash}}));
+  ledger->reset();
+  EXPECT_EQ(seals(), "2");  // closing found nothing left to seal
+  EXPECT_EQ(verify(path).summary.differences, 0);
+}
+
+// Each person's records form their own chain: person_seq 1, 2, … and prev_hash the person's
+// record before, whatever other persons settled in between.
+TEST(Verify, EachPersonHasItsOwnChain) {
+  const std::string path = populated_ledger();
+  const std::string who = busiest_person(path);
+  const auto ids = chain_of(path, who);
+  ASSERT_GE(ids.size(), 3u);
+  auto ledger = open_ledger(path);
+  std::string prev;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto r = ledger->get(ids[i]);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->format, 3);
+    EXPECT_EQ(r->person_seq, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(r->prev_hash, prev);
+    EXPECT_EQ(store::chain_hash(*r), r->hash);
+    prev = r->hash;
+  }
 }
 
 // A compact record's body (claim and accumulators before) that no longer decodes: reported,
@@ -157,15 +250,142 @@ TEST(Verify, UnreadableAccumulatorsAreReported) {
   EXPECT_EQ(ledger->record_count(), count);
 }
 
-TEST(Verify, ADeletedRecordBreaksTheChain) {
+TEST(Verify, ADeletedRecordBreaksItsPersonsChain) {
   const std::string path = populated_ledger();
+  const auto ids = chain_of(path, busiest_person(path));
+  ASSERT_GE(ids.size(), 3u);
+  const std::string gone = std::to_string(ids[1]);
+  ASSERT_EQ(raw_exec(path, std::string(kDropTriggers) +
+                               "DELETE FROM record_layers WHERE record_id = " + gone +
+                               "; DELETE FROM records WHERE id = " + gone),
+            SQLITE_OK);
+  const auto v = verify(path);
+  EXPECT_TRUE(mentions(v, ids[2], "prev_hash does not link")) << v.text();
+  EXPECT_TRUE(mentions(v, ids[2], "person_seq 3 of")) << v.text();
+  EXPECT_TRUE(mentions(v, ids[2], "missing or out of order")) << v.text();
+}
+
+// Two records of a person swapped in their chain (their person_seq exchanged).
+TEST(Verify, AReorderedChainIsReported) {
+  const std::string path = populated_ledger();
+  const auto ids = chain_of(path, busiest_person(path));
+  ASSERT_GE(ids.size(), 3u);
+  const std::string a = std::to_string(ids[0]);
+  const std::string b = std::to_string(ids[1]);
+  ASSERT_EQ(raw_exec(path, std::string(kDropTriggers) +
+                               "DROP INDEX records_person_seq; "
+                               "UPDATE records SET person_seq = 3 - person_seq WHERE id IN (" +
+                               a + ", " + b + ")"),
+            SQLITE_OK);
+  const auto v = verify(path);
+  EXPECT_TRUE(mentions(v, ids[0], "hash does not match")) << v.text();
+  EXPECT_TRUE(mentions(v, ids[0], "person_seq 2 of")) << v.text();
+  EXPECT_TRUE(mentions(v, ids[1], "hash does not match")) << v.text();
+}
+
+// A forged record appended to a person's chain with every hash right (and the persons row and
+// accumulators moved with it): the chain cannot tell, replaying it can: it did not settle on
+// the accumulators the records before it leave.
+TEST(Verify, AnInsertedRecordIsFoundByReplay) {
+  const std::string path = populated_ledger();
+  const std::string who = busiest_person(path);
+  const auto ids = chain_of(path, who);
+  ASSERT_GE(ids.size(), 2u);
+  store::StoredRecord forged;
+  store::StoredRecord last;
+  {
+    auto ledger = open_ledger(path);
+    forged = *ledger->get(ids.front());
+    last = *ledger->get(ids.back());
+  }
+  ASSERT_EQ(forged.kind, store::RecordKind::settlement);
+  forged.id = std::stoll(raw_value(path, "SELECT max(id) + 1 FROM records"));
+  const std::string key = "\"bill_no\":\"" + forged.bill_no;
+  const auto at = forged.claim_json.find(key);
+  ASSERT_NE(at, std::string::npos) << forged.claim_json;
+  forged.claim_json.insert(at + key.size(), "-forged");
+  forged.bill_no += "-forged";
+  forged.person_seq = last.person_seq + 1;
+  forged.prev_hash = last.hash;
+  forged.hash = store::chain_hash(forged);
+  const std::string id = std::to_string(forged.id);
+  const std::string from = std::to_string(ids.front());
+  ASSERT_EQ(raw_exec(path,
+                     "INSERT INTO records (id, kind, cancels, hospital_id, bill_no, "
+                     "patient_id, year, policy_id, policy_sha256, request_sha256, "
+                     "claim_json, result_json, reason, recorded_at, total, fund_paid, "
+                     "patient_pays, admissions_delta, prev_hash, hash, body, person_seq) "
+                     "SELECT " +
+                         id +
+                         ", kind, cancels, hospital_id, bill_no || '-forged', patient_id, "
+                         "year, policy_id, policy_sha256, request_sha256, claim_json, "
+                         "result_json, reason, recorded_at, total, fund_paid, "
+                         "patient_pays, admissions_delta, '" +
+                         forged.prev_hash + "', '" + forged.hash + "', body, " +
+                         std::to_string(forged.person_seq) + " FROM records WHERE id = " + from +
+                         "; INSERT INTO record_layers SELECT " + id +
+                         ", position, layer_id, fund, paid, moved_paid, "
+                         "deductible_charged, base_cumulative, patient_share "
+                         "FROM record_layers WHERE record_id = " +
+                         from + "; UPDATE persons SET seq = " + std::to_string(forged.person_seq) +
+                         ", head = '" + forged.hash + "' WHERE patient_id = '" + who + "'"),
+            SQLITE_OK);
+  const auto read = open_ledger(path)->get(forged.id);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(store::canonical_record(*read), store::canonical_record(forged));
+  const auto v = verify(path);
+  EXPECT_FALSE(mentions(v, forged.id, "hash")) << v.text();
+  EXPECT_TRUE(mentions(v, forged.id, "before ")) << v.text();
+  EXPECT_TRUE(mentions(v, 0, "accumulators of " + who)) << v.text();
+}
+
+// The last records of a person deleted and the persons row set back, so the chain that is left
+// is whole: the seal that named the lost head still shows the cut.
+TEST(Verify, AChainCutBackBehindItsSealIsReported) {
+  const std::string path = populated_ledger();
+  const std::string who = busiest_person(path);
+  const auto ids = chain_of(path, who);
+  ASSERT_GE(ids.size(), 2u);
+  const std::string gone = std::to_string(ids.back());
   ASSERT_EQ(
-      raw_exec(path, std::string(kDropTriggers) + "DELETE FROM record_layers WHERE record_id = 4; "
-                                                  "DELETE FROM records WHERE id = 4"),
+      raw_exec(path,
+               std::string(kDropTriggers) + "DELETE FROM record_layers WHERE record_id = " + gone +
+                   "; DELETE FROM record_movements WHERE record_id = " + gone +
+                   "; DELETE FROM records WHERE id = " + gone +
+                   "; UPDATE persons SET seq = seq - 1, sealed_seq = seq - 1, head = "
+                   "(SELECT hash FROM records WHERE id = " +
+                   std::to_string(ids[ids.size() - 2]) + ") WHERE patient_id = '" + who + "'"),
       SQLITE_OK);
   const auto v = verify(path);
-  EXPECT_TRUE(mentions(v, 5, "prev_hash does not link")) << v.text();
-  EXPECT_TRUE(mentions(v, 5, "missing")) << v.text();
+  EXPECT_TRUE(mentions(v, 0,
+                       "the chain of " + who + " ends at " + std::to_string(ids.size() - 1) +
+                           " but seal 1 names its record " + std::to_string(ids.size()) +
+                           ": records were removed"))
+      << v.text();
+}
+
+TEST(Verify, ADeletedOrEditedSealIsReported) {
+  const std::string path = populated_ledger();
+  {
+    // A second seal after one more settlement.
+    auto ledger = open_ledger(path);
+    Claim claim = claims_2020().front();
+    claim.bill_no += "-later";
+    ASSERT_EQ(ledger->settle(settle_job(claim)).get().outcome, Outcome::created);
+  }
+  ASSERT_EQ(raw_value(path, "SELECT count(*) FROM seals"), "2");
+  ASSERT_EQ(raw_exec(path, std::string(kDropTriggers) + "DELETE FROM seals WHERE id = 1"),
+            SQLITE_OK);
+  auto v = verify(path);
+  EXPECT_TRUE(mentions(v, 0, "seal 2: follows seal 0: seals are missing")) << v.text();
+  EXPECT_TRUE(mentions(v, 0, "seal 2: prev_hash does not link")) << v.text();
+
+  const std::string path2 = populated_ledger();
+  ASSERT_EQ(raw_exec(path2, std::string(kDropTriggers) +
+                                "UPDATE seals SET heads = replace(heads, ',1,', ',0,')"),
+            SQLITE_OK);
+  v = verify(path2);
+  EXPECT_TRUE(mentions(v, 0, "seal 1: hash does not match its contents")) << v.text();
 }
 
 // An editor who also recomputes every hash after the edit keeps the chain intact; replaying
@@ -181,17 +401,21 @@ TEST(Verify, AnEditWithTheChainRecomputedIsStillFoundByReplay) {
     records.push_back(r);
     return true;
   });
-  std::string prev;
+  std::map<std::string, std::string> prev;  // each person's chain recomputed
   std::string sql;
   for (auto& r : records) {
-    r.prev_hash = prev;
-    prev = store::chain_hash(r);
-    sql += "UPDATE records SET prev_hash = '" + r.prev_hash + "', hash = '" + prev +
+    r.prev_hash = prev[r.patient_id];
+    prev[r.patient_id] = store::chain_hash(r);
+    sql += "UPDATE records SET prev_hash = '" + r.prev_hash + "', hash = '" + prev[r.patient_id] +
            "' WHERE id = " + std::to_string(r.id) + ";";
+  }
+  for (const auto& [who, head] : prev) {
+    sql += "UPDATE persons SET head = '" + head + "' WHERE patient_id = '" + who + "';";
   }
   ASSERT_EQ(raw_exec(path, sql), SQLITE_OK);
   const auto v = verify(path);
-  EXPECT_FALSE(mentions(v, 6, "hash")) << v.text();
+  EXPECT_FALSE(mentions(v, 6, "hash does not match")) << v.text();
+  EXPECT_FALSE(mentions(v, 6, "prev_hash")) << v.text();
   EXPECT_TRUE(mentions(v, 6, "fund_paid is")) << v.text();
   EXPECT_TRUE(mentions(v, 6, "patient_pays is")) << v.text();
 }
@@ -224,7 +448,9 @@ TEST(Verify, TheCommandPrintsDifferencesAndExitsNonZero) {
   auto run = run_onestop(args);
   EXPECT_EQ(run.status, 0) << run.output;
   const std::string count = std::to_string(claims_2020().size() + 2);
-  EXPECT_EQ(run.output, "verified " + count + " records up to id " + count + ": OK\n");
+  const std::string seal = raw_value(path, "SELECT '(' || sealed_at || '): ' || hash FROM seals");
+  EXPECT_EQ(run.output, "last seal 1 " + seal + "\nverified " + count + " records up to id " +
+                            count + ": OK\n");
 
   ASSERT_EQ(raw_exec(path, std::string(kDropTriggers) +
                                "UPDATE records SET total = total + 1 WHERE id = 3"),

@@ -1,12 +1,13 @@
 // Known answers for the compact ledger's formats (issue 10): the canonical record and chain hash
-// of format 2, the cancellation document, and the compact body, pinned as literal bytes worked
-// out from the formats' descriptions (the hashes by sha256sum), so that a change of any format
-// cannot pass unseen. Then the body read back, and a corrupt body refused.
+// of formats 2 and 3, a seal's hash, the cancellation document, and the compact body, pinned as
+// literal bytes worked out from the formats' descriptions (the hashes by sha256sum), so that a
+// change of any format cannot pass unseen. Then the body read back, and a corrupt body refused.
 #include "adapters/store/compact.hpp"
 
 #include <gtest/gtest.h>
 
 #include "adapters/sqlite/db.hpp"
+#include "adapters/store/seal.hpp"
 #include "ledger_fixtures.hpp"
 
 namespace onestop {
@@ -19,6 +20,7 @@ Money fen(std::int64_t f) { return Money::from_fen(f); }
 // A small settlement record with every field set.
 store::StoredRecord settlement() {
   store::StoredRecord r;
+  r.format = 2;
   r.id = 7;
   r.hospital_id = "H1";
   r.bill_no = "B-1";
@@ -87,6 +89,41 @@ TEST(CompactFormats, CanonicalRecordAndDocumentOfACancellation) {
             R"("layers":[{"id":"basic","fund":"390100","paid":"-6.00"}],)"
             R"("movement":{"admissions":-1,"layers":{"basic":{"paid":"-6.00",)"
             R"("deductible_charged":"-1.00","base_cumulative":"0.00","patient_share":"0.00"}}}})");
+}
+
+// Format 3 (a person chain's record, issue 11): format 2's fields, then its person_seq.
+TEST(CompactFormats, CanonicalRecordOfAPersonChainsRecord) {
+  store::StoredRecord r = settlement();
+  r.format = 3;
+  r.person_seq = 3;
+  EXPECT_EQ(store::canonical_record(r),
+            "16:onestop-record/31:710:settlement0:2:H13:B-12:P14:20201:p2:ab2:cd2:{}0:"
+            "24:2020-03-12T08:30:00.123Z4:10003:6003:4001:15:basic3:6001:16:390100"
+            "1:11:15:basic3:6003:1001:01:0"
+            "1:21:18:critical1:51:01:71:0"
+            "1:3");
+  EXPECT_EQ(store::chain_hash(r),
+            "953304dc6d0c1a396722b5b990b17c1da7baeb9297b36bb428d2513b5fc40885");
+}
+
+// A seal: its heads as stored (sorted by chain; "" the old whole-ledger chain) and its hash.
+TEST(CompactFormats, SealHeadsAndHash) {
+  const std::string heads = store::seal_heads({{"P1", 3, "bb"}, {"", 12, "aa"}});
+  EXPECT_EQ(heads, R"([["",12,"aa"],["P1",3,"bb"]])");
+  const store::Seal seal =
+      store::next_seal(store::Seal{1, "", "", "", "cc"}, "2020-03-12T09:00:00.000Z",
+                       {{"P1", 3, "bb"}, {"", 12, "aa"}});
+  EXPECT_EQ(seal.id, 2);
+  EXPECT_EQ(seal.prev_hash, "cc");
+  EXPECT_EQ(seal.heads, heads);
+  EXPECT_EQ(seal.hash, "25c6343878d6b581112cbc4944b610bd260b8c75446e77b893c3661ecbb8a001");
+  const auto read = store::read_seal_heads(heads);
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(*read, (std::vector<store::SealEntry>{{"", 12, "aa"}, {"P1", 3, "bb"}}));
+  for (const char* bad : {R"({})", R"([["P1",0,"bb"]])", R"([["P2",1,"a"],["P1",1,"b"]])",
+                          R"([["P1","3","bb"]])", R"([["P1",1.5,"bb"]])"}) {
+    EXPECT_FALSE(store::read_seal_heads(bad)) << bad;
+  }
 }
 
 // A format 1 record (written before schema 6) keeps the hash it was sealed with: result_json in,

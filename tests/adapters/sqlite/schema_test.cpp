@@ -20,9 +20,10 @@ using namespace onestop::testing;  // NOLINT(google-build-using-namespace)
 TEST(Schema, FreshDatabaseGetsEveryMigration) {
   const std::string path = temp_db();
   open_ledger(path).reset();
-  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "8");
+  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "9");
   EXPECT_EQ(raw_value(path, "PRAGMA journal_mode"), "wal");
-  for (const char* table : {"records", "record_layers", "person_years", "roster"}) {
+  for (const char* table :
+       {"records", "record_layers", "person_years", "roster", "persons", "seals"}) {
     EXPECT_EQ(raw_value(path, std::string("SELECT strict FROM pragma_table_list WHERE name = '") +
                                   table + "'"),
               "1")
@@ -110,7 +111,7 @@ TEST(Schema, ReopenKeepsDataAndDoesNotMigrateAgain) {
     hash = settle_now(*ledger, claim).record->hash;
   }
   auto ledger = open_ledger(path);
-  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "8");
+  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "9");
   ASSERT_EQ(ledger->record_count(), 1);
   EXPECT_EQ(ledger->get(1)->hash, hash);
   settle_now(*ledger, claim, store::Outcome::replayed);
@@ -126,7 +127,7 @@ TEST(Schema, MigratesAnOlderDatabaseForward) {
   EXPECT_EQ(raw_value(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'roster'"), "0");
   auto roster = sqlite::open_roster(path);
   ASSERT_TRUE(roster.ok()) << roster.error().message;
-  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "8");
+  EXPECT_EQ(raw_value(path, "PRAGMA user_version"), "9");
   EXPECT_EQ((*roster)->size(), 0u);
 }
 
