@@ -349,9 +349,8 @@ INSTANTIATE_TEST_SUITE_P(Engines, LedgerContract,
 class LedgerPg : public ::testing::Test {
  protected:
   void SetUp() override {
-    PgCluster* pg = nullptr;
-    ONESTOP_REQUIRE_PG(pg);
-    uri_ = pg->fresh_database();
+    ONESTOP_REQUIRE_PG(pg_);
+    uri_ = pg_->fresh_database();
     url_ = *backend::parse_ledger_url(uri_, "test");
   }
   std::unique_ptr<store::Ledger> ledger(store::LedgerOptions options = {}) {
@@ -359,6 +358,7 @@ class LedgerPg : public ::testing::Test {
     if (!l) throw std::runtime_error(l.error().message);
     return std::move(l).value();
   }
+  PgCluster* pg_ = nullptr;
   std::string uri_;
   backend::LedgerUrl url_;
 };
@@ -432,6 +432,54 @@ TEST_F(LedgerPg, OnePersonFromTwoServersAtOnceTakesTurns) {
   EXPECT_EQ(seen.get_future().get(), a.settlement->after);
   EXPECT_EQ(b.record->person_seq, 2);
   EXPECT_EQ(b.record->prev_hash, a.record->hash);
+}
+
+// Another person's request under the same key commits while this one computes: this one's
+// record must not stay, and it is answered as a conflict with the stored one.
+TEST_F(LedgerPg, AKeyTakenByAnotherPersonMeanwhileIsAConflict) {
+  auto one = ledger();
+  auto two = ledger();
+  const Claim mine = claims_of("P0010031").front();
+  Claim theirs = mine;
+  theirs.patient_id = "P0010035";
+  WriterGate gate;  // holds mine inside its transaction, before it takes the key
+  auto first = std::async(std::launch::async, [&] { return one->settle(gate.job(mine)).get(); });
+  gate.wait_until_holding();
+  const auto taken = two->settle(settle_job(theirs)).get();
+  ASSERT_EQ(taken.outcome, Outcome::created) << (taken.error ? taken.error->message : "");
+  gate.release();
+  const auto r = first.get();
+  EXPECT_EQ(r.outcome, Outcome::conflict);
+  ASSERT_TRUE(r.error && r.record);
+  EXPECT_EQ(r.error->code, "idempotency_conflict");
+  EXPECT_EQ(r.record->id, taken.record->id);
+  EXPECT_EQ(r.record->patient_id, "P0010035");
+  EXPECT_TRUE(one->for_patient("P0010031", 2020).empty());
+  EXPECT_EQ(one->accumulators("P0010031", 2020).second, 0);
+  EXPECT_EQ(one->record_count(), 1);
+}
+
+// A database that goes away answers ledger_unavailable, never a crash or a wrong answer, and
+// the ledger works again once the server is back, on new connections.
+TEST_F(LedgerPg, AnOutageAnswersUnavailableAndTheLedgerRecovers) {
+  auto l = ledger();
+  const auto claims = claims_of("P0010035");
+  const auto first = settle_now(*l, claims[0]);
+  pg_->stop();
+  const auto down = l->settle(settle_job(claims[1])).get();
+  EXPECT_EQ(down.outcome, Outcome::unavailable);
+  ASSERT_TRUE(down.error);
+  EXPECT_EQ(down.error->code, "ledger_unavailable");
+  const auto cancel = l->cancel(cancel_job(first.record->id)).get();
+  EXPECT_EQ(cancel.outcome, Outcome::unavailable);
+  EXPECT_THROW(l->get(first.record->id), store::LedgerUnavailable);
+  EXPECT_THROW(l->accumulators("P0010035", 2020), store::LedgerUnavailable);
+  pg_->restart_fast();
+  const auto again = settle_now(*l, claims[1]);
+  ASSERT_TRUE(again.record);
+  EXPECT_EQ(again.record->person_seq, 2);
+  EXPECT_EQ(again.record->prev_hash, first.record->hash);
+  EXPECT_EQ(l->record_count(), 2);
 }
 
 TEST_F(LedgerPg, TheHeadsThatMovedAreSealed) {
