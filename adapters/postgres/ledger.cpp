@@ -61,6 +61,18 @@ constexpr const char* kSealLock = "SELECT pg_advisory_xact_lock(3136510442264561
 Poco::Logger& logger() { return Poco::Logger::get("onestop.ledger"); }
 
 class PgLedger final : public store::Ledger {
+ private:
+  // Runs `f` on a pooled read connection; a database failure becomes LedgerUnavailable.
+  // (Defined before its callers below: they deduce its return type.)
+  template <typename F>
+  auto read(F&& f) {
+    try {
+      return readers_.with(std::forward<F>(f));
+    } catch (const PgError& e) {
+      throw store::LedgerUnavailable(detail::database_failed(e));
+    }
+  }
+
  public:
   PgLedger(const std::string& uri, const store::LedgerOptions& options)
       : options_(options),
@@ -77,17 +89,6 @@ class PgLedger final : public store::Ledger {
     }
     seal_wake_.notify_all();
     sealer_.join();
-  }
-
-  // Runs `f` on a pooled read connection; a database failure becomes LedgerUnavailable.
-  // (Defined before its callers below: they deduce its return type.)
-  template <typename F>
-  auto read(F&& f) {
-    try {
-      return readers_.with(std::forward<F>(f));
-    } catch (const PgError& e) {
-      throw store::LedgerUnavailable(detail::database_failed(e));
-    }
   }
 
   std::future<WriteResult> settle(SettleJob job) override;
