@@ -158,6 +158,24 @@ TEST_P(LedgerContract, TheSameRequestReplaysAndAnotherUnderTheKeyIsAConflict) {
   EXPECT_EQ(l->accumulators(claim.patient_id, 2020).first.admissions, 1);
 }
 
+// A policy the ledger does not hold yet comes with its text, or the job is a bug.
+TEST_P(LedgerContract, APolicyTheLedgerLacksMustComeWithItsText) {
+  auto l = ledger();
+  const auto claims = claims_of("P0010035");
+  store::SettleJob job = settle_job(claims[0]);
+  job.policy_text.clear();
+  const auto refused = l->settle(std::move(job)).get();
+  EXPECT_EQ(refused.outcome, Outcome::refused);
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->code, "internal");
+  EXPECT_EQ(l->record_count(), 0);
+  settle_now(*l, claims[0]);
+  // Once held, later jobs need not carry it.
+  job = settle_job(claims[1]);
+  job.policy_text.clear();
+  EXPECT_EQ(l->settle(std::move(job)).get().outcome, Outcome::created);
+}
+
 TEST_P(LedgerContract, OnlyTheLatestLiveSettlementIsCancelledAndOnlyOnce) {
   auto l = ledger();
   const auto claims = claims_of("P0010035");
@@ -253,6 +271,18 @@ TEST_P(LedgerContract, RecordsAreListedByPersonAndScannedInIdOrder) {
     return true;
   });
   EXPECT_EQ(year, sorted);
+  // What the reports read: the settlement derived again, not encoded.
+  std::size_t derived = 0;
+  l->scan_year(2020, store::Documents::settlement, [&](const StoredRecord& r) {
+    EXPECT_TRUE(r.result_json.empty());
+    EXPECT_TRUE(r.settlement.has_value()) << r.id;
+    if (r.settlement) {
+      EXPECT_EQ(r.settlement->fund_paid, r.fund_paid);
+      EXPECT_EQ(r.settlement->after - r.settlement->before, r.movement);
+    }
+    return ++derived, true;
+  });
+  EXPECT_EQ(derived, ids.size());
   EXPECT_EQ(l->record_count(), static_cast<std::int64_t>(ids.size()));
 }
 
@@ -485,11 +515,12 @@ TEST_F(LedgerPg, AnOutageAnswersUnavailableAndTheLedgerRecovers) {
 TEST_F(LedgerPg, TheHeadsThatMovedAreSealed) {
   store::LedgerOptions options;
   options.seal_interval_ms = 10;
+  // Two servers, each sealing: the advisory lock makes them take turns on one chain of seals.
   auto l = ledger(options);
+  auto other = ledger(options);
   std::map<std::string, StoredRecord> last;
-  for (const auto* person : {"P0010035", "P0010031"}) {
-    for (const auto& c : claims_of(person)) last[person] = *settle_now(*l, c).record;
-  }
+  for (const auto& c : claims_of("P0010035")) last["P0010035"] = *settle_now(*l, c).record;
+  for (const auto& c : claims_of("P0010031")) last["P0010031"] = *settle_now(*other, c).record;
   // Polled, not timed: the sealer runs every 10 ms; ctest's timeout bounds a failure.
   while (pg_column(uri_, "SELECT count(*) FROM persons WHERE seq > sealed_seq")[0] != "0") {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -513,7 +544,10 @@ TEST_F(LedgerPg, TheHeadsThatMovedAreSealed) {
   const auto prevs = pg_column(uri_, "SELECT prev_hash FROM seals ORDER BY id");
   EXPECT_EQ(prevs.front(), "");
   for (std::size_t i = 1; i < hashes.size(); ++i) EXPECT_EQ(prevs[i], hashes[i - 1]);
+  const auto ids = pg_column(uri_, "SELECT id FROM seals ORDER BY id");
+  for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], std::to_string(i + 1));
   l.reset();
+  other.reset();
   EXPECT_EQ(pg_column(uri_, "SELECT count(*) FROM seals")[0], std::to_string(heads.size()));
   EXPECT_EQ(pg_column(uri_, "SELECT count(*) FROM persons WHERE sealed_seq = seq")[0], "2");
 }
