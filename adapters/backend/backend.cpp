@@ -27,12 +27,13 @@ Error bad_url(const std::string& setting, const std::string& why) {
   return Error{"bad_ledger_url", setting, why};
 }
 
-// What the PostgreSQL adapter does not hold yet (issue 11 is under way: the roster, the clients
-// and the access log first); refused before anything is written.
+// What the PostgreSQL adapter does not do yet (issue 11 is under way: the roster, the clients,
+// the access log and the ledger's records are there); refused before anything is written.
 Error no_postgres(const LedgerUrl& url) {
   return Error{"ledger_unavailable", "",
-               "this build keeps only the roster, the clients and the access log on "
-               "PostgreSQL, not yet the ledger's records (" +
+               "this build keeps the roster, the clients, the access log and the ledger's "
+               "records on PostgreSQL, but not yet the national tables, verify or the keeping "
+               "of named policies (" +
                    url.text + ")"};
 }
 
@@ -116,7 +117,7 @@ bool exists(const LedgerUrl& url) {
 
 Result<std::unique_ptr<store::Ledger>> open_ledger(const LedgerUrl& url,
                                                    const store::LedgerOptions& options) {
-  if (url.engine == Engine::postgresql) return no_postgres(url);
+  if (url.engine == Engine::postgresql) return postgres::open_ledger(url.location, options);
   sqlite::LedgerOptions sqlite_options{options, url.location, ""};
   return sqlite::open_ledger(sqlite_options);
 }

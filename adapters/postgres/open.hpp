@@ -1,7 +1,8 @@
 // The ledger's storage on PostgreSQL 15, for a region that runs several OneStop servers on one
 // replicated database (issue 11). Each open connects to the libpq URI and applies pending
-// migrations. So far the roster, the clients and the access log; the ledger and the national
-// tables follow. Only adapters/backend and this adapter's tests include this header.
+// migrations. The roster, the clients, the access log and the ledger's records (person chains
+// and seals, store/seal.hpp); the national tables follow. Only adapters/backend and this
+// adapter's tests include this header.
 #pragma once
 
 #include <memory>
@@ -9,7 +10,9 @@
 
 #include "adapters/store/access_log.hpp"
 #include "adapters/store/clients.hpp"
+#include "adapters/store/ledger.hpp"
 #include "adapters/store/roster.hpp"
+#include "adapters/store/verify.hpp"
 #include "engine/error.hpp"
 
 namespace onestop::postgres {
@@ -19,5 +22,12 @@ Result<std::unique_ptr<store::Roster>> open_roster(const std::string& uri);
 Result<std::unique_ptr<store::Clients>> open_clients(const std::string& uri);
 Result<std::unique_ptr<store::AccessLog>> open_access_log(const std::string& uri,
                                                           const store::AccessLogOptions& options);
+// The ledger: settle() and cancel() run on the calling thread, each in one transaction that
+// locks its person's row, so several servers write one database at once.
+Result<std::unique_ptr<store::Ledger>> open_ledger(const std::string& uri,
+                                                   const store::LedgerOptions& options);
+// Verifies the ledger (store::verify) in one read snapshot.
+Result<store::VerifySummary> verify_ledger(const std::string& uri, const store::Resettle& resettle,
+                                           const store::VerifyHooks& hooks);
 
 }  // namespace onestop::postgres

@@ -75,7 +75,136 @@ CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE ON access_log
   FOR EACH ROW EXECUTE FUNCTION onestop_append_only();
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kRosterAndClientsV1, kAccessLogV2};
+// Version 3: the ledger's records (store/ledger.hpp, seal.hpp), every one in its person's chain
+// (record format 3). Several servers write at once, with no single writer: a person's writes
+// are serialized by locking the person's `persons` row, so every statement of a settle or a
+// cancel touches one person's rows (plus the key's row in `bills`). The person's tables are
+// hash-partitioned by patient_id, so one person's rows sit in one partition, and a UNIQUE of a
+// partitioned table must contain patient_id: the idempotency key (hospital_id, bill_no) is
+// therefore a table of its own. Amounts are integer fen; `body` is the compact record body
+// (store/compact.hpp). Records, their layers and movements, the policy texts and the seals are
+// append-only (the access log's trigger); persons and person_years are the moving heads.
+constexpr const char* kLedgerV3 = R"sql(
+CREATE TABLE policies (
+  sha256 text PRIMARY KEY,
+  id text NOT NULL,
+  text text NOT NULL
+);
+CREATE TABLE persons (
+  patient_id text PRIMARY KEY,
+  seq bigint NOT NULL,
+  head text NOT NULL,
+  sealed_seq bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX persons_unsealed ON persons (patient_id) WHERE seq > sealed_seq;
+CREATE SEQUENCE record_ids;
+CREATE TABLE records (
+  id bigint NOT NULL,
+  patient_id text NOT NULL,
+  person_seq bigint NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('settlement', 'cancellation')),
+  cancels bigint,
+  hospital_id text NOT NULL,
+  bill_no text NOT NULL,
+  year integer NOT NULL,
+  policy_id text NOT NULL,
+  policy_sha256 text NOT NULL,
+  request_sha256 text NOT NULL,
+  reason text NOT NULL,
+  recorded_at text NOT NULL,
+  total bigint NOT NULL,
+  fund_paid bigint NOT NULL,
+  patient_pays bigint NOT NULL,
+  admissions_delta integer NOT NULL,
+  special_disease text,
+  body bytea NOT NULL,
+  prev_hash text NOT NULL,
+  hash text NOT NULL,
+  PRIMARY KEY (patient_id, id),
+  UNIQUE (patient_id, person_seq),
+  UNIQUE (patient_id, cancels),
+  CHECK ((kind = 'settlement') = (cancels IS NULL))
+) PARTITION BY HASH (patient_id);
+CREATE INDEX records_id ON records (id);
+CREATE INDEX records_reconciliation ON records (recorded_at, id);
+CREATE INDEX records_year ON records (year, id);
+CREATE INDEX records_person_year ON records (patient_id, year, id);
+CREATE TABLE record_layers (
+  patient_id text NOT NULL,
+  record_id bigint NOT NULL,
+  position integer NOT NULL,
+  layer_id text NOT NULL,
+  fund text NOT NULL,
+  paid bigint NOT NULL,
+  moved_paid bigint NOT NULL,
+  deductible_charged bigint NOT NULL,
+  base_cumulative bigint NOT NULL,
+  patient_share bigint NOT NULL,
+  PRIMARY KEY (patient_id, record_id, position),
+  UNIQUE (patient_id, record_id, layer_id)
+) PARTITION BY HASH (patient_id);
+-- A page of records of many persons (a scan) reads its layers by record id.
+CREATE INDEX record_layers_record ON record_layers (record_id);
+CREATE TABLE record_movements (
+  patient_id text NOT NULL,
+  record_id bigint NOT NULL,
+  key text NOT NULL,
+  paid bigint NOT NULL,
+  deductible_charged bigint NOT NULL,
+  base_cumulative bigint NOT NULL,
+  patient_share bigint NOT NULL,
+  PRIMARY KEY (patient_id, record_id, key)
+) PARTITION BY HASH (patient_id);
+CREATE INDEX record_movements_record ON record_movements (record_id);
+CREATE TABLE person_years (
+  patient_id text NOT NULL,
+  year integer NOT NULL,
+  admissions integer NOT NULL,
+  last_record_id bigint NOT NULL,
+  layers text NOT NULL,
+  PRIMARY KEY (patient_id, year)
+) PARTITION BY HASH (patient_id);
+DO $$
+BEGIN
+  FOR i IN 0..7 LOOP
+    EXECUTE format('CREATE TABLE records_p%s PARTITION OF records '
+                   'FOR VALUES WITH (MODULUS 8, REMAINDER %s)', i, i);
+    EXECUTE format('CREATE TABLE record_layers_p%s PARTITION OF record_layers '
+                   'FOR VALUES WITH (MODULUS 8, REMAINDER %s)', i, i);
+    EXECUTE format('CREATE TABLE record_movements_p%s PARTITION OF record_movements '
+                   'FOR VALUES WITH (MODULUS 8, REMAINDER %s)', i, i);
+    EXECUTE format('CREATE TABLE person_years_p%s PARTITION OF person_years '
+                   'FOR VALUES WITH (MODULUS 8, REMAINDER %s)', i, i);
+  END LOOP;
+END $$;
+CREATE TABLE bills (
+  hospital_id text NOT NULL,
+  bill_no text NOT NULL,
+  patient_id text NOT NULL,
+  record_id bigint NOT NULL,
+  PRIMARY KEY (hospital_id, bill_no)
+);
+CREATE TABLE seals (
+  id bigint PRIMARY KEY,
+  sealed_at text NOT NULL,
+  heads text NOT NULL,
+  prev_hash text NOT NULL,
+  hash text NOT NULL
+);
+CREATE TRIGGER records_append_only BEFORE UPDATE OR DELETE ON records
+  FOR EACH ROW EXECUTE FUNCTION onestop_append_only();
+CREATE TRIGGER record_layers_append_only BEFORE UPDATE OR DELETE ON record_layers
+  FOR EACH ROW EXECUTE FUNCTION onestop_append_only();
+CREATE TRIGGER record_movements_append_only BEFORE UPDATE OR DELETE ON record_movements
+  FOR EACH ROW EXECUTE FUNCTION onestop_append_only();
+CREATE TRIGGER policies_append_only BEFORE UPDATE OR DELETE ON policies
+  FOR EACH ROW EXECUTE FUNCTION onestop_append_only();
+CREATE TRIGGER seals_append_only BEFORE UPDATE OR DELETE ON seals
+  FOR EACH ROW EXECUTE FUNCTION onestop_append_only();
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kRosterAndClientsV1, kAccessLogV2,
+                                                                 kLedgerV3};
 
 }  // namespace
 

@@ -1,36 +1,12 @@
 #include "adapters/sqlite/report_store.hpp"
 
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <tuple>
+#include <string>
 
 namespace onestop::sqlite {
 
-using std::chrono::days;
-using std::chrono::minutes;
-using std::chrono::sys_days;
-using std::chrono::sys_time;
-
 namespace detail {
-namespace {
 
-// The fund paid, summed into the row's list (first appearance keeps its place).
-void add_fund(DetailRow& row, std::string fund, const Money& paid) {
-  for (auto& entry : row.funds) {
-    if (entry.fund == fund) {
-      entry.paid += paid;
-      return;
-    }
-  }
-  row.funds.push_back({std::move(fund), paid});
-}
-
-}  // namespace
-
-}  // namespace detail
-
-namespace detail {
+using store::add_fund;
 
 void walk_details(Connection& db, const ReconciliationQuery& query,
                   const std::function<bool(const DetailRow&)>& visit) {
@@ -80,51 +56,6 @@ void walk_details(Connection& db, const ReconciliationQuery& query,
   }
   if (row.record_id != 0) visit(row);
 }
-
-std::vector<ReconciliationQuery> split_days(const ReconciliationQuery& query, std::size_t parts) {
-  const auto to_days = [](const Date& d) {
-    return sys_days{std::chrono::year{d.year()} / d.month() / d.day()};
-  };
-  const auto to_date = [](sys_days day) {
-    const std::chrono::year_month_day ymd{day};
-    return *Date::from_ymd(static_cast<int>(ymd.year()), static_cast<int>(unsigned(ymd.month())),
-                           static_cast<int>(unsigned(ymd.day())));
-  };
-  const sys_days first = to_days(query.from);
-  const auto count = static_cast<std::size_t>((to_days(query.to) - first).count() + 1);
-  parts = std::max<std::size_t>(1, std::min(parts, count));
-  std::vector<ReconciliationQuery> out;
-  for (std::size_t i = 0; i < parts; ++i) {
-    ReconciliationQuery part = query;
-    part.from = to_date(first + days(static_cast<int>(count * i / parts)));
-    part.to = to_date(first + days(static_cast<int>(count * (i + 1) / parts) - 1));
-    out.push_back(std::move(part));
-  }
-  return out;
-}
-
-void TotalsBuilder::add(const DetailRow& row) {
-  const bool settlement = row.kind == RecordKind::settlement;
-  for (const auto& [fund, paid] : row.funds) {
-    const auto key = std::tie(row.day, row.hospital_id, fund);
-    auto it = std::lower_bound(rows_.begin(), rows_.end(), key, [](const TotalRow& t, auto k) {
-      return std::tie(t.day, t.hospital_id, t.fund) < k;
-    });
-    if (it == rows_.end() || std::tie(it->day, it->hospital_id, it->fund) != key) {
-      TotalRow total;
-      total.day = row.day;
-      total.hospital_id = row.hospital_id;
-      total.fund = fund;
-      it = rows_.insert(it, std::move(total));
-    }
-    (settlement ? it->settlements : it->cancellations) += 1;
-    it->medical_total += row.total;
-    it->fund_paid += paid;
-    it->patient_pays += row.patient_pays;
-  }
-}
-
-std::vector<TotalRow> TotalsBuilder::rows() const { return rows_; }
 
 }  // namespace detail
 }  // namespace onestop::sqlite

@@ -8,6 +8,7 @@
 
 #include "adapters/sqlite/db.hpp"
 #include "adapters/sqlite/types.hpp"
+#include "adapters/store/totals.hpp"
 
 namespace onestop::sqlite::detail {
 
@@ -16,19 +17,8 @@ namespace onestop::sqlite::detail {
 void walk_details(Connection& db, const ReconciliationQuery& query,
                   const std::function<bool(const DetailRow&)>& visit);
 
-// The query's days cut into at most `parts` consecutive ranges of (nearly) equal length, in
-// order; each keeps the query's offset, hospital and fund. At least one range.
-std::vector<ReconciliationQuery> split_days(const ReconciliationQuery& query, std::size_t parts);
-
-// Adds one detail row to the totals it belongs to (one per fund of the row).
-class TotalsBuilder {
- public:
-  void add(const DetailRow& row);
-  // The totals ordered by day, hospital, fund.
-  std::vector<TotalRow> rows() const;
-
- private:
-  std::vector<TotalRow> rows_;  // kept sorted; a month has a few thousand keys at most
-};
+// Shared with the other engines (store/totals.hpp).
+using store::split_days;
+using store::TotalsBuilder;
 
 }  // namespace onestop::sqlite::detail

@@ -51,7 +51,8 @@ TEST(PgCommands, WhatPostgreSqlDoesNotKeepYetIsRefusedAndAnUnreachableServerIsNa
   const auto verify = run_onestop("verify --ledger " + quoted(uri) + " --policy-dir " +
                                   source_path("config/policies"));
   EXPECT_EQ(verify.status, 2) << verify.output;
-  EXPECT_NE(verify.output.find("not yet the ledger's records"), std::string::npos) << verify.output;
+  EXPECT_NE(verify.output.find("not yet the national tables, verify"), std::string::npos)
+      << verify.output;
   const auto unreachable =
       run_onestop("clients list --ledger 'postgresql://onestop:hunter2@127.0.0.1:1/none'");
   EXPECT_EQ(unreachable.status, 2) << unreachable.output;

@@ -1,0 +1,528 @@
+// The ledger on PostgreSQL (store/ledger.hpp): no single writer. settle() and cancel() run their
+// job on the calling thread, on a pooled connection, in one transaction that locks the person's
+// `persons` row: one person's writes take turns, everyone else's run side by side, and several
+// servers share the database the same way. Nothing read in one transaction is trusted in the
+// next (another server may have written since), except the policy texts, which a content hash
+// names forever. A background thread seals the heads of the person chains that moved
+// (store/seal.hpp) under an advisory lock, so two servers take turns there too.
+#include <Poco/Logger.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "adapters/postgres/open.hpp"
+#include "adapters/postgres/pg.hpp"
+#include "adapters/postgres/records.hpp"
+#include "adapters/postgres/schema.hpp"
+#include "adapters/store/record_jobs.hpp"
+#include "adapters/store/seal.hpp"
+#include "adapters/store/totals.hpp"
+
+namespace onestop::postgres {
+namespace {
+
+using detail::Connection;
+using detail::Params;
+using detail::PgError;
+using detail::Rows;
+using store::CancelJob;
+using store::Computed;
+using store::DetailRow;
+using store::Documents;
+using store::Outcome;
+using store::PersonHead;
+using store::ReconciliationQuery;
+using store::RecordKind;
+using store::SettleJob;
+using store::StoredRecord;
+using store::TotalRow;
+using store::WriteResult;
+
+// Connections of the write pool. A write holds one for its transaction only (a few round
+// trips), so 16 carry far more settlements a second than one server is asked for, while the
+// database's max_connections (100 by default) is shared by several servers and their readers.
+constexpr std::size_t kWriteConnections = 16;
+
+// Records per page when scan(), scan_year() and details() walk the ledger.
+constexpr int kPage = 256;
+
+// The advisory lock the sealers of every server take in turn ("onestop" + "seal"); not the
+// migrations' key (schema.cpp).
+constexpr const char* kSealLock = "SELECT pg_advisory_xact_lock(31365104422645617)";
+
+// Failures only, without personal data.
+Poco::Logger& logger() { return Poco::Logger::get("onestop.ledger"); }
+
+class PgLedger final : public store::Ledger {
+ private:
+  // Runs `f` on a pooled read connection; a database failure becomes LedgerUnavailable.
+  // (Defined before its callers below: they deduce its return type.)
+  template <typename F>
+  auto read(F&& f) {
+    try {
+      return readers_.with(std::forward<F>(f));
+    } catch (const PgError& e) {
+      throw store::LedgerUnavailable(detail::database_failed(e));
+    }
+  }
+
+ public:
+  PgLedger(const std::string& uri, const store::LedgerOptions& options)
+      : options_(options),
+        writers_(uri, kWriteConnections),
+        readers_(uri, std::max<std::size_t>(1, options.read_connections)),
+        sealer_connection_(uri, 1),
+        sealer_([this] { seal_loop(); }) {}
+
+  // Stops the sealer after one last seal of what moved.
+  ~PgLedger() override {
+    {
+      std::lock_guard lock(seal_mutex_);
+      closing_ = true;
+    }
+    seal_wake_.notify_all();
+    sealer_.join();
+  }
+
+  std::future<WriteResult> settle(SettleJob job) override;
+  std::future<WriteResult> cancel(CancelJob job) override;
+
+  std::optional<StoredRecord> get(std::int64_t id) override {
+    return read([id](Connection& db) { return detail::load_record(db, id); });
+  }
+  std::optional<StoredRecord> find(const std::string& hospital_id,
+                                   const std::string& bill_no) override {
+    return read(
+        [&](Connection& db) { return detail::load_settlement_by_key(db, hospital_id, bill_no); });
+  }
+  std::pair<Accumulators, std::int64_t> accumulators(const std::string& patient_id,
+                                                     int year) override {
+    return read([&](Connection& db) {
+      detail::PersonYearState state = detail::load_person_year_state(db, patient_id, year);
+      return std::make_pair(std::move(state.accumulators), state.last_record_id);
+    });
+  }
+  std::vector<StoredRecord> for_patient(const std::string& patient_id, int year) override {
+    return read([&](Connection& db) { return detail::load_person_year(db, patient_id, year); });
+  }
+  void scan(const std::function<bool(const StoredRecord&)>& visit) override;
+  std::int64_t record_count() override {
+    return read([](Connection& db) { return db.run("SELECT count(*) FROM records").int64(0, 0); });
+  }
+  void details(const ReconciliationQuery& query,
+               const std::function<bool(const DetailRow&)>& visit) override;
+  std::vector<TotalRow> totals(const ReconciliationQuery& query) override;
+  void scan_year(int year, Documents documents,
+                 const std::function<bool(const StoredRecord&)>& visit) override;
+
+ private:
+  WriteResult settle_in(Connection& db, const SettleJob& job);
+  WriteResult cancel_in(Connection& db, const CancelJob& job);
+  template <typename F>
+  WriteResult write(F&& job);
+  std::optional<Error> keep_policy(Connection& db, const SettleJob& job, const Settlement& s);
+  void seal_loop();
+  void seal_now();
+  std::string now() const { return options_.clock ? options_.clock() : store::utc_now(); }
+
+  store::LedgerOptions options_;
+  detail::Pool writers_;
+  detail::Pool readers_;
+  detail::Pool sealer_connection_;
+  // Content hashes of the policies found committed in the ledger (a kept text never changes).
+  std::mutex policies_mutex_;
+  std::set<std::string> known_policies_;
+  std::mutex seal_mutex_;
+  std::condition_variable seal_wake_;
+  bool closing_ = false;
+  bool seal_due_ = false;  // seal_interval_ms 0: a write committed since the last seal
+  std::thread sealer_;     // last: it starts once everything it uses exists
+};
+
+// The person's chain head, locked until the transaction ends: this serializes the person's
+// writes (on every server) and nobody else's.
+PersonHead lock_person(Connection& db, const std::string& patient_id) {
+  const Rows q =
+      db.run("SELECT seq, head, sealed_seq FROM persons WHERE patient_id = $1 FOR UPDATE",
+             Params::of(patient_id));
+  if (q.empty()) throw PgError("XX000", "no persons row for a person with records");
+  return PersonHead{patient_id, q.int64(0, 0), q.text(0, 1), q.int64(0, 2)};
+}
+
+void store_head(Connection& db, const PersonHead& head) {
+  db.run("UPDATE persons SET seq = $2, head = $3 WHERE patient_id = $1",
+         Params::of(head.patient_id, head.seq, head.head));
+}
+
+// Runs `job(connection)` in one transaction on a write connection: committed when it created
+// a record, rolled back otherwise (a refused or answered-before job leaves nothing behind). A
+// database failure anywhere answers unavailable with nothing written; any other exception is a
+// bug of this job alone.
+template <typename F>
+WriteResult PgLedger::write(F&& job) {
+  try {
+    WriteResult result = writers_.with([&](Connection& db) {
+      db.exec("BEGIN");
+      WriteResult r;
+      try {
+        r = job(db);
+      } catch (const PgError&) {
+        db.rollback_quietly();
+        throw;
+      } catch (const std::exception& e) {
+        db.rollback_quietly();
+        logger().critical(std::string("ledger job failed: ") + e.what());
+        return store::failed(Outcome::refused,
+                             store::internal(std::string("the ledger refused it: ") + e.what()));
+      }
+      if (r.outcome == Outcome::created) {
+        db.exec("COMMIT");
+      } else {
+        db.rollback_quietly();
+      }
+      return r;
+    });
+    if (result.outcome == Outcome::created && options_.seal_interval_ms <= 0) {
+      {
+        std::lock_guard lock(seal_mutex_);
+        seal_due_ = true;
+      }
+      seal_wake_.notify_all();
+    }
+    return result;
+  } catch (const PgError& e) {
+    logger().error(std::string("ledger write rolled back: ") + e.what());
+    return store::failed(Outcome::unavailable, detail::database_failed(e));
+  }
+}
+
+std::future<WriteResult> PgLedger::settle(SettleJob job) {
+  if (auto bad = store::check_settle_job(job)) {
+    return store::ready(store::failed(Outcome::refused, *bad));
+  }
+  return store::ready(write([&](Connection& db) { return settle_in(db, job); }));
+}
+
+std::future<WriteResult> PgLedger::cancel(CancelJob job) {
+  if (auto bad = store::check_cancel_job(job)) {
+    return store::ready(store::failed(Outcome::refused, *bad));
+  }
+  return store::ready(write([&](Connection& db) { return cancel_in(db, job); }));
+}
+
+// Settles one job inside the transaction `write` opened: the person's row locked, the key
+// looked up, compute() on the person's accumulators as committed, the record with its layers,
+// the key, the accumulators and the chain's head written.
+WriteResult PgLedger::settle_in(Connection& db, const SettleJob& job) {
+  db.run(
+      "INSERT INTO persons (patient_id, seq, head) VALUES ($1, 0, '') "
+      "ON CONFLICT (patient_id) DO NOTHING",
+      Params::of(job.patient_id));
+  PersonHead head = lock_person(db, job.patient_id);
+  if (auto stored = detail::load_settlement_by_key(db, job.hospital_id, job.bill_no)) {
+    return store::settled_before(job, std::move(*stored));
+  }
+  const detail::PersonYearState state =
+      detail::load_person_year_state(db, job.patient_id, job.year);
+  Result<Computed> computed = store::run_compute(job, state.accumulators);
+  if (!computed) {
+    // Another person's request may have taken the key meanwhile: it answers then.
+    if (auto stored = detail::load_settlement_by_key(db, job.hospital_id, job.bill_no)) {
+      return store::settled_before(job, std::move(*stored));
+    }
+    return store::failed(Outcome::refused, computed.error());
+  }
+  if (auto bad = store::check_computed(job, state.accumulators, *computed)) {
+    logger().critical("settle job refused: " + bad->message);
+    return store::failed(Outcome::refused, *bad);
+  }
+  if (auto bad = keep_policy(db, job, computed->settlement)) {
+    return store::failed(Outcome::refused, *bad);
+  }
+  const std::int64_t id = db.run("SELECT nextval('record_ids')").int64(0, 0);
+  StoredRecord r = store::settlement_record(job, *computed, now());
+  store::link(r, id, head);
+  detail::insert_record(db, r, store::record_body(job.stored_claim, std::nullopt, r));
+  detail::insert_layers(db, r);
+  const Rows key = db.run(
+      "INSERT INTO bills (hospital_id, bill_no, patient_id, record_id) VALUES ($1, $2, $3, $4) "
+      "ON CONFLICT (hospital_id, bill_no) DO NOTHING",
+      Params::of(r.hospital_id, r.bill_no, r.patient_id, r.id));
+  if (key.affected() != 1) {
+    // Another person's request took the key while this one settled (the INSERT waited for it
+    // to commit): this record must not stay, and the stored one answers.
+    db.exec("ROLLBACK");
+    std::optional<StoredRecord> stored =
+        detail::load_settlement_by_key(db, job.hospital_id, job.bill_no);
+    if (!stored)
+      return store::failed(Outcome::refused, store::internal("the key is taken but not found"));
+    return store::settled_before(job, std::move(*stored));
+  }
+  detail::store_person_year(db, r.patient_id, r.year, state.last_record_id,
+                            {state.accumulators + r.movement, r.id});
+  store_head(db, head);
+  WriteResult created = store::with_record(Outcome::created, std::move(r));
+  created.settlement = std::move(computed->settlement);
+  return created;
+}
+
+// Cancels one settlement: only the person's latest live settlement of the year, once. The
+// checks run after the person's row is locked, so they see every write of the person.
+WriteResult PgLedger::cancel_in(Connection& db, const CancelJob& job) {
+  const Rows owner = db.run("SELECT patient_id FROM records WHERE id = $1 AND kind = 'settlement'",
+                            Params::of(job.settlement_id));
+  if (owner.empty()) return store::no_settlement(job.settlement_id);
+  const std::string patient_id = owner.text(0, 0);
+  PersonHead head = lock_person(db, patient_id);
+  std::optional<StoredRecord> original =
+      detail::load_person_record(db, patient_id, job.settlement_id, Documents::claim);
+  if (!original) return store::no_settlement(job.settlement_id);
+  if (original->cancelled_by) {
+    std::optional<StoredRecord> cancellation =
+        detail::load_person_record(db, patient_id, *original->cancelled_by);
+    if (!cancellation) {
+      return store::failed(Outcome::refused,
+                           store::internal("a cancellation is recorded but not found"));
+    }
+    return store::cancelled_before(job, std::move(*cancellation));
+  }
+  std::vector<std::int64_t> blocking =
+      detail::later_live_settlements(db, patient_id, original->year, original->id);
+  if (!blocking.empty()) return store::not_latest(std::move(*original), std::move(blocking));
+  const detail::PersonYearState state =
+      detail::load_person_year_state(db, patient_id, original->year);
+  const std::int64_t id = db.run("SELECT nextval('record_ids')").int64(0, 0);
+  StoredRecord r = store::cancellation_record(job, *original, now());
+  store::link(r, id, head);
+  // The original's claim as its body was read (when compact), so no JSON is decoded.
+  detail::insert_record(db, r, store::record_body("", original->claim, r));
+  detail::insert_layers(db, r);
+  detail::store_person_year(db, patient_id, r.year, state.last_record_id,
+                            {state.accumulators + r.movement, r.id});
+  store_head(db, head);
+  return store::with_record(Outcome::created, std::move(r));
+}
+
+// Makes sure the ledger holds the text of the policy `s` was settled under, in the running
+// transaction. Only a text found committed is remembered: one inserted here may roll back.
+std::optional<Error> PgLedger::keep_policy(Connection& db, const SettleJob& job,
+                                           const Settlement& s) {
+  {
+    std::lock_guard lock(policies_mutex_);
+    if (known_policies_.contains(s.policy_sha256)) return std::nullopt;
+  }
+  if (!db.run("SELECT 1 FROM policies WHERE sha256 = $1", Params::of(s.policy_sha256)).empty()) {
+    std::lock_guard lock(policies_mutex_);
+    known_policies_.insert(s.policy_sha256);
+    return std::nullopt;
+  }
+  if (auto bad = store::check_policy_text(job, s)) return bad;
+  db.run("INSERT INTO policies (sha256, id, text) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+         Params::of(s.policy_sha256, s.policy_id, job.policy_text));
+  return std::nullopt;
+}
+
+// Seals every seal_interval_ms (0: after each write), and once more when the ledger closes.
+void PgLedger::seal_loop() {
+  const auto interval = std::chrono::milliseconds(std::max(0, options_.seal_interval_ms));
+  std::unique_lock lock(seal_mutex_);
+  for (;;) {
+    if (interval.count() > 0) {
+      seal_wake_.wait_for(lock, interval, [this] { return closing_; });
+    } else {
+      seal_wake_.wait(lock, [this] { return closing_ || seal_due_; });
+    }
+    seal_due_ = false;
+    const bool last = closing_;
+    lock.unlock();
+    seal_now();
+    lock.lock();
+    if (last) return;
+  }
+}
+
+// One seal of the heads that moved since the last seal, in one transaction under the sealers'
+// advisory lock; nothing when no head moved. A database failure is logged and the next round
+// seals what this one could not.
+void PgLedger::seal_now() {
+  try {
+    sealer_connection_.with([&](Connection& db) {
+      detail::in_transaction(db, [&](Connection& c) {
+        c.exec(kSealLock);
+        store::Seal previous;
+        const Rows last = c.run(
+            "SELECT id, sealed_at, heads, prev_hash, hash FROM seals ORDER BY id DESC "
+            "LIMIT 1");
+        if (!last.empty()) {
+          previous = {last.int64(0, 0), last.text(0, 1), last.text(0, 2), last.text(0, 3),
+                      last.text(0, 4)};
+        }
+        const Rows moved = c.run(
+            "SELECT patient_id, seq, head FROM persons WHERE seq > sealed_seq ORDER BY patient_id");
+        if (moved.empty()) return;
+        std::vector<store::SealEntry> entries;
+        std::vector<std::string> persons;
+        std::vector<std::int64_t> seqs;
+        for (int i = 0; i < moved.size(); ++i) {
+          entries.push_back({moved.text(i, 0), moved.int64(i, 1), moved.text(i, 2)});
+          persons.push_back(moved.text(i, 0));
+          seqs.push_back(moved.int64(i, 1));
+        }
+        const store::Seal seal = store::next_seal(previous, now(), std::move(entries));
+        c.run(
+            "INSERT INTO seals (id, sealed_at, heads, prev_hash, hash) VALUES ($1, $2, $3, $4, "
+            "$5)",
+            Params::of(seal.id, seal.sealed_at, seal.heads, seal.prev_hash, seal.hash));
+        // A head that moved on since it was read keeps seq > sealed_seq for the next seal.
+        c.run(
+            "UPDATE persons p SET sealed_seq = u.seq FROM unnest($1::text[], $2::bigint[]) "
+            "AS u(patient_id, seq) WHERE p.patient_id = u.patient_id AND p.sealed_seq < u.seq",
+            Params::of(detail::text_array(persons), detail::bigint_array(seqs)));
+      });
+    });
+  } catch (const PgError& e) {
+    logger().error(std::string("sealing the person chains failed: ") + e.what());
+  } catch (const std::exception& e) {
+    logger().critical(std::string("sealing the person chains failed: ") + e.what());
+  }
+}
+
+void PgLedger::scan(const std::function<bool(const StoredRecord&)>& visit) {
+  std::int64_t after = 0;
+  for (;;) {
+    const std::vector<StoredRecord> page =
+        read([after](Connection& db) { return detail::load_records_after(db, after, kPage); });
+    for (const auto& r : page) {
+      if (!visit(r)) return;
+      after = r.id;
+    }
+    if (page.size() < static_cast<std::size_t>(kPage)) return;
+  }
+}
+
+void PgLedger::scan_year(int year, Documents documents,
+                         const std::function<bool(const StoredRecord&)>& visit) {
+  std::int64_t after = 0;
+  for (;;) {
+    const std::vector<StoredRecord> page = read(
+        [&](Connection& db) { return detail::load_year_after(db, year, after, kPage, documents); });
+    for (const auto& r : page) {
+      if (!visit(r)) return;
+      after = r.id;
+    }
+    if (page.size() < static_cast<std::size_t>(kPage)) return;
+  }
+}
+
+// One REPEATABLE READ snapshot for the whole walk, read a page of records at a time in
+// (recorded_at, id) order, each page's layers in one statement. The visitor runs on the
+// connection's lease, so it must not wait on other reads of this ledger.
+void PgLedger::details(const ReconciliationQuery& query,
+                       const std::function<bool(const DetailRow&)>& visit) {
+  const std::string from = store::local_day_start_utc(query.from, query.utc_offset_minutes);
+  const std::string to = store::local_day_start_utc(query.to, query.utc_offset_minutes - 24 * 60);
+  read([&](Connection& db) {
+    db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    try {
+      std::string after_at;
+      std::int64_t after_id = 0;
+      bool more = true;
+      while (more) {
+        const Rows page = db.run(
+            "SELECT r.id, r.kind, r.cancels, r.recorded_at, r.hospital_id, r.bill_no, "
+            "r.patient_id, r.total, r.fund_paid, r.patient_pays, r.special_disease "
+            "FROM records r WHERE r.recorded_at >= $1 AND r.recorded_at < $2 "
+            "AND (r.recorded_at, r.id) > ($3::text, $4::bigint) "
+            "AND ($5::text IS NULL OR r.hospital_id = $5) "
+            "AND ($7::text IS NULL OR (CASE WHEN r.special_disease IS NULL THEN '21' ELSE '11' "
+            "END) = $7) AND EXISTS (SELECT 1 FROM record_layers l WHERE l.patient_id = "
+            "r.patient_id AND l.record_id = r.id AND ($6::text IS NULL OR l.fund = $6)) "
+            "ORDER BY r.recorded_at, r.id LIMIT $8",
+            Params::of(from, to, after_at, after_id, query.hospital_id, query.fund, query.clr_type,
+                       kPage));
+        more = page.size() == kPage;
+        std::vector<std::int64_t> ids;
+        for (int i = 0; i < page.size(); ++i) ids.push_back(page.int64(i, 0));
+        const Rows layers = db.run(
+            "SELECT record_id, fund, paid FROM record_layers WHERE record_id = ANY($1::bigint[]) "
+            "AND ($2::text IS NULL OR fund = $2) ORDER BY record_id, position",
+            Params::of(detail::bigint_array(ids), query.fund));
+        std::map<std::int64_t, std::vector<std::pair<std::string, Money>>> funds;
+        for (int i = 0; i < layers.size(); ++i) {
+          funds[layers.int64(i, 0)].emplace_back(layers.text(i, 1),
+                                                 Money::from_fen(layers.int64(i, 2)));
+        }
+        for (int i = 0; i < page.size(); ++i) {
+          DetailRow row;
+          row.record_id = page.int64(i, 0);
+          row.kind =
+              page.text(i, 1) == "cancellation" ? RecordKind::cancellation : RecordKind::settlement;
+          if (!page.is_null(i, 2)) row.cancels = page.int64(i, 2);
+          row.recorded_at = page.text(i, 3);
+          auto day = store::local_day(row.recorded_at, query.utc_offset_minutes);
+          if (!day) {
+            throw PgError("XX001", "record " + std::to_string(row.record_id) +
+                                       " has a recorded_at that is no timestamp");
+          }
+          row.day = std::move(*day);
+          row.hospital_id = page.text(i, 4);
+          row.bill_no = page.text(i, 5);
+          row.patient_id = page.text(i, 6);
+          row.total = Money::from_fen(page.int64(i, 7));
+          row.fund_paid = Money::from_fen(page.int64(i, 8));
+          row.patient_pays = Money::from_fen(page.int64(i, 9));
+          if (!page.is_null(i, 10)) row.special_disease = page.text(i, 10);
+          for (const auto& [fund, paid] : funds[row.record_id]) store::add_fund(row, fund, paid);
+          after_at = row.recorded_at;
+          after_id = row.record_id;
+          if (!visit(row)) {
+            more = false;
+            break;
+          }
+        }
+      }
+      db.exec("COMMIT");
+    } catch (...) {
+      db.rollback_quietly();
+      throw;
+    }
+    return true;
+  });
+}
+
+// The details summed, the days cut into parts summed side by side on the read connections.
+std::vector<TotalRow> PgLedger::totals(const ReconciliationQuery& query) {
+  const auto parts = store::split_days(query, options_.read_connections);
+  std::vector<std::future<std::vector<TotalRow>>> sums;
+  for (const auto& part : parts) {
+    sums.push_back(std::async(std::launch::async, [this, part] {
+      store::TotalsBuilder totals;
+      details(part, [&totals](const DetailRow& row) {
+        totals.add(row);
+        return true;
+      });
+      return totals.rows();
+    }));
+  }
+  std::vector<TotalRow> rows;
+  for (auto& sum : sums) {
+    for (auto& row : sum.get()) rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<store::Ledger>> open_ledger(const std::string& uri,
+                                                   const store::LedgerOptions& options) {
+  return detail::open_migrated<store::Ledger, PgLedger>(uri, options);
+}
+
+}  // namespace onestop::postgres

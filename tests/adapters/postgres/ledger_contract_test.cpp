@@ -1,0 +1,565 @@
+// The ledger's contract (store/ledger.hpp), run against every engine as store_contract_test.cpp
+// runs the rest of the storage: the SQLite file and a real PostgreSQL 15, each opened through
+// adapters/backend from a ledger URL. Then what only PostgreSQL does: several ledger objects
+// (as several servers) writing one database at once, and the seals of the person chains.
+//
+// The SQLite runs skip for now: the SQLite writer of this snapshot still links the global chain
+// and refuses the format 3 records the shared job logic makes; its person-chain version is
+// being written in parallel (see `sqlite_writes_format_3()`). Once it lands they run, all but
+// the person-chain checks, which `person_chains()` keeps to PostgreSQL until it is switched on.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/backend/backend.hpp"
+#include "adapters/sqlite/ledger_fixtures.hpp"
+#include "adapters/store/seal.hpp"
+#include "adapters/store/totals.hpp"
+#include "support/pg_cluster.hpp"
+
+namespace onestop::testing {
+namespace {
+
+using backend::Engine;
+using store::Outcome;
+using store::StoredRecord;
+
+// The first column of each row of `sql` on a connection of its own, as text.
+std::vector<std::string> pg_column(const std::string& uri, const std::string& sql) {
+  PGconn* c = PQconnectdb(uri.c_str());
+  std::vector<std::string> out;
+  PGresult* r = PQexec(c, sql.c_str());
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    const std::string message = PQerrorMessage(c);
+    PQclear(r);
+    PQfinish(c);
+    throw std::runtime_error(sql + ": " + message);
+  }
+  for (int i = 0; i < PQntuples(r); ++i) out.emplace_back(PQgetvalue(r, i, 0));
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
+class LedgerContract : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Engine::sqlite) {
+      if (!sqlite_writes_format_3()) {
+        GTEST_SKIP() << "the SQLite writer of this snapshot refuses the format 3 records "
+                        "store::settlement_record makes, until its person-chain writer lands";
+      }
+      url_ = backend::sqlite_url(temp_db());
+      return;
+    }
+    PgCluster* pg = nullptr;
+    ONESTOP_REQUIRE_PG(pg);
+    auto url = backend::parse_ledger_url(pg->fresh_database(), "test");
+    ASSERT_TRUE(url) << url.error().message;
+    url_ = *url;
+    ASSERT_EQ(url_.engine, Engine::postgresql);
+  }
+
+  // Whether the SQLite writer stores a settlement at all. The shared job logic
+  // (store/record_jobs.hpp) makes format 3 records, which the SQLite writer of this snapshot
+  // refuses ("only format 2 records are written") until the person-chain version being written
+  // in parallel lands; then the SQLite runs start by themselves.
+  static bool sqlite_writes_format_3() {
+    auto probe = backend::open_ledger(backend::sqlite_url(test_dir() + "/probe.db"), {});
+    if (!probe) return false;
+    return (*probe)->settle(settle_job(claims_2020().front())).get().outcome == Outcome::created;
+  }
+
+  std::unique_ptr<store::Ledger> ledger(store::LedgerOptions options = {}) {
+    auto l = backend::open_ledger(url_, options);
+    if (!l) throw std::runtime_error(l.error().message);
+    return std::move(l).value();
+  }
+
+  bool postgres() const { return GetParam() == Engine::postgresql; }
+  // Whether the engine links every record into its person's chain (format 3). SQLite will once
+  // the person-chain writer lands; until then its records form one chain of the whole ledger.
+  bool person_chains() const { return postgres(); }
+
+  backend::LedgerUrl url_;
+};
+
+// Every record of a person in a year in a chain of its own: person_seq 1, 2, …, each naming
+// the hash of the one before, each hash its own canonical form's.
+void expect_person_chain(const std::vector<StoredRecord>& records) {
+  std::string prev;
+  std::int64_t seq = 0;
+  for (const auto& r : records) {
+    EXPECT_EQ(r.format, 3) << r.id;
+    EXPECT_EQ(r.person_seq, ++seq) << r.id;
+    EXPECT_EQ(r.prev_hash, prev) << r.id;
+    EXPECT_EQ(r.hash, store::chain_hash(r)) << r.id;
+    prev = r.hash;
+  }
+}
+
+TEST_P(LedgerContract, ASettlementIsStoredAndReadBackAsItWasAnswered) {
+  auto l = ledger();
+  const Claim& claim = claims_2020().front();
+  const auto r = settle_now(*l, claim);
+  ASSERT_TRUE(r.record && r.settlement);
+  const std::string answered = codec::encode_settlement(*r.settlement);
+  EXPECT_EQ(r.record->result_json, answered);
+  EXPECT_EQ(r.record->hash, store::chain_hash(*r.record));
+
+  const auto stored = l->get(r.record->id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->result_json, answered);
+  EXPECT_EQ(stored->claim_json, codec::encode_claim(claim));
+  EXPECT_EQ(stored->hash, r.record->hash);
+  EXPECT_EQ(stored->hash, store::chain_hash(*stored));
+  EXPECT_EQ(stored->layer_paid, r.record->layer_paid);
+  EXPECT_EQ(stored->layer_fund, r.record->layer_fund);
+  EXPECT_EQ(stored->movement, r.record->movement);
+  EXPECT_EQ(stored->before, Accumulators{});
+  EXPECT_FALSE(stored->cancelled_by);
+  EXPECT_EQ(l->find(claim.hospital_id, claim.bill_no)->id, r.record->id);
+  EXPECT_FALSE(l->find(claim.hospital_id, "no-such-bill"));
+  EXPECT_FALSE(l->get(r.record->id + 1000));
+  const auto [acc, last] = l->accumulators(claim.patient_id, 2020);
+  EXPECT_EQ(acc, r.settlement->after);
+  EXPECT_EQ(last, r.record->id);
+  EXPECT_EQ(l->accumulators(claim.patient_id, 2021).second, 0);
+  EXPECT_EQ(l->record_count(), 1);
+  // Another ledger object on the same storage (a second server) reads the same record.
+  EXPECT_EQ(ledger()->get(r.record->id)->result_json, answered);
+}
+
+TEST_P(LedgerContract, TheSameRequestReplaysAndAnotherUnderTheKeyIsAConflict) {
+  auto l = ledger();
+  const Claim& claim = claims_2020().front();
+  const auto first = settle_now(*l, claim);
+  const auto again = settle_now(*l, claim, Outcome::replayed);
+  ASSERT_TRUE(again.record);
+  EXPECT_EQ(again.record->id, first.record->id);
+  EXPECT_EQ(again.record->hash, first.record->hash);
+  EXPECT_EQ(again.record->result_json, first.record->result_json);
+  Claim changed = claim;
+  changed.items.front().amount = changed.items.front().amount + Money::from_fen(1);
+  const auto conflict = settle_now(*l, changed, Outcome::conflict);
+  ASSERT_TRUE(conflict.error);
+  EXPECT_EQ(conflict.error->code, "idempotency_conflict");
+  EXPECT_EQ(conflict.error->field, "bill_no");
+  EXPECT_EQ(conflict.record->id, first.record->id);
+  EXPECT_EQ(l->record_count(), 1);
+  EXPECT_EQ(l->accumulators(claim.patient_id, 2020).first.admissions, 1);
+}
+
+// A policy the ledger does not hold yet comes with its text, or the job is a bug.
+TEST_P(LedgerContract, APolicyTheLedgerLacksMustComeWithItsText) {
+  auto l = ledger();
+  const auto claims = claims_of("P0010035");
+  store::SettleJob job = settle_job(claims[0]);
+  job.policy_text.clear();
+  const auto refused = l->settle(std::move(job)).get();
+  EXPECT_EQ(refused.outcome, Outcome::refused);
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->code, "internal");
+  EXPECT_EQ(l->record_count(), 0);
+  settle_now(*l, claims[0]);
+  // Once held, later jobs need not carry it.
+  job = settle_job(claims[1]);
+  job.policy_text.clear();
+  EXPECT_EQ(l->settle(std::move(job)).get().outcome, Outcome::created);
+}
+
+TEST_P(LedgerContract, OnlyTheLatestLiveSettlementIsCancelledAndOnlyOnce) {
+  auto l = ledger();
+  const auto claims = claims_of("P0010035");
+  ASSERT_GE(claims.size(), 2u);
+  const auto first = settle_now(*l, claims[0]);
+  const auto second = settle_now(*l, claims[1]);
+  ASSERT_TRUE(first.record && second.record);
+
+  const auto missing = l->cancel(cancel_job(second.record->id + 1000)).get();
+  EXPECT_EQ(missing.outcome, Outcome::not_found);
+  ASSERT_TRUE(missing.error);
+  EXPECT_EQ(missing.error->code, "not_found");
+
+  const auto blocked = l->cancel(cancel_job(first.record->id)).get();
+  EXPECT_EQ(blocked.outcome, Outcome::conflict);
+  ASSERT_TRUE(blocked.error);
+  EXPECT_EQ(blocked.error->code, "not_latest");
+  EXPECT_EQ(blocked.blocking, std::vector<std::int64_t>{second.record->id});
+
+  const auto cancelled = l->cancel(cancel_job(second.record->id)).get();
+  ASSERT_EQ(cancelled.outcome, Outcome::created)
+      << (cancelled.error ? cancelled.error->message : "");
+  const StoredRecord& c = *cancelled.record;
+  EXPECT_EQ(c.kind, store::RecordKind::cancellation);
+  EXPECT_EQ(c.cancels, second.record->id);
+  EXPECT_EQ(c.total, -second.record->total);
+  EXPECT_EQ(c.result_json, store::cancellation_json(c));
+  EXPECT_EQ(c.hash, store::chain_hash(c));
+  // The accumulators moved back to where the first settlement left them.
+  const auto [acc, last] = l->accumulators("P0010035", 2020);
+  EXPECT_EQ(acc, first.settlement->after);
+  EXPECT_NE(acc, second.settlement->after);
+  EXPECT_EQ(last, c.id);
+  EXPECT_EQ(l->get(second.record->id)->cancelled_by, c.id);
+  const auto stored = l->get(c.id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->result_json, c.result_json);
+  EXPECT_EQ(stored->hash, store::chain_hash(*stored));
+
+  const auto replay = l->cancel(cancel_job(second.record->id)).get();
+  EXPECT_EQ(replay.outcome, Outcome::replayed);
+  EXPECT_EQ(replay.record->id, c.id);
+  const auto other = l->cancel(cancel_job(second.record->id, "another-request")).get();
+  EXPECT_EQ(other.outcome, Outcome::conflict);
+  ASSERT_TRUE(other.error);
+  EXPECT_EQ(other.error->code, "already_cancelled");
+  // Now the first is the latest live one.
+  EXPECT_EQ(l->cancel(cancel_job(first.record->id)).get().outcome, Outcome::created);
+  EXPECT_EQ(l->accumulators("P0010035", 2020).first, Accumulators{});
+  EXPECT_EQ(l->record_count(), 4);
+}
+
+TEST_P(LedgerContract, RecordsAreListedByPersonAndScannedInIdOrder) {
+  auto l = ledger();
+  std::vector<std::int64_t> ids;
+  for (const auto* person : {"P0010035", "P0010031", "P0010038"}) {
+    for (const auto& c : claims_of(person)) ids.push_back(settle_now(*l, c).record->id);
+  }
+  const auto mine = l->for_patient("P0010031", 2020);
+  ASSERT_EQ(mine.size(), claims_of("P0010031").size());
+  Accumulators sum;
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    EXPECT_EQ(mine[i].patient_id, "P0010031");
+    if (i > 0) {
+      EXPECT_LT(mine[i - 1].id, mine[i].id);
+    }
+    const auto expected = compute(reference_policy(), claims_of("P0010031")[i], sum);
+    ASSERT_TRUE(expected.ok());
+    EXPECT_EQ(mine[i].result_json, expected->result_json);
+    sum = sum + mine[i].movement;
+  }
+  EXPECT_EQ(l->accumulators("P0010031", 2020).first, sum);
+  EXPECT_TRUE(l->for_patient("P0010031", 2021).empty());
+
+  std::vector<std::int64_t> scanned;
+  l->scan([&](const StoredRecord& r) {
+    scanned.push_back(r.id);
+    return true;
+  });
+  std::vector<std::int64_t> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(scanned, sorted);
+  std::vector<std::int64_t> two;
+  l->scan([&](const StoredRecord& r) {
+    two.push_back(r.id);
+    return two.size() < 2;
+  });
+  EXPECT_EQ(two.size(), 2u);
+  std::vector<std::int64_t> year;
+  l->scan_year(2020, store::Documents::none, [&](const StoredRecord& r) {
+    year.push_back(r.id);
+    EXPECT_TRUE(r.result_json.empty());
+    return true;
+  });
+  EXPECT_EQ(year, sorted);
+  // What the reports read: the settlement derived again, not encoded.
+  std::size_t derived = 0;
+  l->scan_year(2020, store::Documents::settlement, [&](const StoredRecord& r) {
+    EXPECT_TRUE(r.result_json.empty());
+    EXPECT_TRUE(r.settlement.has_value()) << r.id;
+    if (r.settlement) {
+      EXPECT_EQ(r.settlement->fund_paid, r.fund_paid);
+      EXPECT_EQ(r.settlement->after - r.settlement->before, r.movement);
+    }
+    return ++derived, true;
+  });
+  EXPECT_EQ(derived, ids.size());
+  EXPECT_EQ(l->record_count(), static_cast<std::int64_t>(ids.size()));
+}
+
+TEST_P(LedgerContract, TheDetailsListEveryRecordOfTheDayAndTheTotalsSumThem) {
+  store::LedgerOptions options;
+  options.clock = [] { return std::string("2020-03-12T08:30:00.123Z"); };
+  auto l = ledger(options);
+  const auto claims = claims_of("P0010038");
+  std::vector<StoredRecord> records;
+  for (const auto& c : claims) records.push_back(*settle_now(*l, c).record);
+  const auto cancelled = l->cancel(cancel_job(records.back().id)).get();
+  ASSERT_EQ(cancelled.outcome, Outcome::created);
+  records.push_back(*cancelled.record);
+
+  store::ReconciliationQuery query;
+  query.from = *Date::parse("2020-03-12");
+  query.to = *Date::parse("2020-03-12");
+  std::vector<store::DetailRow> details;
+  l->details(query, [&](const store::DetailRow& row) {
+    details.push_back(row);
+    return true;
+  });
+  ASSERT_EQ(details.size(), records.size());
+  for (std::size_t i = 0; i < details.size(); ++i) {
+    EXPECT_EQ(details[i].record_id, records[i].id);
+    EXPECT_EQ(details[i].day, "2020-03-12");
+    EXPECT_EQ(details[i].total, records[i].total);
+    EXPECT_EQ(details[i].kind, records[i].kind);
+    std::set<std::string> funds(records[i].layer_fund.begin(), records[i].layer_fund.end());
+    EXPECT_EQ(details[i].funds.size(), funds.size());
+  }
+  EXPECT_EQ(details.back().cancels, records[records.size() - 2].id);
+  // The next day has none.
+  query.from = query.to = *Date::parse("2020-03-13");
+  std::size_t next_day = 0;
+  l->details(query, [&](const store::DetailRow&) { return ++next_day, true; });
+  EXPECT_EQ(next_day, 0u);
+
+  query.from = *Date::parse("2020-03-01");
+  query.to = *Date::parse("2020-03-31");
+  store::TotalsBuilder expected;
+  for (const auto& row : details) expected.add(row);
+  const auto totals = l->totals(query);
+  const auto want = expected.rows();
+  ASSERT_EQ(totals.size(), want.size());
+  for (std::size_t i = 0; i < totals.size(); ++i) {
+    EXPECT_EQ(totals[i].fund, want[i].fund);
+    EXPECT_EQ(totals[i].settlements, want[i].settlements);
+    EXPECT_EQ(totals[i].cancellations, want[i].cancellations);
+    EXPECT_EQ(totals[i].fund_paid, want[i].fund_paid);
+    EXPECT_EQ(totals[i].medical_total, want[i].medical_total);
+  }
+  query.fund = records.front().layer_fund.front();
+  std::size_t with_fund = 0;
+  for (const auto& r : records) {
+    with_fund += std::count(r.layer_fund.begin(), r.layer_fund.end(), *query.fund) > 0 ? 1 : 0;
+  }
+  std::size_t of_fund = 0;
+  l->details(query, [&](const store::DetailRow& row) {
+    EXPECT_EQ(row.funds.size(), 1u);
+    return ++of_fund, true;
+  });
+  EXPECT_EQ(of_fund, with_fund);
+}
+
+TEST_P(LedgerContract, EachPersonsRecordsFormAChainOfTheirOwn) {
+  if (!person_chains()) GTEST_SKIP() << "SQLite's person chains are not written yet";
+  auto l = ledger();
+  const auto a = claims_of("P0010035");
+  const auto b = claims_of("P0010031");
+  for (std::size_t i = 0; i < 3; ++i) {
+    settle_now(*l, a[i]);
+    settle_now(*l, b[i]);
+  }
+  const auto cancelled = l->cancel(cancel_job(l->for_patient("P0010035", 2020).back().id)).get();
+  ASSERT_EQ(cancelled.outcome, Outcome::created);
+  EXPECT_EQ(cancelled.record->person_seq, 4);
+  const auto mine = l->for_patient("P0010035", 2020);
+  ASSERT_EQ(mine.size(), 4u);
+  expect_person_chain(mine);
+  const auto theirs = l->for_patient("P0010031", 2020);
+  ASSERT_EQ(theirs.size(), 3u);
+  expect_person_chain(theirs);
+  EXPECT_EQ(cancelled.record->prev_hash, mine[2].hash);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, LedgerContract,
+                         ::testing::Values(Engine::sqlite, Engine::postgresql),
+                         [](const auto& info) {
+                           return info.param == Engine::sqlite ? "sqlite" : "postgresql";
+                         });
+
+// PostgreSQL only: several servers (ledger objects) writing one database.
+class LedgerPg : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ONESTOP_REQUIRE_PG(pg_);
+    uri_ = pg_->fresh_database();
+    url_ = *backend::parse_ledger_url(uri_, "test");
+  }
+  std::unique_ptr<store::Ledger> ledger(store::LedgerOptions options = {}) {
+    auto l = backend::open_ledger(url_, options);
+    if (!l) throw std::runtime_error(l.error().message);
+    return std::move(l).value();
+  }
+  PgCluster* pg_ = nullptr;
+  std::string uri_;
+  backend::LedgerUrl url_;
+};
+
+TEST_F(LedgerPg, TwoServersSettlingTwoPersonsFromEightThreadsCreateEachRecordOnce) {
+  auto one = ledger();
+  auto two = ledger();
+  std::vector<Claim> claims = claims_of("P0010035");
+  for (const auto& c : claims_of("P0010031")) claims.push_back(c);
+  std::mutex mutex;
+  std::map<std::string, int> created;  // bill_no -> times answered created
+  std::map<std::string, std::int64_t> ids;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      store::Ledger& l = t % 2 == 0 ? *one : *two;
+      // Each thread walks the claims from another place, so they meet on every key.
+      for (std::size_t i = 0; i < claims.size(); ++i) {
+        const Claim& c = claims[(i + static_cast<std::size_t>(t)) % claims.size()];
+        const auto r = l.settle(settle_job(c)).get();
+        std::lock_guard lock(mutex);
+        EXPECT_TRUE(r.outcome == Outcome::created || r.outcome == Outcome::replayed)
+            << (r.error ? r.error->message : "");
+        if (!r.record) continue;
+        if (r.outcome == Outcome::created) ++created[c.bill_no];
+        auto [it, inserted] = ids.emplace(c.bill_no, r.record->id);
+        EXPECT_EQ(it->second, r.record->id) << c.bill_no;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(created.size(), claims.size());
+  for (const auto& [bill, n] : created) EXPECT_EQ(n, 1) << bill;
+  EXPECT_EQ(one->record_count(), static_cast<std::int64_t>(claims.size()));
+  for (const auto* person : {"P0010035", "P0010031"}) {
+    const auto records = two->for_patient(person, 2020);
+    ASSERT_EQ(records.size(), claims_of(person).size());
+    expect_person_chain(records);
+    Accumulators sum;
+    for (const auto& r : records) {
+      EXPECT_EQ(r.before, sum) << r.id;  // each settled on the one before it
+      sum = sum + r.movement;
+    }
+    const auto [acc, last] = one->accumulators(person, 2020);
+    EXPECT_EQ(acc, sum);
+    EXPECT_EQ(last, records.back().id);
+  }
+}
+
+TEST_F(LedgerPg, OnePersonFromTwoServersAtOnceTakesTurns) {
+  auto one = ledger();
+  auto two = ledger();
+  const auto claims = claims_of("P0010031");
+  WriterGate gate;  // holds the first settlement inside its transaction, the person locked
+  auto first =
+      std::async(std::launch::async, [&] { return one->settle(gate.job(claims[0])).get(); });
+  gate.wait_until_holding();
+  std::promise<Accumulators> seen;
+  store::SettleJob job = settle_job(claims[1]);
+  job.compute = [&seen, claim = claims[1]](const Accumulators& before) {
+    seen.set_value(before);
+    return compute(reference_policy(), claim, before);
+  };
+  auto second = std::async(std::launch::async, [&] { return two->settle(std::move(job)).get(); });
+  gate.release();
+  const auto a = first.get();
+  const auto b = second.get();
+  ASSERT_EQ(a.outcome, Outcome::created);
+  ASSERT_EQ(b.outcome, Outcome::created) << (b.error ? b.error->message : "");
+  // The second waited for the first's commit and settled on its accumulators.
+  EXPECT_EQ(seen.get_future().get(), a.settlement->after);
+  EXPECT_EQ(b.record->person_seq, 2);
+  EXPECT_EQ(b.record->prev_hash, a.record->hash);
+}
+
+// Another person's request under the same key commits while this one computes: this one's
+// record must not stay, and it is answered as a conflict with the stored one.
+TEST_F(LedgerPg, AKeyTakenByAnotherPersonMeanwhileIsAConflict) {
+  auto one = ledger();
+  auto two = ledger();
+  const Claim mine = claims_of("P0010031").front();
+  Claim theirs = mine;
+  theirs.patient_id = "P0010035";
+  WriterGate gate;  // holds mine inside its transaction, before it takes the key
+  auto first = std::async(std::launch::async, [&] { return one->settle(gate.job(mine)).get(); });
+  gate.wait_until_holding();
+  const auto taken = two->settle(settle_job(theirs)).get();
+  ASSERT_EQ(taken.outcome, Outcome::created) << (taken.error ? taken.error->message : "");
+  gate.release();
+  const auto r = first.get();
+  EXPECT_EQ(r.outcome, Outcome::conflict);
+  ASSERT_TRUE(r.error && r.record);
+  EXPECT_EQ(r.error->code, "idempotency_conflict");
+  EXPECT_EQ(r.record->id, taken.record->id);
+  EXPECT_EQ(r.record->patient_id, "P0010035");
+  EXPECT_TRUE(one->for_patient("P0010031", 2020).empty());
+  EXPECT_EQ(one->accumulators("P0010031", 2020).second, 0);
+  EXPECT_EQ(one->record_count(), 1);
+}
+
+// A database that goes away answers ledger_unavailable, never a crash or a wrong answer, and
+// the ledger works again once the server is back, on new connections.
+TEST_F(LedgerPg, AnOutageAnswersUnavailableAndTheLedgerRecovers) {
+  auto l = ledger();
+  const auto claims = claims_of("P0010035");
+  const auto first = settle_now(*l, claims[0]);
+  pg_->stop();
+  const auto down = l->settle(settle_job(claims[1])).get();
+  EXPECT_EQ(down.outcome, Outcome::unavailable);
+  ASSERT_TRUE(down.error);
+  EXPECT_EQ(down.error->code, "ledger_unavailable");
+  const auto cancel = l->cancel(cancel_job(first.record->id)).get();
+  EXPECT_EQ(cancel.outcome, Outcome::unavailable);
+  EXPECT_THROW(l->get(first.record->id), store::LedgerUnavailable);
+  EXPECT_THROW(l->accumulators("P0010035", 2020), store::LedgerUnavailable);
+  pg_->restart_fast();
+  const auto again = settle_now(*l, claims[1]);
+  ASSERT_TRUE(again.record);
+  EXPECT_EQ(again.record->person_seq, 2);
+  EXPECT_EQ(again.record->prev_hash, first.record->hash);
+  EXPECT_EQ(l->record_count(), 2);
+}
+
+TEST_F(LedgerPg, TheHeadsThatMovedAreSealed) {
+  store::LedgerOptions options;
+  options.seal_interval_ms = 10;
+  // Two servers, each sealing: the advisory lock makes them take turns on one chain of seals.
+  auto l = ledger(options);
+  auto other = ledger(options);
+  std::map<std::string, StoredRecord> last;
+  for (const auto& c : claims_of("P0010035")) last["P0010035"] = *settle_now(*l, c).record;
+  for (const auto& c : claims_of("P0010031")) last["P0010031"] = *settle_now(*other, c).record;
+  // Polled, not timed: the sealer runs every 10 ms; ctest's timeout bounds a failure.
+  while (pg_column(uri_, "SELECT count(*) FROM persons WHERE seq > sealed_seq")[0] != "0") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const auto heads = pg_column(uri_, "SELECT heads FROM seals ORDER BY id");
+  ASSERT_FALSE(heads.empty());
+  // Every person's last record is named by some seal, the latest naming it last.
+  std::map<std::string, store::SealEntry> named;
+  for (const auto& text : heads) {
+    const auto entries = store::read_seal_heads(text);
+    ASSERT_TRUE(entries) << text;
+    for (const auto& e : *entries) named[e.chain] = e;
+  }
+  ASSERT_EQ(named.size(), 2u);
+  for (const auto& [person, r] : last) {
+    EXPECT_EQ(named[person].seq, r.person_seq) << person;
+    EXPECT_EQ(named[person].hash, r.hash) << person;
+  }
+  // Seals chain, and nothing moved since: closing the ledger writes no empty seal.
+  const auto hashes = pg_column(uri_, "SELECT hash FROM seals ORDER BY id");
+  const auto prevs = pg_column(uri_, "SELECT prev_hash FROM seals ORDER BY id");
+  EXPECT_EQ(prevs.front(), "");
+  for (std::size_t i = 1; i < hashes.size(); ++i) EXPECT_EQ(prevs[i], hashes[i - 1]);
+  const auto ids = pg_column(uri_, "SELECT id FROM seals ORDER BY id");
+  for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], std::to_string(i + 1));
+  l.reset();
+  other.reset();
+  EXPECT_EQ(pg_column(uri_, "SELECT count(*) FROM seals")[0], std::to_string(heads.size()));
+  EXPECT_EQ(pg_column(uri_, "SELECT count(*) FROM persons WHERE sealed_seq = seq")[0], "2");
+}
+
+TEST_F(LedgerPg, RecordsCannotBeEditedOrDeleted) {
+  auto l = ledger();
+  settle_now(*l, claims_2020().front());
+  for (const auto* sql :
+       {"UPDATE records SET total = 0", "DELETE FROM record_layers", "DELETE FROM policies"}) {
+    EXPECT_THROW(pg_column(uri_, std::string(sql) + " RETURNING 1"), std::runtime_error) << sql;
+  }
+}
+
+}  // namespace
+}  // namespace onestop::testing
