@@ -32,8 +32,8 @@ Error bad_url(const std::string& setting, const std::string& why) {
 Error no_postgres(const LedgerUrl& url) {
   return Error{"ledger_unavailable", "",
                "this build keeps the roster, the clients, the access log and the ledger's "
-               "records on PostgreSQL, but not yet the national tables, verify or the keeping "
-               "of named policies (" +
+               "records on PostgreSQL, but not yet the national tables or the keeping of named "
+               "policies (" +
                    url.text + ")"};
 }
 
@@ -145,7 +145,7 @@ Result<std::unique_ptr<national::Store>> open_national_store(const LedgerUrl& ur
 
 Result<store::VerifySummary> verify_ledger(const LedgerUrl& url, const store::Resettle& resettle,
                                            const store::VerifyHooks& hooks) {
-  if (url.engine == Engine::postgresql) return no_postgres(url);
+  if (url.engine == Engine::postgresql) return postgres::verify_ledger(url.location, resettle, hooks);
   return sqlite::verify_ledger(url.location, resettle, hooks);
 }
 

@@ -2,11 +2,7 @@
 // runs the rest of the storage: the SQLite file and a real PostgreSQL 15, each opened through
 // adapters/backend from a ledger URL. Then what only PostgreSQL does: several ledger objects
 // (as several servers) writing one database at once, and the seals of the person chains.
-//
-// The SQLite runs skip for now: the SQLite writer of this snapshot still links the global chain
-// and refuses the format 3 records the shared job logic makes; its person-chain version is
-// being written in parallel (see `sqlite_writes_format_3()`). Once it lands they run, all but
-// the person-chain checks, which `person_chains()` keeps to PostgreSQL until it is switched on.
+
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
@@ -53,10 +49,6 @@ class LedgerContract : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
     if (GetParam() == Engine::sqlite) {
-      if (!sqlite_writes_format_3()) {
-        GTEST_SKIP() << "the SQLite writer of this snapshot refuses the format 3 records "
-                        "store::settlement_record makes, until its person-chain writer lands";
-      }
       url_ = backend::sqlite_url(temp_db());
       return;
     }
@@ -68,16 +60,6 @@ class LedgerContract : public ::testing::TestWithParam<Engine> {
     ASSERT_EQ(url_.engine, Engine::postgresql);
   }
 
-  // Whether the SQLite writer stores a settlement at all. The shared job logic
-  // (store/record_jobs.hpp) makes format 3 records, which the SQLite writer of this snapshot
-  // refuses ("only format 2 records are written") until the person-chain version being written
-  // in parallel lands; then the SQLite runs start by themselves.
-  static bool sqlite_writes_format_3() {
-    auto probe = backend::open_ledger(backend::sqlite_url(test_dir() + "/probe.db"), {});
-    if (!probe) return false;
-    return (*probe)->settle(settle_job(claims_2020().front())).get().outcome == Outcome::created;
-  }
-
   std::unique_ptr<store::Ledger> ledger(store::LedgerOptions options = {}) {
     auto l = backend::open_ledger(url_, options);
     if (!l) throw std::runtime_error(l.error().message);
@@ -85,9 +67,6 @@ class LedgerContract : public ::testing::TestWithParam<Engine> {
   }
 
   bool postgres() const { return GetParam() == Engine::postgresql; }
-  // Whether the engine links every record into its person's chain (format 3). SQLite will once
-  // the person-chain writer lands; until then its records form one chain of the whole ledger.
-  bool person_chains() const { return postgres(); }
 
   backend::LedgerUrl url_;
 };
@@ -349,7 +328,6 @@ TEST_P(LedgerContract, TheDetailsListEveryRecordOfTheDayAndTheTotalsSumThem) {
 }
 
 TEST_P(LedgerContract, EachPersonsRecordsFormAChainOfTheirOwn) {
-  if (!person_chains()) GTEST_SKIP() << "SQLite's person chains are not written yet";
   auto l = ledger();
   const auto a = claims_of("P0010035");
   const auto b = claims_of("P0010031");

@@ -48,11 +48,12 @@ TEST(PgCommands, WhatPostgreSqlDoesNotKeepYetIsRefusedAndAnUnreachableServerIsNa
   PgCluster* pg = nullptr;
   ONESTOP_REQUIRE_PG(pg);
   const std::string uri = pg->fresh_database();
-  const auto verify = run_onestop("verify --ledger " + quoted(uri) + " --policy-dir " +
-                                  source_path("config/policies"));
-  EXPECT_EQ(verify.status, 2) << verify.output;
-  EXPECT_NE(verify.output.find("not yet the national tables, verify"), std::string::npos)
-      << verify.output;
+  const auto migrate = run_onestop("ledger migrate --ledger " + quoted(uri) + " --policy-dir " +
+                                   source_path("config/policies"));
+  EXPECT_EQ(migrate.status, 1) << migrate.output;
+  EXPECT_NE(migrate.output.find("not yet the national tables or the keeping of named policies"),
+            std::string::npos)
+      << migrate.output;
   const auto unreachable =
       run_onestop("clients list --ledger 'postgresql://onestop:hunter2@127.0.0.1:1/none'");
   EXPECT_EQ(unreachable.status, 2) << unreachable.output;
