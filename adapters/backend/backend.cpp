@@ -149,6 +149,22 @@ Result<store::VerifySummary> verify_ledger(const LedgerUrl& url, const store::Re
   return sqlite::verify_ledger(url.location, resettle, hooks);
 }
 
+Result<store::CopySummary> copy_ledger(const LedgerUrl& from, const LedgerUrl& to,
+                                       const std::function<void(std::int64_t)>& progress) {
+  if (from.engine == to.engine && from.location == to.location) {
+    return Error{"bad_ledger_url", "--to", "--from and --to name the same ledger"};
+  }
+  if (!exists(from)) {
+    return Error{"ledger_unavailable", "--from", "no ledger database at " + from.text};
+  }
+  if (auto bad = make_directory(to)) return *bad;
+  auto target = to.engine == Engine::postgresql ? postgres::open_copy_target(to.location)
+                                                : sqlite::open_copy_target(to.location);
+  if (!target) return target.error();
+  return from.engine == Engine::postgresql ? postgres::copy_from(from.location, **target, progress)
+                                           : sqlite::copy_from(from.location, **target, progress);
+}
+
 Result<std::size_t> keep_named_policies(const LedgerUrl& url, const std::vector<Policy>& policies) {
   if (url.engine == Engine::postgresql) return no_postgres(url);
   return sqlite::keep_named_policies(url.location, policies);

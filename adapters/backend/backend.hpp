@@ -17,6 +17,7 @@
 
 #include "adapters/store/access_log.hpp"
 #include "adapters/store/clients.hpp"
+#include "adapters/store/copy.hpp"
 #include "adapters/store/ledger.hpp"
 #include "adapters/store/national_store.hpp"
 #include "adapters/store/roster.hpp"
@@ -68,6 +69,10 @@ Result<std::unique_ptr<national::Store>> open_national_store(const LedgerUrl& ur
 // sqlite::verify_ledger).
 Result<store::VerifySummary> verify_ledger(const LedgerUrl& url, const store::Resettle& resettle,
                                            const store::VerifyHooks& hooks);
+// onestop ledger copy (adapters/store/copy.hpp): everything the ledger at `from` holds into the
+// empty ledger at `to` (created when missing), in one transaction; either engine to either.
+Result<store::CopySummary> copy_ledger(const LedgerUrl& from, const LedgerUrl& to,
+                                       const std::function<void(std::int64_t)>& progress = {});
 // Keeps the texts of `policies` that records name by hash only (sqlite::keep_named_policies).
 Result<std::size_t> keep_named_policies(const LedgerUrl& url, const std::vector<Policy>& policies);
 

@@ -10,6 +10,7 @@
 
 #include "adapters/store/access_log.hpp"
 #include "adapters/store/clients.hpp"
+#include "adapters/store/copy.hpp"
 #include "adapters/store/ledger.hpp"
 #include "adapters/store/roster.hpp"
 #include "adapters/store/verify.hpp"
@@ -29,5 +30,11 @@ Result<std::unique_ptr<store::Ledger>> open_ledger(const std::string& uri,
 // Verifies the ledger (store::verify) in one read snapshot.
 Result<store::VerifySummary> verify_ledger(const std::string& uri, const store::Resettle& resettle,
                                            const store::VerifyHooks& hooks);
+// onestop ledger copy (store/copy.hpp): everything the ledger holds, from one read snapshot,
+// copied into `target`; and a target on the database at `uri` (migrated first), writing in one
+// transaction.
+Result<store::CopySummary> copy_from(const std::string& uri, store::CopyTarget& target,
+                                     const std::function<void(std::int64_t)>& progress);
+Result<std::unique_ptr<store::CopyTarget>> open_copy_target(const std::string& uri);
 
 }  // namespace onestop::postgres

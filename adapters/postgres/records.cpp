@@ -20,7 +20,8 @@ constexpr const char* kSelectRecord =
     "r.policy_id, r.policy_sha256, r.request_sha256, r.reason, r.recorded_at, r.total, "
     "r.fund_paid, r.patient_pays, r.admissions_delta, r.prev_hash, r.hash, "
     "(SELECT c.id FROM records c WHERE c.patient_id = r.patient_id AND c.cancels = r.id), "
-    "r.special_disease, encode(r.body, 'hex'), r.person_seq FROM records r ";
+    "r.special_disease, encode(r.body, 'hex'), r.person_seq, r.claim_json, r.result_json "
+    "FROM records r ";
 
 // SQLSTATE data_corrupted: a record that cannot be read as it was first answered.
 PgError corrupt(const std::string& message) { return PgError("XX001", message); }
@@ -95,8 +96,13 @@ StoredRecord record_from_row(const Rows& q, int i) {
   r.hash = q.text(i, 17);
   r.cancelled_by = optional_id(q, i, 18);
   if (!q.is_null(i, 19)) r.special_disease = q.text(i, 19);
-  r.format = 3;
-  r.person_seq = q.int64(i, 21);
+  // A server writes format 3; formats 1 and 2 come from a copied SQLite ledger.
+  r.format = q.is_null(i, 20) ? 1 : q.is_null(i, 21) ? 2 : 3;
+  if (r.format == 3) r.person_seq = q.int64(i, 21);
+  if (r.format == 1) {
+    r.claim_json = q.text(i, 22);
+    r.result_json = q.text(i, 23);
+  }
   return r;
 }
 
@@ -172,10 +178,12 @@ void derive_documents(Connection& db, StoredRecord& r, const std::string& body,
 std::vector<Row> collect(Connection& db, const Rows& q, Documents documents, bool tolerant) {
   std::vector<Row> rows;
   rows.reserve(static_cast<std::size_t>(q.size()));
-  for (int i = 0; i < q.size(); ++i) rows.push_back({record_from_row(q, i), q.text(i, 20), {}});
+  for (int i = 0; i < q.size(); ++i) {
+    rows.push_back({record_from_row(q, i), q.is_null(i, 20) ? "" : q.text(i, 20), {}});
+  }
   load_layers(db, rows);
   for (auto& row : rows) {
-    if (documents == Documents::none) continue;
+    if (documents == Documents::none || !row.record.compact()) continue;
     try {
       derive_documents(db, row.record, from_hex(row.body), documents);
     } catch (const store::CorruptBody& e) {
@@ -287,9 +295,14 @@ std::optional<store::VerifyRecord> load_verify_record(Connection& db, std::int64
 }
 
 void insert_record(Connection& db, const StoredRecord& r, std::string_view body) {
-  if (r.format != 3) throw std::logic_error("only format 3 records are written");
   Params p;
-  p.add(r.id).add(r.patient_id).add(r.person_seq).add(kind_text(r.kind));
+  p.add(r.id).add(r.patient_id);
+  if (r.format >= 3) {
+    p.add(r.person_seq);
+  } else {
+    p.add_null();
+  }
+  p.add(kind_text(r.kind));
   if (r.cancels) {
     p.add(*r.cancels);
   } else {
@@ -304,12 +317,19 @@ void insert_record(Connection& db, const StoredRecord& r, std::string_view body)
   } else {
     p.add(r.special_disease);
   }
-  p.add(bytea_text(body)).add(r.prev_hash).add(r.hash);
+  // A compact record keeps its body and not its documents; format 1 the other way round.
+  if (r.compact()) {
+    p.add(bytea_text(body)).add_null().add_null();
+  } else {
+    p.add_null().add(r.claim_json).add(r.result_json);
+  }
+  p.add(r.prev_hash).add(r.hash);
   db.run(
       "INSERT INTO records (id, patient_id, person_seq, kind, cancels, hospital_id, bill_no, "
       "year, policy_id, policy_sha256, request_sha256, reason, recorded_at, total, fund_paid, "
-      "patient_pays, admissions_delta, special_disease, body, prev_hash, hash) VALUES ($1, $2, "
-      "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+      "patient_pays, admissions_delta, special_disease, body, claim_json, result_json, "
+      "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+      "$15, $16, $17, $18, $19, $20, $21, $22, $23)",
       p);
 }
 

@@ -53,7 +53,8 @@ std::vector<store::VerifyRecord> load_verify_records_after(Connection& db, std::
                                                            int limit);
 std::optional<store::VerifyRecord> load_verify_record(Connection& db, std::int64_t id);
 
-// Inserts a format 3 record row with its compact body (store/compact.hpp).
+// Inserts a record row: a compact one with its body (store/compact.hpp), a format 1 one (copied
+// from a SQLite ledger) with its documents and no body.
 void insert_record(Connection& db, const StoredRecord& r, std::string_view body);
 // Inserts the record's layer rows and the movement of its derived keys (a visit's), which
 // have no layer row. std::logic_error (a bug) when layer_fund does not match layer_paid or a

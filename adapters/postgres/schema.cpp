@@ -83,7 +83,10 @@ CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE ON access_log
 // partitioned table must contain patient_id: the idempotency key (hospital_id, bill_no) is
 // therefore a table of its own. Amounts are integer fen; `body` is the compact record body
 // (store/compact.hpp). Records, their layers and movements, the policy texts and the seals are
-// append-only (the access log's trigger); persons and person_years are the moving heads.
+// append-only (the access log's trigger); persons and person_years are the moving heads. The
+// servers write format 3 only; a ledger copied from SQLite (onestop ledger copy) brings its
+// older records as they are: format 2 without person_seq, format 1 with its claim and result
+// documents verbatim and no body.
 constexpr const char* kLedgerV3 = R"sql(
 CREATE TABLE policies (
   sha256 text PRIMARY KEY,
@@ -101,7 +104,7 @@ CREATE SEQUENCE record_ids;
 CREATE TABLE records (
   id bigint NOT NULL,
   patient_id text NOT NULL,
-  person_seq bigint NOT NULL,
+  person_seq bigint,
   kind text NOT NULL CHECK (kind IN ('settlement', 'cancellation')),
   cancels bigint,
   hospital_id text NOT NULL,
@@ -117,7 +120,9 @@ CREATE TABLE records (
   patient_pays bigint NOT NULL,
   admissions_delta integer NOT NULL,
   special_disease text,
-  body bytea NOT NULL,
+  body bytea,
+  claim_json text,
+  result_json text,
   prev_hash text NOT NULL,
   hash text NOT NULL,
   PRIMARY KEY (patient_id, id),

@@ -1,7 +1,7 @@
-// What verify reads of a PostgreSQL ledger (store/verify.hpp): one connection holding one
-// REPEATABLE READ, READ ONLY transaction for the whole walk, so every call sees one snapshot
-// while the servers go on writing. In a file of its own, so that a program that never verifies
-// a PostgreSQL ledger does not link it (adapters/backend does not route verify here yet).
+// What verify and the source of onestop ledger copy read of a PostgreSQL ledger
+// (store/verify.hpp, store/copy.hpp): one connection holding one REPEATABLE READ, READ ONLY
+// transaction for the whole walk, so every call sees one snapshot while the servers go on
+// writing.
 #include <memory>
 
 #include "adapters/postgres/open.hpp"
@@ -17,12 +17,12 @@ using detail::Params;
 using detail::PgError;
 using detail::Rows;
 
-class PgVerifySource final : public store::VerifySource {
+class PgSnapshot final : public store::CopySource {
  public:
-  explicit PgVerifySource(const std::string& uri) : db_(uri) {
+  explicit PgSnapshot(const std::string& uri) : db_(uri) {
     db_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
   }
-  ~PgVerifySource() override { db_.rollback_quietly(); }
+  ~PgSnapshot() override { db_.rollback_quietly(); }
 
   // (Defined before its callers: they deduce its return type.) A database failure becomes
   // LedgerUnavailable, as VerifySource promises.
@@ -69,26 +69,61 @@ class PgVerifySource final : public store::VerifySource {
     });
   }
 
+  void each_row(const store::PlainTable& table,
+                const std::function<void(const store::TextRow&)>& visit) override {
+    guarded([&] {
+      std::string columns;
+      for (const auto& c : table.columns) columns += (columns.empty() ? "" : ", ") + c;
+      // A cursor keeps a large table (the access log) out of memory.
+      db_.exec("DECLARE copy_rows NO SCROLL CURSOR FOR SELECT " + columns + " FROM " + table.name +
+               " ORDER BY " + table.order);
+      store::TextRow row(table.columns.size());
+      for (;;) {
+        const Rows q = db_.run_once("FETCH 1000 FROM copy_rows", {});
+        for (int i = 0; i < q.size(); ++i) {
+          for (std::size_t c = 0; c < row.size(); ++c)
+            row[c] = q.optional_text(i, static_cast<int>(c));
+          visit(row);
+        }
+        if (q.size() < 1000) break;
+      }
+      db_.exec("CLOSE copy_rows");
+    });
+  }
+
  private:
   Connection db_;
 };
 
-}  // namespace
-
-Result<store::VerifySummary> verify_ledger(const std::string& uri, const store::Resettle& resettle,
-                                           const store::VerifyHooks& hooks) {
+// Runs `f` on a snapshot of the ledger at `uri`, migrated to this build's schema first.
+template <typename F>
+auto in_snapshot(const std::string& uri, F&& f) -> decltype(f(std::declval<PgSnapshot&>())) {
   try {
     {
       Connection db(uri);
       detail::migrate(db);
     }
-    PgVerifySource source(uri);
-    return store::verify(source, resettle, hooks);
+    PgSnapshot source(uri);
+    return f(source);
   } catch (const PgError& e) {
     return detail::database_failed(e);
   } catch (const store::LedgerUnavailable& e) {
     return e.error();
   }
+}
+
+}  // namespace
+
+Result<store::VerifySummary> verify_ledger(const std::string& uri, const store::Resettle& resettle,
+                                           const store::VerifyHooks& hooks) {
+  return in_snapshot(uri,
+                     [&](PgSnapshot& source) { return store::verify(source, resettle, hooks); });
+}
+
+Result<store::CopySummary> copy_from(const std::string& uri, store::CopyTarget& target,
+                                     const std::function<void(std::int64_t)>& progress) {
+  return in_snapshot(
+      uri, [&](PgSnapshot& source) { return store::copy_ledger(source, target, progress); });
 }
 
 }  // namespace onestop::postgres

@@ -12,6 +12,7 @@
 
 #include "adapters/store/access_log.hpp"
 #include "adapters/store/clients.hpp"
+#include "adapters/store/copy.hpp"
 #include "adapters/store/ledger.hpp"
 #include "adapters/store/national_store.hpp"
 #include "adapters/store/roster.hpp"
@@ -41,6 +42,14 @@ Result<std::unique_ptr<national::Store>> open_national_store(const std::string& 
 // cannot be opened or read, or its schema version is not this build's.
 Result<store::VerifySummary> verify_ledger(const std::string& path, const store::Resettle& resettle,
                                            const store::VerifyHooks& hooks);
+
+// onestop ledger copy (store/copy.hpp): everything the ledger at `path` holds, from one read
+// snapshot, copied into `target`; and a target on the ledger file at `path` (created when
+// missing, migrated to this build's schema). Error code "ledger_unavailable" besides those of
+// store::copy_ledger.
+Result<store::CopySummary> copy_from(const std::string& path, store::CopyTarget& target,
+                                     const std::function<void(std::int64_t)>& progress);
+Result<std::unique_ptr<store::CopyTarget>> open_copy_target(const std::string& path);
 
 // Keeps in the ledger at `path` (at the current schema) the text of every policy of `policies`
 // that a record names by its content hash and the ledger does not hold yet: records written

@@ -270,17 +270,21 @@ std::vector<std::int64_t> later_live_settlements(Connection& db, const std::stri
 }
 
 bool insert_record(Connection& db, const StoredRecord& r, std::string_view body) {
-  if (r.format != 3) throw std::logic_error("only format 3 records are written");
   Query q = db.query(
       "INSERT INTO records (id, kind, cancels, hospital_id, bill_no, patient_id, year, "
-      "policy_id, policy_sha256, request_sha256, claim_json, result_json, reason, recorded_at, "
-      "total, fund_paid, patient_pays, admissions_delta, prev_hash, hash, body, person_seq) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '', '', ?11, ?12, ?13, ?14, ?15, ?16, "
-      "?17, ?18, ?19, ?20)");
+      "policy_id, policy_sha256, request_sha256, reason, recorded_at, total, fund_paid, "
+      "patient_pays, admissions_delta, prev_hash, hash, claim_json, result_json, body, "
+      "person_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+      "?16, ?17, ?18, ?19, ?20, ?21, ?22)");
+  // Format 1 keeps its documents verbatim and no body; a compact record '' and its body; only
+  // format 3 has a place in a person's chain.
   q.bind_all(r.id, to_string(r.kind), r.cancels, r.hospital_id, r.bill_no, r.patient_id, r.year,
              r.policy_id, r.policy_sha256, r.request_sha256, r.reason, r.recorded_at,
              r.total.fen_i64(), r.fund_paid.fen_i64(), r.patient_pays.fen_i64(),
-             r.movement.admissions, r.prev_hash, r.hash, Blob{body}, r.person_seq);
+             r.movement.admissions, r.prev_hash, r.hash, r.compact() ? "" : r.claim_json,
+             r.compact() ? "" : r.result_json);
+  if (r.compact()) q.bind(21, Blob{body});
+  if (r.format >= 3) q.bind(22, r.person_seq);
   return q.run_unless_duplicate();
 }
 

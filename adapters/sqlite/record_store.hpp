@@ -44,9 +44,10 @@ std::vector<StoredRecord> load_person_year(Connection& db, const std::string& pa
 std::vector<std::int64_t> later_live_settlements(Connection& db, const std::string& patient_id,
                                                  int year, std::int64_t after_id);
 
-// Inserts a format 3 record row with its compact body (compact.hpp); its documents are not
-// stored. False (nothing written) when a UNIQUE index refused it: the settlement key is
-// taken, or the settlement already has a cancellation.
+// Inserts a record row: a compact one (format 2 or 3) with its body (compact.hpp) and not its
+// documents, a format 1 one (copied from another ledger) with its documents and no body. False
+// (nothing written) when a UNIQUE index refused it: the settlement key is taken, or the settlement
+// already has a cancellation.
 bool insert_record(Connection& db, const StoredRecord& r, std::string_view body);
 // Inserts the record's layer rows: one per layer_paid entry with its fund and movement.
 // Preconditions (a bug otherwise: std::logic_error): layer_fund matches layer_paid and every

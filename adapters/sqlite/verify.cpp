@@ -1,4 +1,5 @@
-// onestop verify on a SQLite ledger: what store::verify reads, from one read snapshot.
+// onestop verify and the source of onestop ledger copy on a SQLite ledger: what store::verify
+// and store::copy_ledger read, from one read snapshot.
 #include "adapters/store/verify.hpp"
 
 #include <utility>
@@ -8,6 +9,7 @@
 #include "adapters/sqlite/record_store.hpp"
 #include "adapters/sqlite/schema.hpp"
 #include "adapters/sqlite/types.hpp"
+#include "adapters/store/copy.hpp"
 
 namespace onestop::sqlite {
 namespace {
@@ -17,7 +19,7 @@ using detail::DbError;
 using store::PersonYearRow;
 using store::VerifyRecord;
 
-class SqliteVerifySource final : public store::VerifySource {
+class SqliteSnapshot final : public store::CopySource {
   // Runs `f`; a database failure becomes LedgerUnavailable, which ends the walk.
   template <typename F>
   auto read(F&& f) {
@@ -30,7 +32,7 @@ class SqliteVerifySource final : public store::VerifySource {
   }
 
  public:
-  explicit SqliteVerifySource(Connection& db) : db_(db) {}
+  explicit SqliteSnapshot(Connection& db) : db_(db) {}
 
   std::vector<store::Seal> seals() override {
     return read([&] { return detail::load_seals(db_); });
@@ -104,26 +106,58 @@ class SqliteVerifySource final : public store::VerifySource {
     return read([&] { return detail::load_persons(db_); });
   }
 
+  void each_row(const store::PlainTable& table,
+                const std::function<void(const store::TextRow&)>& visit) override {
+    read([&] {
+      std::string columns;
+      for (const auto& c : table.columns) columns += (columns.empty() ? "" : ", ") + c;
+      detail::Query q =
+          db_.query("SELECT " + columns + " FROM " + table.name + " ORDER BY " + table.order);
+      store::TextRow row(table.columns.size());
+      while (q.step()) {
+        for (std::size_t i = 0; i < row.size(); ++i) {
+          const int c = static_cast<int>(i);
+          row[i] = q.is_null(c) ? std::nullopt : std::optional<std::string>(q.text(c));
+        }
+        visit(row);
+      }
+      return true;
+    });
+  }
+
  private:
   Connection& db_;
 };
 
-}  // namespace
-
-Result<VerifySummary> verify_ledger(const std::string& path, const Resettle& resettle,
-                                    const VerifyHooks& hooks) {
+// Opens the ledger at `path` read-only at the current schema and runs `f` on a snapshot of it.
+template <typename F>
+auto in_snapshot(const std::string& path, F&& f) -> decltype(f(std::declval<SqliteSnapshot&>())) {
   try {
     Connection db(detail::ConnectionOptions{path, false, 5000, ""});
     db.exec("PRAGMA query_only = ON");
     detail::require_current_schema(db);
     detail::ReadTransaction snapshot(db);
-    SqliteVerifySource source(db);
-    Result<VerifySummary> summary = store::verify(source, resettle, hooks);
+    SqliteSnapshot source(db);
+    auto result = f(source);
     snapshot.commit();
-    return summary;
+    return result;
   } catch (const DbError& e) {
     return detail::unavailable("cannot read the ledger: " + std::string(e.what()));
   }
+}
+
+}  // namespace
+
+Result<VerifySummary> verify_ledger(const std::string& path, const Resettle& resettle,
+                                    const VerifyHooks& hooks) {
+  return in_snapshot(
+      path, [&](SqliteSnapshot& source) { return store::verify(source, resettle, hooks); });
+}
+
+Result<store::CopySummary> copy_from(const std::string& path, store::CopyTarget& target,
+                                     const std::function<void(std::int64_t)>& progress) {
+  return in_snapshot(
+      path, [&](SqliteSnapshot& source) { return store::copy_ledger(source, target, progress); });
 }
 
 }  // namespace onestop::sqlite
