@@ -431,15 +431,33 @@ ApiResponse Api::certifications_import(const ApiRequest& request) const {
                          "certifications");
 }
 
+// 200 while the ledger's database answers, else 503 so that a load balancer takes this server
+// out; the same document either way. The database's error is logged (it may name files or
+// hosts), not answered: this route is open to anyone.
 ApiResponse Api::healthz(const ApiRequest&) const {
+  store::LedgerHealth ledger = service_.ledger().health();
+  std::optional<std::int64_t> records;
+  if (ledger.answers) {
+    try {
+      records = service_.record_count();
+    } catch (const store::LedgerUnavailable& e) {  // it stopped answering since the probe
+      ledger.answers = false;
+      ledger.error = e.what();
+    }
+  }
   codec::JsonWriter w;
-  w.begin_object().member("status", "ok");
-  w.member("ledger_records", service_.record_count());
+  w.begin_object().member("status", ledger.answers ? "ok" : "unavailable");
+  if (records) w.member("ledger_records", *records);
   w.member("hospitals", static_cast<std::int64_t>(service_.hospitals().all().size()));
   w.key("policies").begin_array();
   for (const Policy& p : service_.policies().all()) w.value(p.id);
-  w.end_array().end_object();
-  return json_response(200, w.take());
+  w.end_array();
+  w.key("ledger").begin_object();
+  w.member("engine", ledger.engine).member("answers", ledger.answers).end_object();
+  w.end_object();
+  ApiResponse r = json_response(ledger.answers ? 200 : 503, w.take());
+  if (!ledger.answers) r.error = Error{"ledger_unavailable", "", ledger.error};
+  return r;
 }
 
 ApiResponse Api::metrics(const ApiRequest&) const {

@@ -59,12 +59,19 @@ void Metrics::add_gauge(Gauge gauge) {
   gauges_.push_back(std::move(gauge));
 }
 
+void Metrics::add_gauges(GaugeGroup group) {
+  std::lock_guard lock(mutex_);
+  groups_.push_back(std::move(group));
+}
+
 std::string Metrics::render() const {
   std::vector<Gauge> gauges;
+  std::vector<GaugeGroup> groups;
   std::string out;
   {
     std::lock_guard lock(mutex_);
     gauges = gauges_;
+    groups = groups_;
     header(out, "onestop_http_requests_total", "HTTP requests by route, method and status.",
            "counter");
     for (const auto& [key, count] : requests_) {
@@ -88,6 +95,18 @@ std::string Metrics::render() const {
   for (const Gauge& g : gauges) {
     header(out, g.name, g.help, "gauge");
     out += g.name + " " + number_text(g.read()) + "\n";
+  }
+  for (const GaugeGroup& group : groups) {
+    const std::vector<Sample> samples = group.read();
+    // Each metric's samples follow its header, as the text format requires.
+    for (const auto& [name, help] : group.metrics) {
+      header(out, name, help, "gauge");
+      for (const Sample& s : samples) {
+        if (s.name != name) continue;
+        const std::string braces = s.labels.empty() ? "" : "{" + s.labels + "}";
+        out += name + braces + " " + number_text(s.value) + "\n";
+      }
+    }
   }
   return out;
 }

@@ -38,6 +38,17 @@ class Metrics {
     std::string help;
     std::function<double()> read;
   };
+  // Labelled gauges read together at scrape time, from one call that yields them all (e.g. a
+  // ledger's connection counts, which must agree with each other).
+  struct Sample {
+    std::string name;
+    std::string labels;  // `k="v",...`, or "" for none
+    double value = 0;
+  };
+  struct GaugeGroup {
+    std::vector<std::pair<std::string, std::string>> metrics;  // (name, help), in render order
+    std::function<std::vector<Sample>()> read;
+  };
 
   // One finished request: its method, route template ("unmatched" when none), status (499
   // when the answer could not be delivered: the client went away), time.
@@ -48,6 +59,9 @@ class Metrics {
   void observe_settle(const std::string& result, double seconds);
   // Registers a gauge; call before serving.
   void add_gauge(Gauge gauge);
+  // Registers a group of gauges; call before serving. Samples of a name not in `metrics` are
+  // dropped (every metric needs its # HELP and # TYPE lines).
+  void add_gauges(GaugeGroup group);
 
   // The exposition text.
   std::string render() const;
@@ -58,6 +72,7 @@ class Metrics {
   std::map<std::string, Histogram> durations_;  // by route
   std::map<std::string, Histogram> settles_;    // by result
   std::vector<Gauge> gauges_;
+  std::vector<GaugeGroup> groups_;
 };
 
 }  // namespace onestop::http

@@ -121,6 +121,7 @@ class PgLedger final : public store::Ledger {
   std::vector<TotalRow> totals(const ReconciliationQuery& query) override;
   void scan_year(int year, Documents documents,
                  const std::function<bool(const StoredRecord&)>& visit) override;
+  store::LedgerHealth health() override;
 
  private:
   WriteResult settle_in(Connection& db, const SettleJob& job);
@@ -516,6 +517,27 @@ std::vector<TotalRow> PgLedger::totals(const ReconciliationQuery& query) {
     for (auto& row : sum.get()) rows.push_back(std::move(row));
   }
   return rows;
+}
+
+// The read, write and sealer pools counted, then SELECT 1 on a read connection: it reaches
+// the server (a new connection when the pooled one was dropped, bounded by connect_timeout)
+// without touching a table.
+store::LedgerHealth PgLedger::health() {
+  store::LedgerHealth h;
+  h.engine = "postgresql";
+  for (const detail::Pool* pool : {&readers_, &writers_, &sealer_connection_}) {
+    const detail::Pool::Counts c = pool->counts();
+    h.connections_open += c.open;
+    h.connections_in_use += c.in_use;
+    h.connections_max += c.max;
+  }
+  try {
+    readers_.with([](Connection& db) { db.run("SELECT 1"); });
+    h.answers = true;
+  } catch (const std::exception& e) {
+    h.error = std::string("the ledger's database failed: ") + e.what();
+  }
+  return h;
 }
 
 }  // namespace

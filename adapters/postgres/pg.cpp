@@ -1,6 +1,7 @@
 #include "adapters/postgres/pg.hpp"
 
 #include <charconv>
+#include <cstdlib>
 #include <utility>
 
 namespace onestop::postgres::detail {
@@ -75,7 +76,14 @@ std::int64_t Rows::affected() const {
 }
 
 Connection::Connection(const std::string& uri) {
-  conn_ = PQconnectdb(uri.c_str());
+  // Entries before the expanded URI are overridden by the URI's own parameters (libpq's
+  // PQconnectdbParams), so a connect_timeout in the URI wins; an empty value is ignored, which
+  // leaves PGCONNECT_TIMEOUT in force when it is set.
+  const std::string timeout =
+      std::getenv("PGCONNECT_TIMEOUT") != nullptr ? "" : std::to_string(kConnectTimeoutSeconds);
+  const char* const keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* const values[] = {timeout.c_str(), uri.c_str(), nullptr};
+  conn_ = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (PQstatus(conn_) != CONNECTION_OK) {
     const std::string message = trimmed(PQerrorMessage(conn_));
     PQfinish(conn_);
@@ -131,7 +139,21 @@ bool Connection::rollback_quietly() {
 }
 
 Pool::Pool(std::string uri, std::size_t size)
-    : uri_(std::move(uri)), connections_(size == 0 ? 1 : size), busy_(connections_.size()) {}
+    : uri_(std::move(uri)),
+      connections_(size == 0 ? 1 : size),
+      busy_(connections_.size()),
+      open_(connections_.size()) {}
+
+Pool::Counts Pool::counts() const {
+  std::lock_guard lock(mutex_);
+  Counts c;
+  c.max = busy_.size();
+  for (std::size_t i = 0; i < busy_.size(); ++i) {
+    if (busy_[i]) ++c.in_use;
+    if (busy_[i] || open_[i]) ++c.open;
+  }
+  return c;
+}
 
 Pool::Lease::Lease(Pool& pool) : pool_(pool) {
   std::unique_lock lock(pool_.mutex_);
@@ -151,6 +173,7 @@ Pool::Lease::~Lease() {
   {
     std::lock_guard lock(pool_.mutex_);
     pool_.busy_[slot_] = false;
+    pool_.open_[slot_] = pool_.connections_[slot_] != nullptr;
   }
   pool_.freed_.notify_one();
 }

@@ -90,8 +90,12 @@ class Rows {
 // One connection. Not thread-safe: one thread at a time.
 class Connection {
  public:
-  // Connects to the libpq URI; throws PgError when the server cannot be reached.
+  // Connects to the libpq URI; throws PgError when the server cannot be reached. Unless the
+  // URI or PGCONNECT_TIMEOUT sets one, the attempt gives up after kConnectTimeoutSeconds:
+  // libpq's default is to wait for ever, and a server that vanished from the network would
+  // hang every read, write and health check that needs a new connection.
   explicit Connection(const std::string& uri);
+  static constexpr int kConnectTimeoutSeconds = 5;
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -165,6 +169,16 @@ class Pool {
  public:
   Pool(std::string uri, std::size_t size);
 
+  // The pool's connections now (for health checks and metrics): `in_use` leased, `open` made
+  // and not found broken at their last release, or leased (a leased one holds a connection or
+  // is making one), `max` the pool's size.
+  struct Counts {
+    std::size_t open = 0;
+    std::size_t in_use = 0;
+    std::size_t max = 0;
+  };
+  Counts counts() const;
+
   // Runs `f(connection)` on a free connection (waiting for one). A PgError propagates; the
   // connection is then kept only if it still works.
   template <typename F>
@@ -192,10 +206,13 @@ class Pool {
   };
 
   std::string uri_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable freed_;
+  // A leased slot's connection is touched by its holder alone, without the mutex; `open_` is
+  // what counts() reads instead, set under the mutex when the slot is given back.
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<bool> busy_;
+  std::vector<bool> open_;
 };
 
 }  // namespace onestop::postgres::detail

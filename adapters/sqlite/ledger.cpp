@@ -2,6 +2,7 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -81,6 +82,7 @@ class SqliteLedger final : public Ledger {
   std::vector<TotalRow> totals(const ReconciliationQuery& query) override;
   void scan_year(int year, Documents documents,
                  const std::function<bool(const StoredRecord&)>& visit) override;
+  store::LedgerHealth health() override;
 
  private:
   using Job = std::variant<SettleJob, CancelJob>;
@@ -108,6 +110,10 @@ class SqliteLedger final : public Ledger {
   LedgerOptions options_;
   detail::ConnectionOptions connection_options_;
   std::unique_ptr<Connection> writer_;  // only the writer thread touches it after open()
+  // What health() reads of the writer, which it may not touch: whether the writer thread is
+  // running a batch or a seal, and whether writer_ was open when it last finished one.
+  std::atomic<bool> writer_busy_{false};
+  std::atomic<bool> writer_open_{true};
   detail::ReadPool readers_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -182,8 +188,11 @@ void SqliteLedger::writer_loop() {
         queue_.pop_front();
       }
     }
+    writer_busy_ = true;
     if (!batch.empty()) run_batch(batch);
     seal_if_due(false);
+    writer_open_ = writer_ != nullptr;
+    writer_busy_ = false;
   }
   seal_if_due(true);
 }
@@ -519,6 +528,32 @@ std::int64_t SqliteLedger::record_count() {
     detail::Query q = db.query("SELECT count(*) FROM records");
     return q.step() ? q.int64(0) : std::int64_t{0};
   });
+}
+
+// The read pool and the writer counted, then one row of the records table read on a pooled
+// connection: a read of the file itself (SELECT 1 alone would not open it), bounded by the
+// busy timeout.
+store::LedgerHealth SqliteLedger::health() {
+  store::LedgerHealth h;
+  h.engine = "sqlite";
+  const detail::ReadPool::Counts reads = readers_.counts();
+  const bool writing = writer_busy_;
+  h.connections_open = reads.open + (writing || writer_open_ ? 1 : 0);
+  h.connections_in_use = reads.in_use + (writing ? 1 : 0);
+  h.connections_max = reads.max + 1;
+  try {
+    read([](Connection& db) {
+      detail::Query q = db.query("SELECT 1 FROM records LIMIT 1");
+      q.step();
+      return true;
+    });
+    h.answers = true;
+  } catch (const LedgerUnavailable& e) {
+    h.error = e.what();
+  } catch (const std::exception& e) {
+    h.error = std::string("the ledger's database failed: ") + e.what();
+  }
+  return h;
 }
 
 }  // namespace

@@ -1,12 +1,25 @@
 #include "adapters/sqlite/read_pool.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace onestop::sqlite::detail {
 
 ReadPool::ReadPool(ConnectionOptions options, std::size_t size)
-    : options_(std::move(options)), connections_(size == 0 ? 1 : size) {
+    : options_(std::move(options)), connections_(size == 0 ? 1 : size), open_(connections_.size()) {
   for (Slot slot = 0; slot < connections_.size(); ++slot) free_.push_back(slot);
+}
+
+ReadPool::Counts ReadPool::counts() const {
+  std::lock_guard lock(mutex_);
+  Counts c;
+  c.max = connections_.size();
+  c.in_use = c.max - free_.size();
+  for (Slot slot = 0; slot < open_.size(); ++slot) {
+    const bool lent = std::find(free_.begin(), free_.end(), slot) == free_.end();
+    if (lent || open_[slot]) ++c.open;
+  }
+  return c;
 }
 
 ReadPool::Slot ReadPool::acquire() {
@@ -31,6 +44,7 @@ void ReadPool::release(Slot slot, bool broken) {
   if (broken) connections_[slot].reset();
   {
     std::lock_guard lock(mutex_);
+    open_[slot] = connections_[slot] != nullptr;
     free_.push_back(slot);
   }
   free_cv_.notify_one();

@@ -35,6 +35,16 @@ class ReadPool {
     }
   }
 
+  // The pool's connections now (for health checks and metrics): `in_use` lent to a read,
+  // `open` opened and not discarded at their last release, or lent (a lent one holds a
+  // connection or is opening one), `max` the pool's size.
+  struct Counts {
+    std::size_t open = 0;
+    std::size_t in_use = 0;
+    std::size_t max = 0;
+  };
+  Counts counts() const;
+
  private:
   using Slot = std::size_t;
   // A connection slot held for one read; given back (closed first when broken) on scope exit.
@@ -56,10 +66,13 @@ class ReadPool {
   void release(Slot slot, bool broken);
 
   ConnectionOptions options_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable free_cv_;
+  // A lent slot's connection is touched by its holder alone, without the mutex; `open_` is
+  // what counts() reads instead, set under the mutex when the slot is given back.
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<Slot> free_;
+  std::vector<bool> open_;
 };
 
 }  // namespace onestop::sqlite::detail

@@ -2,8 +2,8 @@
 // keeps it (design.md §7): append-only settlement records with their layer rows and accumulator
 // movements, idempotency by UNIQUE (hospital_id, bill_no), a SHA-256 hash chain per person
 // sealed now and then into a chain of seals (seal.hpp), and writes committed in batches.
-// adapters/sqlite implements it; a command or the server opens one from its URL through
-// adapters/backend.
+// adapters/sqlite and adapters/postgres implement it; a command or the server opens one from its
+// URL through adapters/backend.
 #pragma once
 
 #include <cstdint>
@@ -174,6 +174,22 @@ class LedgerUnavailable : public std::runtime_error {
   Error error_;
 };
 
+// What an operator's health check and metrics ask of a ledger (GET /healthz, GET /metrics).
+// The connection counts are of the ledger's own connections to its database: its read pool
+// plus its writers (SQLite: the one writer; PostgreSQL: the write pool and the sealer's). A
+// connection is open once made and until found broken; in use while a read, write or seal
+// holds it (one being opened counts as open), so connections_in_use <= connections_open <=
+// connections_max.
+struct LedgerHealth {
+  std::string engine;    // "sqlite" or "postgresql"
+  bool answers = false;  // the database answered a cheap read just now
+  std::string error;     // why it did not answer ("" when it did); may name files or hosts,
+                         // so it is for logs, not for unauthenticated answers
+  std::size_t connections_open = 0;
+  std::size_t connections_in_use = 0;
+  std::size_t connections_max = 0;
+};
+
 class Ledger {
  public:
   // Closing stops taking jobs, lets the writer finish those queued, and joins it.
@@ -211,6 +227,13 @@ class Ledger {
   // movement and cancelled_by; claim_json/result_json only as `documents` asks (else empty).
   virtual void scan_year(int year, Documents documents,
                          const std::function<bool(const StoredRecord&)>& visit) = 0;
+
+  // The engine, the connection counts (taken first, so the probe's own connection is not
+  // counted as in use), then a probe: one cheap read on a pooled read connection. Never
+  // throws: a failed probe is answers = false with the error. It waits for a free read
+  // connection like any read; reaching the database is bounded (SQLite's busy timeout,
+  // PostgreSQL's connect_timeout), so it does not hang on a database that went away.
+  virtual LedgerHealth health() = 0;
 };
 
 // The canonical byte string of a record that its hash covers, each field as decimal length,

@@ -293,10 +293,22 @@ TEST_F(HttpApi, AdmissionCheckAnswersWithoutWriting) {
   EXPECT_EQ(parse_json(server_.get("/healthz").body)->getValue<Poco::Int64>("ledger_records"), 0);
 }
 
+// The value of the sample `line` ("name{labels}") in the metrics text; nullopt when absent.
+std::optional<double> sample(const std::string& text, const std::string& line) {
+  const auto at = text.find("\n" + line + " ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stod(text.substr(at + line.size() + 2));
+}
+
 TEST_F(HttpApi, HealthMetricsEchoAndRouting) {
   const Reply health = server_.get("/healthz");
   ASSERT_EQ(health.status, 200);
-  EXPECT_EQ(parse_json(health.body)->getValue<std::string>("status"), "ok");
+  const auto health_doc = parse_json(health.body);
+  EXPECT_EQ(health_doc->getValue<std::string>("status"), "ok");
+  EXPECT_EQ(health_doc->getValue<Poco::Int64>("ledger_records"), 0);
+  EXPECT_TRUE(health_doc->has("hospitals") && health_doc->has("policies")) << health.body;
+  EXPECT_EQ(health_doc->getObject("ledger")->getValue<std::string>("engine"), "sqlite");
+  EXPECT_TRUE(health_doc->getObject("ledger")->getValue<bool>("answers"));
   ASSERT_EQ(server_.post("/v1/settlements", RequestBuilder().json()).status, 201);
   // A request is counted just after its answer is sent: ask until the count shows.
   const std::string counted =
@@ -312,6 +324,19 @@ TEST_F(HttpApi, HealthMetricsEchoAndRouting) {
   EXPECT_NE(metrics.body.find("onestop_settle_duration_seconds_bucket{result=\"created\""),
             std::string::npos);
   EXPECT_NE(metrics.body.find("onestop_ledger_records 1"), std::string::npos);
+  // The ledger's connections: its read pool and its writer, the probe's read among them.
+  EXPECT_EQ(sample(metrics.body, "onestop_ledger_up{engine=\"sqlite\"}"), 1.0);
+  const auto open =
+      sample(metrics.body, "onestop_ledger_connections{engine=\"sqlite\",state=\"open\"}");
+  const auto in_use =
+      sample(metrics.body, "onestop_ledger_connections{engine=\"sqlite\",state=\"in_use\"}");
+  const auto max = sample(metrics.body, "onestop_ledger_connections_max{engine=\"sqlite\"}");
+  ASSERT_TRUE(open && in_use && max) << metrics.body;
+  EXPECT_GE(*open, 2.0);  // the writer, and the read connection of the probes and the counts
+  EXPECT_LE(*in_use, *open);
+  EXPECT_LE(*open, *max);
+  EXPECT_EQ(*max, 5.0);  // the default four readers and the writer
+  EXPECT_NE(metrics.body.find("# TYPE onestop_ledger_connections gauge"), std::string::npos);
   EXPECT_EQ(metrics.body.find("P1"), std::string::npos);  // no patient ids in labels
 
   const Reply echo = server_.post("/v1/echo", R"({"a": [1, 2, "三"]})");

@@ -76,6 +76,21 @@ void expect_unavailable(const Answer& a, const std::string& what) {
   EXPECT_EQ(a.retry_after(), "1");
 }
 
+// /healthz: 200 and status ok with the record count while the database answers, else 503
+// and status unavailable, the same document; the engine either way, and no cause (the route
+// is open to anyone).
+void expect_health(TestServer& server, bool answers) {
+  SCOPED_TRACE(answers ? "healthz answering" : "healthz not answering");
+  const Reply r = server.get("/healthz");
+  ASSERT_EQ(r.status, answers ? 200 : 503) << r.body;
+  const auto doc = parse_json(r.body);
+  EXPECT_EQ(doc->getValue<std::string>("status"), answers ? "ok" : "unavailable");
+  EXPECT_EQ(doc->has("ledger_records"), answers);
+  EXPECT_EQ(doc->getObject("ledger")->getValue<std::string>("engine"), "sqlite");
+  EXPECT_EQ(doc->getObject("ledger")->getValue<bool>("answers"), answers);
+  EXPECT_EQ(r.body.find("failed"), std::string::npos) << "a cause in an open answer";
+}
+
 std::int64_t id_of(const Reply& r) {
   return parse_json(r.body)->getValue<Poco::Int64>("settlement_id");
 }
@@ -183,6 +198,8 @@ TEST_P(LedgerFaultHttp, AnswersUnavailableWritesNothingAndRecoversWhenTheFaultCl
     }
     // The server keeps answering; when reads fail even the key cannot be checked: 503.
     EXPECT_EQ(server_.post("/v1/echo", "{}").status, c.reads_fail ? 503 : 200);
+    // A load balancer's health check sees whether the database still answers reads.
+    expect_health(server_, !c.reads_fail);
     EXPECT_GT(faults_injected(), 0) << "the fault was never hit";
   }
   EXPECT_TRUE(ledger_state(server_.app().ledger(), first_id) == before) << "half-written";
@@ -201,6 +218,7 @@ TEST_P(LedgerFaultHttp, AnswersUnavailableWritesNothingAndRecoversWhenTheFaultCl
   for (const auto& read : reads) {
     EXPECT_EQ(server_.request(read.method, read.path, read.body).status, 200) << read.path;
   }
+  expect_health(server_, true);
   const LedgerState after = ledger_state(server_.app().ledger(), first_id);
   EXPECT_EQ(after.records, before.records + 2);
   EXPECT_EQ(after.b2, id_of(settled));

@@ -325,6 +325,29 @@ TEST(Metrics, RendersPrometheusText) {
   EXPECT_NE(text.find("onestop_ledger_records 12"), std::string::npos);
 }
 
+// A group's samples follow their metric's header, each name once, whatever order read() gives
+// them in; a sample of a name the group does not declare is dropped.
+TEST(Metrics, RendersAGaugeGroupUnderOneHeaderPerMetric) {
+  Metrics m;
+  int reads = 0;
+  m.add_gauges({{{"pool_connections", "Connections."}, {"pool_max", "At most."}}, [&reads] {
+                  ++reads;
+                  return std::vector<Metrics::Sample>{{"pool_connections", "state=\"open\"", 2},
+                                                      {"pool_max", "", 5},
+                                                      {"pool_connections", "state=\"in_use\"", 1},
+                                                      {"undeclared", "", 9}};
+                }});
+  const std::string text = m.render();
+  EXPECT_EQ(reads, 1);
+  EXPECT_NE(text.find("# HELP pool_connections Connections.\n# TYPE pool_connections gauge\n"
+                      "pool_connections{state=\"open\"} 2.000000\n"
+                      "pool_connections{state=\"in_use\"} 1.000000\n"
+                      "# HELP pool_max At most.\n# TYPE pool_max gauge\npool_max 5.000000\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("undeclared"), std::string::npos);
+}
+
 TEST(SlipHtml, EscapesMarkup) {
   EXPECT_EQ(html_escape("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");

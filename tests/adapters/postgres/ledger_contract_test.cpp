@@ -3,10 +3,15 @@
 // adapters/backend from a ledger URL. Then what only PostgreSQL does: several ledger objects
 // (as several servers) writing one database at once, and the seals of the person chains.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <map>
 #include <mutex>
@@ -347,6 +352,34 @@ TEST_P(LedgerContract, EachPersonsRecordsFormAChainOfTheirOwn) {
   EXPECT_EQ(cancelled.record->prev_hash, mine[2].hash);
 }
 
+// health(): the engine, a database that answers, and connection counts that add up (the
+// default four readers plus the writers: SQLite's one, PostgreSQL's write pool and sealer); a
+// write in progress holds a connection in use.
+TEST_P(LedgerContract, HealthNamesTheEngineAndCountsItsConnections) {
+  auto l = ledger();
+  const store::LedgerHealth idle = l->health();
+  EXPECT_EQ(idle.engine, postgres() ? "postgresql" : "sqlite");
+  EXPECT_TRUE(idle.answers) << idle.error;
+  EXPECT_EQ(idle.error, "");
+  EXPECT_EQ(idle.connections_max, postgres() ? 4u + 16u + 1u : 4u + 1u);
+  EXPECT_LE(idle.connections_in_use, idle.connections_open);
+  EXPECT_LE(idle.connections_open, idle.connections_max);
+  // The probe's read connection stays open for the next one.
+  EXPECT_GE(l->health().connections_open, 1u);
+
+  WriterGate gate;
+  const Claim claim = claims_of("P0010035").front();
+  auto held = std::async(std::launch::async, [&] { return l->settle(gate.job(claim)).get(); });
+  gate.wait_until_holding();
+  const store::LedgerHealth busy = l->health();
+  EXPECT_TRUE(busy.answers) << busy.error;
+  EXPECT_GE(busy.connections_in_use, 1u);
+  EXPECT_LE(busy.connections_in_use, busy.connections_open);
+  EXPECT_LE(busy.connections_open, busy.connections_max);
+  gate.release();
+  EXPECT_EQ(held.get().outcome, Outcome::created);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, LedgerContract,
                          ::testing::Values(Engine::sqlite, Engine::postgresql),
                          [](const auto& info) {
@@ -354,6 +387,31 @@ INSTANTIATE_TEST_SUITE_P(Engines, LedgerContract,
                          });
 
 // PostgreSQL only: several servers (ledger objects) writing one database.
+// A server that takes the TCP connection but never answers (a listening socket nobody
+// accepts: the kernel completes the handshake) must not hang opening a ledger: libpq waits for
+// ever by default, the adapter's connect_timeout gives up. No cluster needed.
+TEST(LedgerPgConnect, ASilentServerTimesOutInsteadOfHanging) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;  // a free port
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string uri =
+      "postgresql://onestop@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/silent";
+  auto url = backend::parse_ledger_url(uri, "test");
+  ASSERT_TRUE(url) << url.error().message;
+  // ctest's timeout is what fails this test if the attempt hangs.
+  const auto ledger = backend::open_ledger(*url, {});
+  ::close(listener);
+  ASSERT_FALSE(ledger);
+  EXPECT_EQ(ledger.error().code, "ledger_unavailable") << ledger.error().message;
+}
+
 class LedgerPg : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -488,6 +546,30 @@ TEST_F(LedgerPg, AnOutageAnswersUnavailableAndTheLedgerRecovers) {
   EXPECT_EQ(again.record->person_seq, 2);
   EXPECT_EQ(again.record->prev_hash, first.record->hash);
   EXPECT_EQ(l->record_count(), 2);
+}
+
+// health() follows the server: it answers; stopped, it says at once that it does not, with
+// the cause; restarted, it answers again, on a new connection.
+TEST_F(LedgerPg, HealthSaysWhetherTheServerAnswers) {
+  auto l = ledger();
+  const store::LedgerHealth up = l->health();
+  EXPECT_EQ(up.engine, "postgresql");
+  ASSERT_TRUE(up.answers) << up.error;
+  pg_->stop();
+  const store::LedgerHealth down = l->health();
+  EXPECT_EQ(down.engine, "postgresql");
+  EXPECT_FALSE(down.answers);
+  EXPECT_NE(down.error.find("the ledger's database failed"), std::string::npos) << down.error;
+  EXPECT_LE(down.connections_in_use, down.connections_open);
+  EXPECT_LE(down.connections_open, down.connections_max);
+  pg_->restart_fast();
+  // A pooled connection the restart cut may fail its first use; polled, at most ten seconds.
+  store::LedgerHealth again = l->health();
+  for (int i = 0; i < 200 && !again.answers; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    again = l->health();
+  }
+  EXPECT_TRUE(again.answers) << again.error;
 }
 
 TEST_F(LedgerPg, TheHeadsThatMovedAreSealed) {
