@@ -27,16 +27,6 @@ Error bad_url(const std::string& setting, const std::string& why) {
   return Error{"bad_ledger_url", setting, why};
 }
 
-// What the PostgreSQL adapter does not do yet (issue 11 is under way: the roster, the clients,
-// the access log and the ledger's records are there); refused before anything is written.
-Error no_postgres(const LedgerUrl& url) {
-  return Error{"ledger_unavailable", "",
-               "this build keeps the roster, the clients, the access log and the ledger's "
-               "records on PostgreSQL, but not yet the national tables or the keeping of named "
-               "policies (" +
-                   url.text + ")"};
-}
-
 }  // namespace
 
 LedgerUrl sqlite_url(const std::string& path, const std::string& setting) {
@@ -139,7 +129,7 @@ Result<std::unique_ptr<store::AccessLog>> open_access_log(const LedgerUrl& url,
 }
 
 Result<std::unique_ptr<national::Store>> open_national_store(const LedgerUrl& url) {
-  if (url.engine == Engine::postgresql) return no_postgres(url);
+  if (url.engine == Engine::postgresql) return postgres::open_national_store(url.location);
   return sqlite::open_national_store(url.location);
 }
 
@@ -166,7 +156,9 @@ Result<store::CopySummary> copy_ledger(const LedgerUrl& from, const LedgerUrl& t
 }
 
 Result<std::size_t> keep_named_policies(const LedgerUrl& url, const std::vector<Policy>& policies) {
-  if (url.engine == Engine::postgresql) return no_postgres(url);
+  if (url.engine == Engine::postgresql) {
+    return postgres::keep_named_policies(url.location, policies);
+  }
   return sqlite::keep_named_policies(url.location, policies);
 }
 

@@ -232,17 +232,24 @@ GatewayAnswer Gateway::handle(const GatewayRequest& request) const {
       return answer;
     }
     std::lock_guard lock(write_mutex_);
-    auto stored = store_->message(env->fixmedins_code, env->msgid);
-    if (!stored) return fail(stored.error());
-    if (*stored) {
+    // The msgid's first answer replayed, or the refusal of another input under it; false when
+    // the message is new.
+    const auto answered = [&]() -> Result<bool> {
+      auto stored = store_->message(env->fixmedins_code, env->msgid);
+      if (!stored) return stored.error();
+      if (!*stored) return false;
       if ((*stored)->input_sha256 == env->input_sha256) {
         answer.body = (*stored)->answer;
-        return answer;
+        return true;
       }
-      return fail(Error{
+      fail(Error{
           "idempotency_conflict", "msgid",
           "msgid: 报文ID " + env->msgid + " 已用于另一笔交易 (the same msgid with another input)"});
-    }
+      return true;
+    };
+    auto replayed = answered();
+    if (!replayed) return fail(replayed.error());
+    if (*replayed) return answer;
     const Call call{*env, *hospital, received};
     auto out = dispatch(call);
     if (!out) return fail(out.error());
@@ -253,7 +260,14 @@ GatewayAnswer Gateway::handle(const GatewayRequest& request) const {
     change.infno = env->infno;
     change.input_sha256 = env->input_sha256;
     change.answer = answer.body;
-    if (auto e = store_->commit(change)) return fail(*e);
+    if (auto e = store_->commit(change)) {
+      // Another server sharing the tables answered the same message first: answer as a replay.
+      if (e->code == "duplicate" && e->field == "msgid") {
+        replayed = answered();
+        if (replayed && *replayed) return answer;
+      }
+      return fail(*e);
+    }
     return answer;
   } catch (const std::exception& e) {
     return fail(Error{"internal", "", std::string("系统错误 (") + e.what() + ")"});

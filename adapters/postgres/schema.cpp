@@ -208,8 +208,65 @@ CREATE TRIGGER seals_append_only BEFORE UPDATE OR DELETE ON seals
   FOR EACH ROW EXECUTE FUNCTION onestop_append_only();
 )sql";
 
+// Version 4: the national interface's tables (the SQLite schema's version 7, national_store.hpp).
+// Several servers write them at once, so their keys are the arbiters: an acknowledged message
+// is its (fixmedins_code, msgid), a visit its id and its mdtrt_id, a fee line its
+// (mdtrt_id, feedetl_sn), a file its file_qury_no; a second server's insert of a taken key
+// finds it taken (ON CONFLICT) instead of writing twice. A visit's changes lock its row.
+constexpr const char* kNationalV4 = R"sql(
+CREATE TABLE national_messages (
+  fixmedins_code text NOT NULL,
+  msgid text NOT NULL,
+  infno text NOT NULL,
+  input_sha256 text NOT NULL,
+  answer text NOT NULL,
+  mdtrt_id text NOT NULL,
+  recorded_at text NOT NULL,
+  reversed_by text,
+  PRIMARY KEY (fixmedins_code, msgid)
+);
+CREATE TABLE national_visits (
+  id bigint PRIMARY KEY,
+  mdtrt_id text NOT NULL UNIQUE,
+  fixmedins_code text NOT NULL,
+  hospital_id text NOT NULL,
+  psn_no text NOT NULL,
+  insutype text NOT NULL,
+  med_type text NOT NULL,
+  mdtrt_cert_type text NOT NULL,
+  begntime text NOT NULL,
+  endtime text NOT NULL,
+  diagnoses text NOT NULL,
+  state text NOT NULL CHECK (state IN ('admitted', 'discharged', 'settled', 'cancelled')),
+  settle_seq integer NOT NULL,
+  setl_id bigint,
+  updated_at text NOT NULL
+);
+CREATE INDEX national_visits_hospital ON national_visits (fixmedins_code, id);
+-- A line's position in its visit: SQLite reads them in rowid order, this in insertion order.
+CREATE TABLE national_fee_lines (
+  mdtrt_id text NOT NULL REFERENCES national_visits(mdtrt_id),
+  feedetl_sn text NOT NULL,
+  init_feedetl_sn text NOT NULL,
+  med_list_codg text NOT NULL,
+  fee_ocur_time text NOT NULL,
+  cnt text NOT NULL,
+  pric text NOT NULL,
+  msgid text NOT NULL,
+  serial bigint GENERATED ALWAYS AS IDENTITY,
+  PRIMARY KEY (mdtrt_id, feedetl_sn)
+);
+CREATE TABLE national_files (
+  file_qury_no text PRIMARY KEY,
+  fixmedins_code text NOT NULL,
+  filename text NOT NULL,
+  content_base64 text NOT NULL,
+  created_at text NOT NULL
+);
+)sql";
+
 constexpr std::array<const char*, kSchemaVersion> kMigrations = {kRosterAndClientsV1, kAccessLogV2,
-                                                                 kLedgerV3};
+                                                                 kLedgerV3, kNationalV4};
 
 }  // namespace
 

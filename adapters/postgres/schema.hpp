@@ -11,7 +11,7 @@
 namespace onestop::postgres::detail {
 
 // The schema version this build writes and reads.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // The database's schema version (0 for a database OneStop never used).
 int schema_version(Connection& db);

@@ -1,4 +1,5 @@
 // The national interface's tables (schema v5) on one connection of their own.
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <utility>
@@ -87,6 +88,70 @@ void update_visit(Connection& db, const Visit& v) {
       .bind_all(v.mdtrt_id, v.endtime, join_lines(v.diagnoses), v.state, v.settle_seq, v.setl_id,
                 now_utc())
       .run();
+}
+
+Error duplicate(const std::string& field, const std::string& value) {
+  return Error{"duplicate", field,
+               field + ": " + value + " 已存在 (another message wrote it first)"};
+}
+
+template <typename... T>
+bool found(Connection& db, const char* sql, const T&... values) {
+  Query q = db.query(sql);
+  q.bind_all(values...);
+  return q.step();
+}
+
+// What the store's contract refuses (national_store.hpp): a change another writer overtook
+// since its caller read. BEGIN IMMEDIATE holds the only write lock, so these reads still hold
+// when the change is written.
+std::optional<Error> overtaken(Connection& db, const Change& c) {
+  if (!c.infno.empty() &&
+      found(db, "SELECT 1 FROM national_messages WHERE fixmedins_code = ?1 AND msgid = ?2",
+            c.fixmedins_code, c.msgid)) {
+    return duplicate("msgid", c.msgid);
+  }
+  if (c.insert_visit && found(db, "SELECT 1 FROM national_visits WHERE id = ?1 OR mdtrt_id = ?2",
+                              c.insert_visit->id, c.insert_visit->mdtrt_id)) {
+    return duplicate("mdtrt_id", c.insert_visit->mdtrt_id);
+  }
+  if (c.update_visit || !c.add_lines.empty() || !c.remove_lines.empty() || c.remove_all_lines) {
+    Query v = db.query("SELECT state, settle_seq FROM national_visits WHERE mdtrt_id = ?1");
+    v.bind_all(c.mdtrt_id);
+    if (!v.step()) {
+      return Error{"visit_changed", "mdtrt_id",
+                   "mdtrt_id: 就诊信息不存在 (no visit " + c.mdtrt_id + ")"};
+    }
+    Query n = db.query("SELECT count(*) FROM national_fee_lines WHERE mdtrt_id = ?1");
+    n.bind_all(c.mdtrt_id);
+    n.step();
+    if (auto e =
+            national::check_visit_change(v.text(0), static_cast<int>(v.int64(1)), n.int64(0), c)) {
+      return e;
+    }
+  }
+  for (const FeeLine& l : c.add_lines) {
+    const bool removed = c.remove_all_lines ||
+                         std::find(c.remove_lines.begin(), c.remove_lines.end(), l.feedetl_sn) !=
+                             c.remove_lines.end();
+    if (!removed &&
+        found(db, "SELECT 1 FROM national_fee_lines WHERE mdtrt_id = ?1 AND feedetl_sn = ?2",
+              c.mdtrt_id, l.feedetl_sn)) {
+      return duplicate("feedetl_sn", l.feedetl_sn);
+    }
+  }
+  if (c.reversed_msgid &&
+      !found(db,
+             "SELECT 1 FROM national_messages WHERE fixmedins_code = ?1 AND msgid = ?2 AND "
+             "reversed_by IS NULL",
+             c.fixmedins_code, *c.reversed_msgid)) {
+    return duplicate("omsgid", *c.reversed_msgid);
+  }
+  if (c.add_file &&
+      found(db, "SELECT 1 FROM national_files WHERE file_qury_no = ?1", c.add_file->file_qury_no)) {
+    return duplicate("file_qury_no", c.add_file->file_qury_no);
+  }
+  return std::nullopt;
 }
 
 class SqliteNationalStore final : public national::Store {
@@ -250,6 +315,10 @@ std::optional<Error> SqliteNationalStore::commit(const Change& c) {
   std::lock_guard lock(mutex_);
   try {
     db_->exec("BEGIN IMMEDIATE");
+    if (auto refused = overtaken(*db_, c)) {
+      db_->rollback_quietly();
+      return refused;
+    }
     if (c.insert_visit) insert_visit(*db_, *c.insert_visit);
     if (c.update_visit) update_visit(*db_, *c.update_visit);
     if (c.remove_all_lines) {

@@ -115,7 +115,26 @@ class Store {
   // A file of the hospital, or nullopt.
   virtual Result<std::optional<StoredFile>> file(std::string_view fixmedins_code,
                                                  std::string_view file_qury_no) = 0;
+  // Writes `change` in one transaction, or nothing of it. Several servers may share the
+  // tables, so what the caller read before deciding on the change may have been overtaken by
+  // another server's commit; then nothing is written, the message is not acknowledged, and the
+  // answer is one of these refusals (besides ledger_unavailable):
+  //   code "duplicate", field "msgid": the message is acknowledged already (another server
+  //     answered it first); read it with message() and answer as for a replay.
+  //   code "duplicate", field "mdtrt_id", "feedetl_sn", "file_qury_no" or "omsgid": the visit
+  //     (its id or mdtrt_id), a fee line of the visit or the file exists already, or the
+  //     message to reverse is reversed already.
+  //   code "visit_changed", field "mdtrt_id": the visit's state no longer allows the change
+  //     (check_visit_change).
   virtual std::optional<Error> commit(const Change& change) = 0;
 };
+
+// The visit state machine's rule for a change of a visit now in `state` with `settle_seq`
+// settlements and `lines` fee lines: admitted -> discharged, admitted -> cancelled (no fee
+// lines), discharged -> admitted, discharged -> settled (settle_seq + 1), settled ->
+// discharged; fee lines are added or removed only while admitted or discharged. nullopt when
+// allowed, else the "visit_changed" refusal. Every engine checks it on the locked visit.
+std::optional<Error> check_visit_change(const std::string& state, int settle_seq,
+                                        std::int64_t lines, const Change& change);
 
 }  // namespace onestop::national

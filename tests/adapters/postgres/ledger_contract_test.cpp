@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "adapters/backend/backend.hpp"
+#include "adapters/policy/policy_loader.hpp"
 #include "adapters/sqlite/ledger_fixtures.hpp"
 #include "adapters/store/seal.hpp"
 #include "adapters/store/totals.hpp"
@@ -619,6 +620,34 @@ TEST_F(LedgerPg, RecordsCannotBeEditedOrDeleted) {
        {"UPDATE records SET total = 0", "DELETE FROM record_layers", "DELETE FROM policies"}) {
     EXPECT_THROW(pg_column(uri_, std::string(sql) + " RETURNING 1"), std::runtime_error) << sql;
   }
+}
+
+// `onestop ledger migrate`'s keeping of policy texts: a ledger whose record names its policy by
+// hash only (as records written before the texts were kept do) gets the text, once; a policy no
+// record names is not added.
+TEST_F(LedgerPg, ThePolicyTextsRecordsNameByHashOnlyAreKeptOnce) {
+  auto l = ledger();
+  const auto settled = settle_now(*l, claims_2020().front());
+  ASSERT_TRUE(settled.record);
+  // Records before schema 6 named the policy only: the kept text taken away (its trigger off).
+  pg_column(uri_,
+            "ALTER TABLE policies DISABLE TRIGGER policies_append_only; "
+            "DELETE FROM policies; "
+            "ALTER TABLE policies ENABLE TRIGGER policies_append_only; SELECT 1");
+  const auto policies = policy::PolicySet::load_dir(source_path("config/policies"));
+  ASSERT_TRUE(policies) << policies.error().message;
+  std::vector<Policy> given = policies->all();
+  Policy unnamed = given.front();
+  unnamed.id = "unnamed";
+  unnamed.sha256 = std::string(64, '0');
+  given.push_back(unnamed);
+  const auto kept = backend::keep_named_policies(url_, given);
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(*kept, 1u);
+  EXPECT_EQ(pg_column(uri_, "SELECT count(*) FROM policies"), std::vector<std::string>{"1"});
+  EXPECT_EQ(pg_column(uri_, "SELECT id FROM policies"),
+            std::vector<std::string>{settled.record->policy_id});
+  EXPECT_EQ(*backend::keep_named_policies(url_, given), 0u);
 }
 
 }  // namespace
