@@ -500,23 +500,9 @@ void PgLedger::details(const ReconciliationQuery& query,
 
 // The details summed, the days cut into parts summed side by side on the read connections.
 std::vector<TotalRow> PgLedger::totals(const ReconciliationQuery& query) {
-  const auto parts = store::split_days(query, options_.read_connections);
-  std::vector<std::future<std::vector<TotalRow>>> sums;
-  for (const auto& part : parts) {
-    sums.push_back(std::async(std::launch::async, [this, part] {
-      store::TotalsBuilder totals;
-      details(part, [&totals](const DetailRow& row) {
-        totals.add(row);
-        return true;
-      });
-      return totals.rows();
-    }));
-  }
-  std::vector<TotalRow> rows;
-  for (auto& sum : sums) {
-    for (auto& row : sum.get()) rows.push_back(std::move(row));
-  }
-  return rows;
+  return store::sum_details(
+      query, options_.read_connections,
+      [this](const ReconciliationQuery& part, const auto& visit) { details(part, visit); });
 }
 
 // The read, write and sealer pools counted, then SELECT 1 on a read connection: it reaches

@@ -483,29 +483,12 @@ void SqliteLedger::details(const ReconciliationQuery& query,
   });
 }
 
-// The totals are the details summed, so they cannot disagree with them. Days are independent:
-// the range is cut into consecutive parts summed side by side on the pool's connections (one
-// per core at most), and since no row of one part shares a day with another, the parts'
-// rows simply follow each other in order.
+// The totals are the details summed (store::sum_details), one part per core at most.
 std::vector<TotalRow> SqliteLedger::totals(const ReconciliationQuery& query) {
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  const auto parts = detail::split_days(query, std::min(options_.read_connections, cores));
-  std::vector<std::future<std::vector<TotalRow>>> sums;
-  for (const auto& part : parts) {
-    sums.push_back(std::async(std::launch::async, [this, part] {
-      detail::TotalsBuilder totals;
-      details(part, [&totals](const DetailRow& row) {
-        totals.add(row);
-        return true;
-      });
-      return totals.rows();
-    }));
-  }
-  std::vector<TotalRow> rows;
-  for (auto& sum : sums) {
-    for (auto& row : sum.get()) rows.push_back(std::move(row));
-  }
-  return rows;
+  return store::sum_details(
+      query, std::min(options_.read_connections, cores),
+      [this](const ReconciliationQuery& part, const auto& visit) { details(part, visit); });
 }
 
 void SqliteLedger::scan_year(int year, Documents documents,

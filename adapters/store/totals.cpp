@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <tuple>
 #include <utility>
 
@@ -64,5 +65,25 @@ void TotalsBuilder::add(const DetailRow& row) {
 }
 
 std::vector<TotalRow> TotalsBuilder::rows() const { return rows_; }
+
+std::vector<TotalRow> sum_details(const ReconciliationQuery& query, std::size_t parts,
+                                  const DetailWalk& details) {
+  std::vector<std::future<std::vector<TotalRow>>> sums;
+  for (const auto& part : split_days(query, parts)) {
+    sums.push_back(std::async(std::launch::async, [&details, part] {
+      TotalsBuilder totals;
+      details(part, [&totals](const DetailRow& row) {
+        totals.add(row);
+        return true;
+      });
+      return totals.rows();
+    }));
+  }
+  std::vector<TotalRow> rows;
+  for (auto& sum : sums) {
+    for (auto& row : sum.get()) rows.push_back(std::move(row));
+  }
+  return rows;
+}
 
 }  // namespace onestop::store

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 #include "adapters/store/reports.hpp"
@@ -27,5 +28,14 @@ class TotalsBuilder {
 // Adds `paid` to the row's entry for `fund`, or appends one (the first appearance of a fund
 // keeps its place: the funds of a detail row stand in layer order).
 void add_fund(DetailRow& row, std::string fund, const Money& paid);
+
+// The totals of `query`, the details summed so they cannot disagree with them. Days are
+// independent: the range is cut into `parts` consecutive parts summed side by side, each walked
+// with `details` on a thread of its own, and since no row of one part shares a day with
+// another, the parts' rows simply follow each other in order.
+using DetailWalk =
+    std::function<void(const ReconciliationQuery&, const std::function<bool(const DetailRow&)>&)>;
+std::vector<TotalRow> sum_details(const ReconciliationQuery& query, std::size_t parts,
+                                  const DetailWalk& details);
 
 }  // namespace onestop::store
