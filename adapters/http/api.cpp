@@ -188,7 +188,8 @@ ApiResponse Api::problem(const Error& error, const ApiRequest& request, std::str
   r.body = problem_json(error, r.status, request.path, request.correlation_id);
   r.route = std::move(route);
   r.error = error;
-  if (r.status == 503) r.headers.emplace_back("Retry-After", "1");  // nothing was written
+  // Retrying is safe: nothing was written, or the same request answers what was.
+  if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 

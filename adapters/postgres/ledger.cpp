@@ -164,7 +164,8 @@ void store_head(Connection& db, const PersonHead& head) {
 
 // Runs `job(connection)` in one transaction on a write connection: committed when it created
 // a record, rolled back otherwise (a refused or answered-before job leaves nothing behind). A
-// database failure anywhere answers unavailable with nothing written; any other exception is a
+// database failure answers unavailable: with nothing written, except when the connection broke
+// during COMMIT, whose outcome nobody can know then (maybe_written). Any other exception is a
 // bug of this job alone.
 template <typename F>
 WriteResult PgLedger::write(F&& job) {
@@ -183,10 +184,18 @@ WriteResult PgLedger::write(F&& job) {
         return store::failed(Outcome::refused,
                              store::internal(std::string("the ledger refused it: ") + e.what()));
       }
-      if (r.outcome == Outcome::created) {
-        db.exec("COMMIT");
-      } else {
+      if (r.outcome != Outcome::created) {
         db.rollback_quietly();
+        return r;
+      }
+      try {
+        db.exec("COMMIT");
+      } catch (const PgError& e) {
+        if (db.ok()) throw;  // the server refused the commit: it rolled back
+        logger().error(std::string("ledger commit unconfirmed: ") + e.what());
+        WriteResult unknown = store::failed(Outcome::unavailable, detail::database_failed(e));
+        unknown.maybe_written = true;
+        return unknown;
       }
       return r;
     });

@@ -45,9 +45,15 @@ Error write_error(const WriteResult& written, std::int64_t id) {
     return Error{"not_found", "id", "no settlement " + std::to_string(id)};
   }
   if (written.outcome == Outcome::unavailable) {
+    const std::string cause = written.error ? " (" + written.error->message + ")" : "";
+    if (written.maybe_written) {
+      return Error{"ledger_unavailable", "",
+                   "the ledger's database did not confirm the commit; it may be recorded: "
+                   "resend the same request, which answers the record if it is" +
+                       cause};
+    }
     return Error{"ledger_unavailable", "",
-                 "the ledger could not commit; nothing was written; retry later" +
-                     (written.error ? " (" + written.error->message + ")" : std::string())};
+                 "the ledger could not commit; nothing was written; retry later" + cause};
   }
   if (written.error) return *written.error;
   return Error{"internal", "", "the ledger refused the write without saying why"};

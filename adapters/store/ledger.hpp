@@ -129,6 +129,9 @@ struct WriteResult {
   std::vector<std::int64_t> blocking;    // cancel conflict: later live settlements in the way
   std::optional<Error> error;            // refused/unavailable/conflict: why
   std::optional<Settlement> settlement;  // created settlement: what compute() returned
+  // unavailable only: the connection to the database broke while it committed, so the record
+  // may be stored. Resending the same request answers it (replayed) if it is.
+  bool maybe_written = false;
 };
 
 // Error codes in WriteResult::error:
@@ -138,7 +141,8 @@ struct WriteResult {
 //   cancel:  not_found, not_latest (blocking = the later live settlements, record = the one
 //            to cancel), already_cancelled (record = the cancellation that stands)
 //   both:    ledger_unavailable (the database failed, the queue is full or the ledger is
-//            closing; nothing of the job is written)
+//            closing; nothing of the job is written, unless maybe_written says the commit's
+//            outcome is unknown)
 // A cancellation record negates total, fund_paid, patient_pays, layer_paid and the movement
 // of the settlement it cancels, copies its keys, policy and claim_json, and its result_json is
 // cancellation_json() of itself (the reversal, not a settlement).

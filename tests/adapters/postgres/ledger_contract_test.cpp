@@ -549,6 +549,32 @@ TEST_F(LedgerPg, AnOutageAnswersUnavailableAndTheLedgerRecovers) {
   EXPECT_EQ(l->record_count(), 2);
 }
 
+// A connection that breaks during COMMIT leaves the outcome unknown: the answer is unavailable
+// and says the record may be stored, never "nothing was written". The same request afterwards
+// settles it (here the commit had not happened: the backend died inside it, in a deferred
+// trigger on the bill's key that ends its own session).
+TEST_F(LedgerPg, AConnectionCutDuringTheCommitAnswersThatTheRecordMayBeStored) {
+  auto l = ledger();
+  const auto claims = claims_of("P0010035");
+  ASSERT_FALSE(claims.empty());
+  pg_column(uri_, R"sql(
+    CREATE FUNCTION end_my_session() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$;
+    CREATE CONSTRAINT TRIGGER cut_commit AFTER INSERT ON bills DEFERRABLE INITIALLY DEFERRED
+      FOR EACH ROW EXECUTE FUNCTION end_my_session();
+    SELECT 1)sql");
+  const auto cut = l->settle(settle_job(claims[0])).get();
+  EXPECT_EQ(cut.outcome, Outcome::unavailable);
+  EXPECT_TRUE(cut.maybe_written);
+  ASSERT_TRUE(cut.error);
+  EXPECT_EQ(cut.error->code, "ledger_unavailable");
+  pg_column(uri_, "DROP TRIGGER cut_commit ON bills; SELECT 1");
+  const auto resent = l->settle(settle_job(claims[0])).get();
+  EXPECT_EQ(resent.outcome, Outcome::created);
+  EXPECT_FALSE(resent.maybe_written);
+  EXPECT_EQ(l->record_count(), 1);
+}
+
 // health() follows the server: it answers; stopped, it says at once that it does not, with
 // the cause; restarted, it answers again, on a new connection.
 TEST_F(LedgerPg, HealthSaysWhetherTheServerAnswers) {
