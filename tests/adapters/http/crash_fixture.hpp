@@ -27,14 +27,15 @@ namespace onestop::testing::crash {
 
 constexpr int kStartTimeoutMs = 15000;
 
-// The settings of the server under test: its own ledger, a free loopback port, quiet logs
-// (every kill makes clients' connections fail, which is expected here).
-inline std::string write_settings(const std::string& dir, const std::string& db) {
+// The settings of the server under test: its own ledger (a file's path or a ledger URL), a free
+// loopback port, quiet logs (every kill makes clients' connections fail, which is expected
+// here).
+inline std::string write_settings(const std::string& dir, const std::string& ledger) {
   const std::string path = dir + "/onestop.properties";
   std::ofstream out(path);
   out << "onestop.http.port = 0\n"
       << "onestop.http.bind_address = 127.0.0.1\n"
-      << "onestop.ledger.path = " << db << "\n"
+      << "onestop.ledger.url = " << ledger << "\n"
       << "onestop.policy.dir = " << source_path("config/policies") << "\n"
       << "onestop.hospitals.file = " << source_path("config/hospitals.json") << "\n"
       << "onestop.log.level = error\n"
