@@ -95,6 +95,10 @@ Visit visit_from_row(const Rows& rows, int r) {
   return v;
 }
 
+// The advisory locks of admissions: the two-key form (this class, a hash of hospital and
+// person), a key space apart from the one-key locks of the migrations and the sealer.
+constexpr std::int64_t kAdmissionLocks = 2401;
+
 void claim_message(Connection& db, const Change& c) {
   const Rows inserted = db.run(
       "INSERT INTO national_messages (fixmedins_code, msgid, infno, input_sha256, answer, "
@@ -104,8 +108,13 @@ void claim_message(Connection& db, const Change& c) {
   if (inserted.affected() == 0) throw Refused{duplicate("msgid", c.msgid)};
 }
 
-// ON CONFLICT without a target: the id and the mdtrt_id are both the visit's keys.
+// ON CONFLICT without a target: the id and the mdtrt_id are both the visit's keys. Then the
+// person's other open admissions: the lock on (hospital, person), taken first and held to the
+// end of the transaction, serializes two servers admitting one person, and the check after it
+// sees what the other committed (READ COMMITTED reads anew at each statement).
 void insert_visit(Connection& db, const Visit& v) {
+  db.run("SELECT pg_advisory_xact_lock($1::integer, hashtext($2))",
+         Params::of(kAdmissionLocks, v.fixmedins_code + "/" + v.psn_no));
   const Rows inserted = db.run(
       "INSERT INTO national_visits (id, mdtrt_id, fixmedins_code, hospital_id, psn_no, insutype, "
       "med_type, mdtrt_cert_type, begntime, endtime, diagnoses, state, settle_seq, setl_id, "
@@ -115,6 +124,11 @@ void insert_visit(Connection& db, const Visit& v) {
                  v.med_type, v.mdtrt_cert_type, v.begntime, v.endtime, join_lines(v.diagnoses),
                  v.state, v.settle_seq, id_or_null(v.setl_id), now_utc()));
   if (inserted.affected() == 0) throw Refused{duplicate("mdtrt_id", v.mdtrt_id)};
+  const Rows open = db.run(
+      "SELECT 1 FROM national_visits WHERE fixmedins_code = $1 AND psn_no = $2 "
+      "AND state IN ('admitted', 'discharged') AND mdtrt_id <> $3 LIMIT 1",
+      Params::of(v.fixmedins_code, v.psn_no, v.mdtrt_id));
+  if (!open.empty()) throw Refused{national::open_admission(v.psn_no)};
 }
 
 // Locks the visit's row, then checks the change against it. The lines are counted by a

@@ -115,6 +115,13 @@ std::optional<Error> overtaken(Connection& db, const Change& c) {
                               c.insert_visit->id, c.insert_visit->mdtrt_id)) {
     return duplicate("mdtrt_id", c.insert_visit->mdtrt_id);
   }
+  if (c.insert_visit &&
+      found(db,
+            "SELECT 1 FROM national_visits WHERE fixmedins_code = ?1 AND psn_no = ?2 "
+            "AND state IN ('admitted', 'discharged')",
+            c.insert_visit->fixmedins_code, c.insert_visit->psn_no)) {
+    return national::open_admission(c.insert_visit->psn_no);
+  }
   if (c.update_visit || !c.add_lines.empty() || !c.remove_lines.empty() || c.remove_all_lines) {
     Query v = db.query("SELECT state, settle_seq FROM national_visits WHERE mdtrt_id = ?1");
     v.bind_all(c.mdtrt_id);

@@ -11,6 +11,12 @@ bool allowed(const std::string& from, const std::string& to) {
 
 }  // namespace
 
+Error open_admission(const std::string& psn_no) {
+  return Error{
+      "duplicate", "psn_no",
+      "psn_no: 该人员已有在院登记 (" + psn_no + " has an open admission at this hospital)"};
+}
+
 std::optional<Error> check_visit_change(const std::string& state, int settle_seq,
                                         std::int64_t lines, const Change& change) {
   const Error changed{"visit_changed", "mdtrt_id",

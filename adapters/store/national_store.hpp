@@ -126,8 +126,14 @@ class Store {
   //     message to reverse is reversed already.
   //   code "visit_changed", field "mdtrt_id": the visit's state no longer allows the change
   //     (check_visit_change).
+  //   open_admission(): a new visit's person has an open one (admitted or discharged) at the
+  //     hospital already: one person, one admission at a time, however many servers admit.
   virtual std::optional<Error> commit(const Change& change) = 0;
 };
+
+// The refusal of a second open admission of `psn_no` at a hospital (code "duplicate", field
+// "psn_no"), the one rule admit() checks that a commit could otherwise overtake.
+Error open_admission(const std::string& psn_no);
 
 // The visit state machine's rule for a change of a visit now in `state` with `settle_seq`
 // settlements and `lines` fee lines: admitted -> discharged, admitted -> cancelled (no fee

@@ -332,6 +332,50 @@ TEST_P(NationalContract, PersonsAndKeysComeFromTheRosterAndTheClients) {
   EXPECT_FALSE(*s->tif_client("0000000000000000"));
 }
 
+// One person, one open admission at a hospital: a second is refused while the first is
+// admitted or discharged, wherever it comes from; another hospital may admit them, and once
+// the first is closed (cancelled here) they may be admitted again.
+TEST_P(NationalContract, APersonHasOneOpenAdmissionAtAHospital) {
+  auto s = store();
+  const Visit first = admitted(1);
+  ASSERT_FALSE(s->commit(admission("M1", first)));
+  auto other = store();
+  const auto again = other->commit(admission("M2", admitted(2)));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->code, "duplicate") << again->message;
+  EXPECT_EQ(again->field, "psn_no");
+  EXPECT_NE(again->message.find("P0010038"), std::string::npos) << again->message;
+  EXPECT_FALSE(*s->visit(admitted(2).mdtrt_id));
+  EXPECT_FALSE(*s->message(kHospital, "M2"));  // not acknowledged: nothing written
+
+  Visit elsewhere = admitted(3);
+  elsewhere.fixmedins_code = "H43010000001";
+  Change at_other = admission("M3", elsewhere);
+  at_other.fixmedins_code = elsewhere.fixmedins_code;
+  EXPECT_FALSE(other->commit(at_other));
+
+  Visit discharged = first;
+  discharged.state = "discharged";
+  discharged.endtime = "2020-03-12 09:00:00";
+  Change discharge = message("M4", "2402", first.mdtrt_id);
+  discharge.update_visit = discharged;
+  ASSERT_FALSE(s->commit(discharge));
+  const auto still_open = other->commit(admission("M5", admitted(5)));
+  ASSERT_TRUE(still_open);
+  EXPECT_EQ(still_open->field, "psn_no");
+
+  Visit undone = first;  // discharge undone, then the admission cancelled: closed
+  Change undo = message("M6", "2405", first.mdtrt_id);
+  undo.update_visit = undone;
+  ASSERT_FALSE(s->commit(undo));
+  Visit cancelled = first;
+  cancelled.state = "cancelled";
+  Change cancel = message("M7", "2404", first.mdtrt_id);
+  cancel.update_visit = cancelled;
+  ASSERT_FALSE(s->commit(cancel));
+  EXPECT_FALSE(other->commit(admission("M8", admitted(8))));
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, NationalContract,
                          ::testing::Values(Engine::sqlite, Engine::postgresql),
                          [](const auto& info) {
@@ -371,7 +415,9 @@ TEST(NationalPg, TwoServersRacingForOneMsgidOrOneVisitOneWinsTheOtherIsADuplicat
     // The same msgid, each server with a visit of its own.
     const std::string msgid = "M" + std::to_string(round);
     const std::int64_t base = 1000 + round * 10;
-    auto answers = race(url, [&](int i) { return admission(msgid, admitted(base + i)); });
+    // A person per round: each round's winner stays admitted.
+    const std::string person = "P00100" + std::to_string(10 + round);
+    auto answers = race(url, [&](int i) { return admission(msgid, admitted(base + i, person)); });
     const int won = (answers[0] ? 0 : 1) + (answers[1] ? 0 : 1);
     ASSERT_EQ(won, 1) << "round " << round;
     const std::optional<Error>& lost = answers[0] ? answers[0] : answers[1];
@@ -386,15 +432,44 @@ TEST(NationalPg, TwoServersRacingForOneMsgidOrOneVisitOneWinsTheOtherIsADuplicat
     // The same visit (both read the same next id), each under a msgid of its own.
     const std::int64_t id = base + 5;
     answers = race(url, [&](int i) {
-      return admission(msgid + "-" + std::to_string(i), admitted(id, "P" + std::to_string(i)));
+      return admission(msgid + "-" + std::to_string(i),
+                       admitted(id, person + "-" + std::to_string(i)));
     });
     ASSERT_EQ((answers[0] ? 0 : 1) + (answers[1] ? 0 : 1), 1) << "round " << round;
     const std::optional<Error>& second = answers[0] ? answers[0] : answers[1];
     EXPECT_EQ(second->code, "duplicate") << second->message;
     EXPECT_EQ(second->field, "mdtrt_id");
     const int first = answers[0] ? 1 : 0;
-    EXPECT_EQ((*(*reader)->visit(admitted(id).mdtrt_id))->psn_no, "P" + std::to_string(first));
+    EXPECT_EQ((*(*reader)->visit(admitted(id).mdtrt_id))->psn_no,
+              person + "-" + std::to_string(first));
     EXPECT_FALSE(*(*reader)->message(kHospital, msgid + "-" + std::to_string(1 - first)));
+  }
+}
+
+// Two servers admitting one person at once, each with a visit id and a msgid of its own: one
+// admits, the other is refused, and the person has one open admission.
+TEST(NationalPg, TwoServersAdmittingOnePersonAtOnceAdmitOnce) {
+  PgCluster* pg = nullptr;
+  ONESTOP_REQUIRE_PG(pg);
+  const auto url = *backend::parse_ledger_url(pg->fresh_database(), "test");
+  auto reader = backend::open_national_store(url);
+  ASSERT_TRUE(reader);
+  for (int round = 0; round < 10; ++round) {
+    const std::string person = "P00100" + std::to_string(10 + round);
+    const std::int64_t base = 200 + round * 10;
+    const auto answers = race(url, [&](int i) {
+      return admission("R" + std::to_string(round) + "-" + std::to_string(i),
+                       admitted(base + i, person));
+    });
+    ASSERT_EQ((answers[0] ? 0 : 1) + (answers[1] ? 0 : 1), 1) << "round " << round;
+    const std::optional<Error>& lost = answers[0] ? answers[0] : answers[1];
+    EXPECT_EQ(lost->code, "duplicate") << lost->message;
+    EXPECT_EQ(lost->field, "psn_no");
+    const auto visits = (*reader)->visits_of(kHospital);
+    ASSERT_TRUE(visits);
+    int open = 0;
+    for (const Visit& v : *visits) open += v.psn_no == person;
+    EXPECT_EQ(open, 1) << "round " << round;
   }
 }
 
@@ -407,7 +482,7 @@ TEST(NationalPg, TwoServersChangingOneVisitAtOnceTakeTurns) {
   auto reader = backend::open_national_store(url);
   ASSERT_TRUE(reader);
   for (int round = 0; round < 10; ++round) {
-    const Visit v = admitted(100 + round);
+    const Visit v = admitted(100 + round, "P00100" + std::to_string(10 + round));
     ASSERT_FALSE((*reader)->commit(admission("A" + std::to_string(round), v)));
     const auto answers = race(url, [&](int i) {
       Change c = message("D" + std::to_string(round) + "-" + std::to_string(i), "2402", v.mdtrt_id);
