@@ -11,7 +11,7 @@ void usage(std::ostream& out) {
   out << "usage: onestop COMMAND [OPTIONS]\n\n"
          "commands:\n"
          "  settle   settle canonical claims (JSON Lines) offline against a policy\n"
-         "  serve    run the HTTP settlement service on the SQLite ledger\n"
+         "  serve    run the HTTP settlement service on the ledger (SQLite or PostgreSQL)\n"
          "  verify   check the ledger's hash chain and replay every settlement\n"
          "  roster   import the roster of insured persons (roster import FILE.csv)\n"
          "  reconcile  totals, details and statement matching per fund, hospital and day\n"

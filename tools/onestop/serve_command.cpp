@@ -1,5 +1,5 @@
-// onestop serve: the HTTP settlement service on the SQLite ledger. This file only turns the
-// command line into a typed ServerConfig; adapters/http wires and runs it.
+// onestop serve: the HTTP settlement service on the ledger (SQLite or PostgreSQL). This file
+// only turns the command line into a typed ServerConfig; adapters/http wires and runs it.
 #include <Poco/Util/OptionSet.h>
 
 #include <map>
@@ -38,7 +38,7 @@ Poco::Util::OptionSet serve_options() {
 int serve_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto parsed =
       parse("serve", "[--config FILE] [--port N] [--bind ADDRESS] [--ledger URL] ...",
-            "Runs the HTTP settlement service on the SQLite ledger until SIGINT or SIGTERM. "
+            "Runs the HTTP settlement service on the ledger until SIGINT or SIGTERM. "
             "Settings come from the settings file; each option below overrides one of them.",
             serve_options(), args, out, err);
   if (!parsed) return kUsage;
