@@ -175,30 +175,4 @@ inline std::int64_t scalar(sqlite3* db, const char* sql) {
   return value;
 }
 
-// (patient, year, layer) whose accumulators (person_years.layers) differ from the sum of the
-// records' movements, in either direction; all-zero sums mean "nothing moved", as the layers
-// text leaves them out.
-constexpr const char* kAccumulatorMismatches = R"sql(
-WITH moved AS (
-  SELECT r.patient_id, r.year, l.layer_id, SUM(l.moved_paid) AS paid,
-         SUM(l.deductible_charged) AS dc, SUM(l.base_cumulative) AS bc,
-         SUM(l.patient_share) AS ps
-  FROM records r JOIN record_layers l ON l.record_id = r.id
-  GROUP BY r.patient_id, r.year, l.layer_id),
-m AS (SELECT * FROM moved WHERE paid <> 0 OR dc <> 0 OR bc <> 0 OR ps <> 0),
-a AS (SELECT p.patient_id, p.year, j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2,
-             j.value ->> 3 FROM person_years p, json_each(p.layers) j)
-SELECT (SELECT COUNT(*) FROM (SELECT * FROM m EXCEPT SELECT * FROM a)) +
-       (SELECT COUNT(*) FROM (SELECT * FROM a EXCEPT SELECT * FROM m))
-)sql";
-
-// (patient, year) whose admissions or last record differ from what the records imply.
-constexpr const char* kPersonYearMismatches = R"sql(
-WITH implied AS (SELECT patient_id, year, SUM(admissions_delta), MAX(id) FROM records
-                 GROUP BY patient_id, year),
-stored AS (SELECT patient_id, year, admissions, last_record_id FROM person_years)
-SELECT (SELECT COUNT(*) FROM (SELECT * FROM implied EXCEPT SELECT * FROM stored)) +
-       (SELECT COUNT(*) FROM (SELECT * FROM stored EXCEPT SELECT * FROM implied))
-)sql";
-
 }  // namespace onestop::testing::crash

@@ -44,9 +44,8 @@ soak::Query sqlite_query(sqlite3* db) {
 soak::LedgerView read_ledger(const std::string& path) {
   const Db db = open_read_only(path);
   if (!db) return {};
-  const std::string accumulators = soak::accumulator_mismatches(
-      "p.layers", [](int i) { return "j.value ->> " + std::to_string(i); });
-  return soak::read_ledger(sqlite_query(db.get()), accumulators, reference_policy());
+  return soak::read_ledger(sqlite_query(db.get()), soak::sqlite_accumulator_mismatches(),
+                           reference_policy());
 }
 
 TEST(CrashSoak, MixedSettleAndCancelSurviveRepeatedSigkillExactlyOnce) {

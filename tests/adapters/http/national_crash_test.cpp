@@ -11,11 +11,13 @@
 
 #include "adapters/sqlite/open.hpp"
 #include "crash_fixture.hpp"
+#include "soak.hpp"
 
 namespace onestop {
 namespace {
 
 namespace crash = testing::crash;
+namespace soak = testing::soak;
 
 constexpr int kVisits = 12;
 
@@ -243,7 +245,7 @@ TEST(NationalCrash, SigkillDuringSettlementsWithRetriesByMsgidLosesAndDoublesNot
                     named.insert(crash::column_text(s, 1));
                   });
   EXPECT_EQ(named, setl_ids);
-  EXPECT_EQ(crash::scalar(raw.get(), crash::kAccumulatorMismatches), 0);
+  EXPECT_EQ(crash::scalar(raw.get(), soak::sqlite_accumulator_mismatches().c_str()), 0);
   raw.reset();
   EXPECT_EQ(testing::run_verify(db), 0);
 }

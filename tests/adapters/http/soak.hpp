@@ -381,6 +381,16 @@ SELECT (SELECT COUNT(*) FROM (SELECT * FROM m EXCEPT SELECT * FROM a) AS x) +
 )sql";
 }
 
+// accumulator_mismatches() of each engine: SQLite's JSON functions, PostgreSQL's.
+inline std::string sqlite_accumulator_mismatches() {
+  return accumulator_mismatches("p.layers",
+                                [](int i) { return "j.value ->> " + std::to_string(i); });
+}
+inline std::string postgres_accumulator_mismatches() {
+  return accumulator_mismatches(
+      "p.layers::json", [](int i) { return "(j.value ->> " + std::to_string(i) + ")::bigint"; });
+}
+
 // Each person-year's layers with their net payment (live settlements, cancellations netted),
 // in fen, and the person's category: what the layers' annual caps bound.
 constexpr const char* kNetPaidByLayer = R"sql(

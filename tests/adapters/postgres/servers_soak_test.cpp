@@ -170,9 +170,8 @@ TEST(PgServers, TwoServersOnOneDatabaseSurviveAKilledServerAndADatabaseRestart) 
   EXPECT_EQ(second.terminate(), 0);
 
   PgQuery db(uri);
-  const std::string accumulators = soak::accumulator_mismatches(
-      "p.layers::json", [](int i) { return "(j.value ->> " + std::to_string(i) + ")::bigint"; });
-  const soak::LedgerView ledger = soak::read_ledger(db.query(), accumulators, reference_policy());
+  const soak::LedgerView ledger =
+      soak::read_ledger(db.query(), soak::postgres_accumulator_mismatches(), reference_policy());
   const soak::Check check = soak::check_ledger(ledger, ops);
   const soak::Counts counts = soak::count_ops(ops, pending);
   soak::report(std::to_string(kills) + " kills (" + std::to_string(cut_by_kills) +
