@@ -21,6 +21,7 @@
 #include "adapters/postgres/pg.hpp"
 #include "adapters/postgres/records.hpp"
 #include "adapters/postgres/schema.hpp"
+#include "adapters/store/pages.hpp"
 #include "adapters/store/record_jobs.hpp"
 #include "adapters/store/seal.hpp"
 #include "adapters/store/totals.hpp"
@@ -395,31 +396,26 @@ void PgLedger::seal_now() {
   }
 }
 
+// Each page a read of its own: a walk holds no connection between pages.
 void PgLedger::scan(const std::function<bool(const StoredRecord&)>& visit) {
-  std::int64_t after = 0;
-  for (;;) {
-    const std::vector<StoredRecord> page =
-        read([after](Connection& db) { return detail::load_records_after(db, after, kPage); });
-    for (const auto& r : page) {
-      if (!visit(r)) return;
-      after = r.id;
-    }
-    if (page.size() < static_cast<std::size_t>(kPage)) return;
-  }
+  store::walk_pages(
+      kPage,
+      [this](std::int64_t after, int limit) {
+        return read([&](Connection& db) { return detail::load_records_after(db, after, limit); });
+      },
+      visit);
 }
 
 void PgLedger::scan_year(int year, Documents documents,
                          const std::function<bool(const StoredRecord&)>& visit) {
-  std::int64_t after = 0;
-  for (;;) {
-    const std::vector<StoredRecord> page = read(
-        [&](Connection& db) { return detail::load_year_after(db, year, after, kPage, documents); });
-    for (const auto& r : page) {
-      if (!visit(r)) return;
-      after = r.id;
-    }
-    if (page.size() < static_cast<std::size_t>(kPage)) return;
-  }
+  store::walk_pages(
+      kPage,
+      [&](std::int64_t after, int limit) {
+        return read([&](Connection& db) {
+          return detail::load_year_after(db, year, after, limit, documents);
+        });
+      },
+      visit);
 }
 
 // One REPEATABLE READ snapshot for the whole walk, read a page of records at a time in
