@@ -25,12 +25,12 @@
 #include "adapters/sqlite/ledger_fixtures.hpp"
 #include "adapters/store/seal.hpp"
 #include "adapters/store/totals.hpp"
+#include "support/engine_fixture.hpp"
 #include "support/pg_cluster.hpp"
 
 namespace onestop::testing {
 namespace {
 
-using backend::Engine;
 using store::Outcome;
 using store::StoredRecord;
 
@@ -51,30 +51,13 @@ std::vector<std::string> pg_column(const std::string& uri, const std::string& sq
   return out;
 }
 
-class LedgerContract : public ::testing::TestWithParam<Engine> {
+class LedgerContract : public EngineTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == Engine::sqlite) {
-      url_ = backend::sqlite_url(temp_db());
-      return;
-    }
-    PgCluster* pg = nullptr;
-    ONESTOP_REQUIRE_PG(pg);
-    auto url = backend::parse_ledger_url(pg->fresh_database(), "test");
-    ASSERT_TRUE(url) << url.error().message;
-    url_ = *url;
-    ASSERT_EQ(url_.engine, Engine::postgresql);
-  }
-
   std::unique_ptr<store::Ledger> ledger(store::LedgerOptions options = {}) {
     auto l = backend::open_ledger(url_, options);
     if (!l) throw std::runtime_error(l.error().message);
     return std::move(l).value();
   }
-
-  bool postgres() const { return GetParam() == Engine::postgresql; }
-
-  backend::LedgerUrl url_;
 };
 
 // Every record of a person in a year in a chain of its own: person_seq 1, 2, …, each naming
@@ -381,11 +364,7 @@ TEST_P(LedgerContract, HealthNamesTheEngineAndCountsItsConnections) {
   EXPECT_EQ(held.get().outcome, Outcome::created);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, LedgerContract,
-                         ::testing::Values(Engine::sqlite, Engine::postgresql),
-                         [](const auto& info) {
-                           return info.param == Engine::sqlite ? "sqlite" : "postgresql";
-                         });
+INSTANTIATE_TEST_SUITE_P(Engines, LedgerContract, kEngines, engine_name);
 
 // PostgreSQL only: several servers (ledger objects) writing one database.
 // A server that takes the TCP connection but never answers (a listening socket nobody
