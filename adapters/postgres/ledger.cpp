@@ -148,8 +148,21 @@ class PgLedger final : public store::Ledger {
   std::thread sealer_;     // last: it starts once everything it uses exists
 };
 
-// The person's chain head, locked until the transaction ends: this serializes the person's
-// writes (on every server) and nobody else's.
+// The person's chain head, its row made on the person's first settlement, in one statement
+// that locks the row until the transaction ends as FOR UPDATE would (the no-op update takes
+// the row lock, also on a row another transaction inserted meanwhile): this serializes the
+// person's writes (on every server) and nobody else's.
+PersonHead claim_person(Connection& db, const std::string& patient_id) {
+  const Rows q = db.run(
+      "INSERT INTO persons (patient_id, seq, head) VALUES ($1, 0, '') "
+      "ON CONFLICT (patient_id) DO UPDATE SET seq = persons.seq "
+      "RETURNING seq, head, sealed_seq",
+      Params::of(patient_id));
+  return PersonHead{patient_id, q.int64(0, 0), q.text(0, 1), q.int64(0, 2)};
+}
+
+// The chain head of a person with records, locked as claim_person locks it; a missing row is a
+// broken ledger, not a new person.
 PersonHead lock_person(Connection& db, const std::string& patient_id) {
   const Rows q =
       db.run("SELECT seq, head, sealed_seq FROM persons WHERE patient_id = $1 FOR UPDATE",
@@ -223,11 +236,7 @@ std::future<WriteResult> PgLedger::cancel(CancelJob job) {
 // looked up, compute() on the person's accumulators as committed, the record with its layers,
 // the key, the accumulators and the chain's head written.
 WriteResult PgLedger::settle_in(Connection& db, const SettleJob& job) {
-  db.run(
-      "INSERT INTO persons (patient_id, seq, head) VALUES ($1, 0, '') "
-      "ON CONFLICT (patient_id) DO NOTHING",
-      Params::of(job.patient_id));
-  PersonHead head = lock_person(db, job.patient_id);
+  PersonHead head = claim_person(db, job.patient_id);
   if (auto stored = detail::load_settlement_by_key(db, job.hospital_id, job.bill_no)) {
     return store::settled_before(job, std::move(*stored));
   }
