@@ -67,11 +67,7 @@ class PgLedger final : public store::Ledger {
   // (Defined before its callers below: they deduce its return type.)
   template <typename F>
   auto read(F&& f) {
-    try {
-      return readers_.with(std::forward<F>(f));
-    } catch (const PgError& e) {
-      throw store::LedgerUnavailable(detail::database_failed(e));
-    }
+    return detail::guarded_or_throw(readers_, std::forward<F>(f));
   }
 
  public:

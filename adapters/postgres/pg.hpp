@@ -23,8 +23,10 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "adapters/store/ledger.hpp"
 #include "engine/error.hpp"
 
 namespace onestop::postgres::detail {
@@ -214,5 +216,51 @@ class Pool {
   std::vector<bool> busy_;
   std::vector<bool> open_;
 };
+
+// What guarded() answers for `f` returning R: R itself when it is a Result, else Result<R>.
+template <typename R>
+struct Guarded {
+  using type = Result<R>;
+};
+template <typename T>
+struct Guarded<Result<T>> {
+  using type = Result<T>;
+};
+
+// Runs `f(connection)` on a connection of `pool` (Pool::with: a connection found broken is
+// dropped) and answers a database failure as database_failed(e), the ledger_unavailable error
+// of the storage interfaces. `f` returns a value or a Result (answered as a Result), or
+// nothing (answered as std::optional<Error>, empty when it succeeded). Other exceptions
+// propagate.
+template <typename F>
+auto guarded(Pool& pool, F&& f) {
+  using R = decltype(f(std::declval<Connection&>()));
+  if constexpr (std::is_void_v<R>) {
+    try {
+      pool.with(std::forward<F>(f));
+      return std::optional<Error>();
+    } catch (const PgError& e) {
+      return std::optional<Error>(database_failed(e));
+    }
+  } else {
+    using Answer = typename Guarded<R>::type;
+    try {
+      return Answer(pool.with(std::forward<F>(f)));
+    } catch (const PgError& e) {
+      return Answer(database_failed(e));
+    }
+  }
+}
+
+// The same for the interfaces whose reads throw: a database failure throws
+// store::LedgerUnavailable with database_failed(e).
+template <typename F>
+auto guarded_or_throw(Pool& pool, F&& f) {
+  try {
+    return pool.with(std::forward<F>(f));
+  } catch (const PgError& e) {
+    throw store::LedgerUnavailable(database_failed(e));
+  }
+}
 
 }  // namespace onestop::postgres::detail
