@@ -73,7 +73,7 @@ class PgLedger final : public store::Ledger {
  public:
   PgLedger(const std::string& uri, const store::LedgerOptions& options)
       : options_(options),
-        writers_(uri, kWriteConnections),
+        writers_(uri, kWriteConnections, options.max_queue),
         readers_(uri, std::max<std::size_t>(1, options.read_connections)),
         sealer_connection_(uri, 1),
         sealer_([this] { seal_loop(); }) {}
@@ -174,8 +174,9 @@ void store_head(Connection& db, const PersonHead& head) {
 
 // Runs `job(connection)` in one transaction on a write connection: committed when it created
 // a record, rolled back otherwise (a refused or answered-before job leaves nothing behind). A
-// database failure anywhere answers unavailable with nothing written; any other exception is a
-// bug of this job alone.
+// database failure anywhere answers unavailable with nothing written, and so does a full queue
+// (max_queue callers waiting for a write connection already, as SQLite's writer queue); any
+// other exception is a bug of this job alone.
 template <typename F>
 WriteResult PgLedger::write(F&& job) {
   try {
@@ -211,6 +212,9 @@ WriteResult PgLedger::write(F&& job) {
   } catch (const PgError& e) {
     logger().error(std::string("ledger write rolled back: ") + e.what());
     return store::failed(Outcome::unavailable, detail::database_failed(e));
+  } catch (const detail::PoolFull&) {
+    return store::failed(Outcome::unavailable,
+                         detail::unavailable("the ledger's write queue is full; retry later"));
   }
 }
 

@@ -138,8 +138,9 @@ bool Connection::rollback_quietly() {
   return ok();
 }
 
-Pool::Pool(std::string uri, std::size_t size)
+Pool::Pool(std::string uri, std::size_t size, std::size_t max_waiting)
     : uri_(std::move(uri)),
+      max_waiting_(max_waiting),
       connections_(size == 0 ? 1 : size),
       busy_(connections_.size()),
       open_(connections_.size()) {}
@@ -155,9 +156,10 @@ Pool::Counts Pool::counts() const {
   return c;
 }
 
+// The limit is checked once, on arrival: a caller already waiting keeps its place.
 Pool::Lease::Lease(Pool& pool) : pool_(pool) {
   std::unique_lock lock(pool_.mutex_);
-  for (;;) {
+  for (bool arrived = true;; arrived = false) {
     for (std::size_t i = 0; i < pool_.busy_.size(); ++i) {
       if (!pool_.busy_[i]) {
         pool_.busy_[i] = true;
@@ -165,7 +167,13 @@ Pool::Lease::Lease(Pool& pool) : pool_(pool) {
         return;
       }
     }
+    if (arrived && pool_.waiting_ >= pool_.max_waiting_) {
+      throw PoolFull("all " + std::to_string(pool_.busy_.size()) + " connections are in use and " +
+                     std::to_string(pool_.waiting_) + " callers wait for one");
+    }
+    ++pool_.waiting_;
     pool_.freed_.wait(lock);
+    --pool_.waiting_;
   }
 }
 

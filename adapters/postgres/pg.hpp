@@ -164,12 +164,21 @@ void insert_rows(Connection& db, const std::string& head, std::size_t columns, s
   }
 }
 
+// Thrown by Pool::with() when every connection is in use and as many callers as the pool lets
+// wait are waiting already: the caller is answered at once instead of queueing without bound.
+class PoolFull : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // A few connections to one database, opened when first needed; a connection found broken is
 // dropped and replaced at its next use, so the pool reconnects by itself after a restart of
 // the server. Thread-safe.
 class Pool {
  public:
-  Pool(std::string uri, std::size_t size);
+  static constexpr std::size_t kUnbounded = static_cast<std::size_t>(-1);
+  // At most `max_waiting` callers wait for a connection while all `size` are in use.
+  Pool(std::string uri, std::size_t size, std::size_t max_waiting = kUnbounded);
 
   // The pool's connections now (for health checks and metrics): `in_use` leased, `open` made
   // and not found broken at their last release, or leased (a leased one holds a connection or
@@ -181,8 +190,9 @@ class Pool {
   };
   Counts counts() const;
 
-  // Runs `f(connection)` on a free connection (waiting for one). A PgError propagates; the
-  // connection is then kept only if it still works.
+  // Runs `f(connection)` on a free connection (waiting for one, or throwing PoolFull when
+  // max_waiting callers wait already). A PgError propagates; the connection is then kept only
+  // if it still works.
   template <typename F>
   auto with(F&& f) {
     Lease lease(*this);
@@ -208,8 +218,10 @@ class Pool {
   };
 
   std::string uri_;
+  std::size_t max_waiting_;
   mutable std::mutex mutex_;
   std::condition_variable freed_;
+  std::size_t waiting_ = 0;  // callers waiting for a connection
   // A leased slot's connection is touched by its holder alone, without the mutex; `open_` is
   // what counts() reads instead, set under the mutex when the slot is given back.
   std::vector<std::unique_ptr<Connection>> connections_;

@@ -528,6 +528,55 @@ TEST_F(LedgerPg, AnOutageAnswersUnavailableAndTheLedgerRecovers) {
   EXPECT_EQ(l->record_count(), 2);
 }
 
+// Every write connection held (ledger.cpp's 16, each by a settlement stopped inside its
+// transaction): with max_queue 1, of two more settlements one waits for a connection and the
+// other is answered unavailable at once, as SQLite answers when its writer's queue is full.
+// Released, every settlement but the refused one is created.
+TEST_F(LedgerPg, AFullWriteQueueAnswersUnavailableAtOnce) {
+  constexpr int kWriteConnections = 16;
+  store::LedgerOptions options;
+  options.max_queue = 1;
+  auto l = ledger(options);
+  // A person of its own for each: the held settlements lock different persons' rows.
+  const auto claim = [](int i) {
+    Claim c = claims_2020().front();
+    c.patient_id = "PQ" + std::to_string(i);
+    c.bill_no += "-q" + std::to_string(i);
+    return c;
+  };
+  std::vector<std::unique_ptr<WriterGate>> gates;
+  std::vector<std::future<store::WriteResult>> held;
+  for (int i = 0; i < kWriteConnections; ++i) {
+    gates.push_back(std::make_unique<WriterGate>());
+    held.push_back(std::async(std::launch::async, [&l, job = gates.back()->job(claim(i))] {
+      return l->settle(job).get();
+    }));
+  }
+  for (auto& gate : gates) gate->wait_until_holding();
+  auto a = std::async(std::launch::async, [&] { return l->settle(settle_job(claim(16))).get(); });
+  auto b = std::async(std::launch::async, [&] { return l->settle(settle_job(claim(17))).get(); });
+  std::future<store::WriteResult>* answered = nullptr;
+  for (int i = 0; i < 1000 && answered == nullptr; ++i) {
+    for (auto* f : {&a, &b}) {
+      if (f->wait_for(std::chrono::milliseconds(10)) == std::future_status::ready) {
+        answered = f;
+        break;
+      }
+    }
+  }
+  for (auto& gate : gates) gate->release();
+  ASSERT_NE(answered, nullptr) << "both waited for a connection beyond max_queue";
+  const store::WriteResult refused = answered->get();
+  EXPECT_EQ(refused.outcome, Outcome::unavailable);
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->code, "ledger_unavailable");
+  EXPECT_NE(refused.error->message.find("queue is full"), std::string::npos)
+      << refused.error->message;
+  for (auto& h : held) EXPECT_EQ(h.get().outcome, Outcome::created);
+  EXPECT_EQ((answered == &a ? b : a).get().outcome, Outcome::created);
+  EXPECT_EQ(l->record_count(), kWriteConnections + 1);
+}
+
 // health() follows the server: it answers; stopped, it says at once that it does not, with
 // the cause; restarted, it answers again, on a new connection.
 TEST_F(LedgerPg, HealthSaysWhetherTheServerAnswers) {
