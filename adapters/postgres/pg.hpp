@@ -95,7 +95,11 @@ class Connection {
   // Connects to the libpq URI; throws PgError when the server cannot be reached. Unless the
   // URI or PGCONNECT_TIMEOUT sets one, the attempt gives up after kConnectTimeoutSeconds:
   // libpq's default is to wait for ever, and a server that vanished from the network would
-  // hang every read, write and health check that needs a new connection.
+  // hang every read, write and health check that needs a new connection. For the same reason
+  // on a connection already made, TCP keepalives probe a silent peer (keepalives=1,
+  // keepalives_idle=10, keepalives_interval=5, keepalives_count=3: a dead peer found within
+  // about 25 s) and tcp_user_timeout=30000 ms drops a connection whose sent data stays
+  // unacknowledged, each unless the URI sets it (over a Unix socket libpq ignores them).
   explicit Connection(const std::string& uri);
   static constexpr int kConnectTimeoutSeconds = 5;
   ~Connection();
@@ -114,6 +118,8 @@ class Connection {
   bool rollback_quietly();
   // Whether the connection still works (libpq's status; a lost server shows here).
   bool ok() const;
+  // The value of connection parameter `keyword` this connection was made with ("" unset).
+  std::string option(const std::string& keyword) const;
 
  private:
   Rows check(PGresult* result);

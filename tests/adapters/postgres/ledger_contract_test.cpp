@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <map>
 #include <mutex>
@@ -22,6 +23,7 @@
 
 #include "adapters/backend/backend.hpp"
 #include "adapters/policy/policy_loader.hpp"
+#include "adapters/postgres/pg.hpp"
 #include "adapters/sqlite/ledger_fixtures.hpp"
 #include "adapters/store/seal.hpp"
 #include "adapters/store/totals.hpp"
@@ -575,6 +577,24 @@ TEST_F(LedgerPg, AFullWriteQueueAnswersUnavailableAtOnce) {
   for (auto& h : held) EXPECT_EQ(h.get().outcome, Outcome::created);
   EXPECT_EQ((answered == &a ? b : a).get().outcome, Outcome::created);
   EXPECT_EQ(l->record_count(), kWriteConnections + 1);
+}
+
+// Every connection has libpq's keepalives and a TCP user timeout, so a server that vanished
+// from the network is noticed on a connection already made; what the URI sets wins.
+TEST_F(LedgerPg, ConnectionsKeepAliveUnlessTheUriSetsOtherwise) {
+  const postgres::detail::Connection defaults(uri_);
+  EXPECT_EQ(defaults.option("keepalives"), "1");
+  EXPECT_EQ(defaults.option("keepalives_idle"), "10");
+  EXPECT_EQ(defaults.option("keepalives_interval"), "5");
+  EXPECT_EQ(defaults.option("keepalives_count"), "3");
+  EXPECT_EQ(defaults.option("tcp_user_timeout"), "30000");
+  if (std::getenv("PGCONNECT_TIMEOUT") == nullptr) {
+    EXPECT_EQ(defaults.option("connect_timeout"), "5");
+  }
+  const postgres::detail::Connection tuned(uri_ + "&keepalives_idle=60&tcp_user_timeout=0");
+  EXPECT_EQ(tuned.option("keepalives_idle"), "60");
+  EXPECT_EQ(tuned.option("tcp_user_timeout"), "0");
+  EXPECT_EQ(tuned.option("keepalives_interval"), "5");
 }
 
 // health() follows the server: it answers; stopped, it says at once that it does not, with
