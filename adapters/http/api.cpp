@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "adapters/codec/digest.hpp"
 #include "adapters/http/api_json.hpp"
 #include "adapters/http/problem.hpp"
 #include "adapters/http/query_params.hpp"
@@ -120,6 +121,18 @@ ApiResponse conflict_response(const WriteOutcome& out, const ApiRequest& request
 
 }  // namespace
 
+LedgerStatus ledger_status(store::Ledger& ledger) {
+  LedgerStatus s{ledger.health(), std::nullopt};
+  if (!s.health.answers) return s;
+  try {
+    s.records = ledger.record_count();
+  } catch (const store::LedgerUnavailable& e) {
+    s.health.answers = false;
+    s.health.error = e.what();
+  }
+  return s;
+}
+
 Api::Api(const service::SettlementService& service, Metrics& metrics, store::Clients& clients,
          RateLimiter& limiter, int utc_offset_minutes)
     : service_(service),
@@ -153,6 +166,26 @@ Result<store::Principal> Api::authenticate(const ApiRequest& request) const {
   // Malformed, unknown, revoked and wrong keys are answered alike.
   if (auto who = clients_.authenticate(key)) return *who;
   return Error{"unauthenticated", "Authorization", "the key is not valid"};
+}
+
+Result<store::Principal> Api::authenticate_scraper(const ApiRequest& request) const {
+  const std::string digest = codec::sha256_hex(request.authorization);
+  try {
+    Result<store::Principal> who = authenticate(request);
+    std::lock_guard lock(scrapers_mutex_);
+    if (!who) {
+      scrapers_.erase(digest);
+    } else {
+      if (scrapers_.size() >= kScrapers && !scrapers_.contains(digest)) scrapers_.clear();
+      scrapers_.insert_or_assign(digest, *who);
+    }
+    return who;
+  } catch (const store::LedgerUnavailable&) {
+    std::lock_guard lock(scrapers_mutex_);
+    const auto it = scrapers_.find(digest);
+    if (it == scrapers_.end()) throw;
+    return it->second;
+  }
 }
 
 ApiResponse Api::national(const ApiRequest& request) const {
@@ -232,7 +265,7 @@ ApiResponse Api::handle(const ApiRequest& request) const {
 ApiResponse Api::authorized(const ApiRequest& request, const RouteMatch& match) const {
   const Route& route = *match.route;
   if (route.open) return dispatch(request, match, std::nullopt);
-  auto who = authenticate(request);
+  auto who = route.op == Operation::metrics ? authenticate_scraper(request) : authenticate(request);
   if (!who) {
     // Unauthenticated requests count against their peer's address: key guessing and log
     // flooding are slowed like any client.
@@ -436,16 +469,7 @@ ApiResponse Api::certifications_import(const ApiRequest& request) const {
 // out; the same document either way. The database's error is logged (it may name files or
 // hosts), not answered: this route is open to anyone.
 ApiResponse Api::healthz(const ApiRequest&) const {
-  store::LedgerHealth ledger = service_.ledger().health();
-  std::optional<std::int64_t> records;
-  if (ledger.answers) {
-    try {
-      records = service_.record_count();
-    } catch (const store::LedgerUnavailable& e) {  // it stopped answering since the probe
-      ledger.answers = false;
-      ledger.error = e.what();
-    }
-  }
+  const auto [ledger, records] = ledger_status(service_.ledger());
   codec::JsonWriter w;
   w.begin_object().member("status", ledger.answers ? "ok" : "unavailable");
   if (records) w.member("ledger_records", *records);

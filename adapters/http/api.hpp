@@ -2,7 +2,10 @@
 // sockets here (http_server.cpp does the I/O), so every route can be tested without a network.
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -49,6 +52,14 @@ struct ApiResponse {
   std::optional<store::Principal> principal;
   std::string target;
 };
+
+// The ledger as /healthz and /metrics report it: health(), and the record count while the
+// database answers; a count that fails means the database stopped answering since the probe.
+struct LedgerStatus {
+  store::LedgerHealth health;
+  std::optional<std::int64_t> records;
+};
+LedgerStatus ledger_status(store::Ledger& ledger);
 
 class Api {
  public:
@@ -103,6 +114,11 @@ class Api {
   std::optional<ApiResponse> over_limit(const std::string& key, const ApiRequest& request) const;
   // The client of the request's bearer key: 401 (unauthenticated) when there is none.
   Result<store::Principal> authenticate(const ApiRequest& request) const;
+  // The same for /metrics, which must answer while the database does not (a monitoring system
+  // has to see the outage, not a failed scrape) although the keys live in that database: a
+  // key that read /metrics is remembered (by its hash) and reads it again while keys cannot be
+  // checked. A key checked and found invalid is forgotten.
+  Result<store::Principal> authenticate_scraper(const ApiRequest& request) const;
   // report_routes.cpp
   ApiResponse reconciliation_totals(const ApiRequest& request) const;
   ApiResponse reconciliation_details(const ApiRequest& request) const;
@@ -119,6 +135,11 @@ class Api {
   RateLimiter& limiter_;
   int utc_offset_minutes_;
   national::Gateway* national_ = nullptr;
+  // authenticate_scraper()'s keys: SHA-256 of the Authorization header -> its client; a few
+  // monitoring systems scrape a server, so past kScrapers keys the map starts again.
+  static constexpr std::size_t kScrapers = 64;
+  mutable std::mutex scrapers_mutex_;
+  mutable std::map<std::string, store::Principal> scrapers_;
 };
 
 }  // namespace onestop::http

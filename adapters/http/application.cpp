@@ -61,25 +61,30 @@ void print_banner(const ServerConfig& c, std::uint16_t port, std::ostream& out) 
   out.flush();
 }
 
-// The ledger's health as gauges labelled with its engine: whether its database answers, and
-// its connections. One health() call per scrape, so the counts agree with each other.
+// The ledger's records and health as gauges, the health labelled with its engine: whether its
+// database answers, and its connections. One ledger_status() per scrape, so the counts agree
+// with each other. A scrape never fails for the database: while it does not answer, the
+// scrape shows onestop_ledger_up 0 and no record count.
 Metrics::GaugeGroup ledger_gauges(store::Ledger& ledger) {
   Metrics::GaugeGroup group;
   group.metrics = {
+      {"onestop_ledger_records", "Records in the ledger."},
       {"onestop_ledger_up", "Whether the ledger's database answered a probe read (1) or not (0)."},
       {"onestop_ledger_connections",
        "The ledger's database connections: open, and in use by a read, a write or a seal."},
       {"onestop_ledger_connections_max",
        "The ledger's connections at most: its read pool and its writers."}};
   group.read = [&ledger] {
-    const store::LedgerHealth h = ledger.health();
+    const auto [h, records] = ledger_status(ledger);
     const std::string engine = "engine=\"" + h.engine + "\"";
     const auto count = [](std::size_t n) { return static_cast<double>(n); };
-    return std::vector<Metrics::Sample>{
+    std::vector<Metrics::Sample> samples{
         {"onestop_ledger_up", engine, h.answers ? 1.0 : 0.0},
         {"onestop_ledger_connections", engine + ",state=\"open\"", count(h.connections_open)},
         {"onestop_ledger_connections", engine + ",state=\"in_use\"", count(h.connections_in_use)},
         {"onestop_ledger_connections_max", engine, count(h.connections_max)}};
+    if (records) samples.push_back({"onestop_ledger_records", "", static_cast<double>(*records)});
+    return samples;
   };
   return group;
 }
@@ -130,9 +135,6 @@ Result<std::unique_ptr<Application>> Application::build(const ServerConfig& conf
       *app->service_, app->catalogue_.get(), std::move(national_store).value(),
       national::GatewayOptions{config.utc_offset_minutes, {}});
   app->api_->set_national(app->national_.get());
-  const service::SettlementService* service = app->service_.get();
-  app->metrics_.add_gauge({"onestop_ledger_records", "Records in the ledger.",
-                           [service] { return static_cast<double>(service->record_count()); }});
   app->metrics_.add_gauges(ledger_gauges(*app->ledger_));
   try {
     app->server_ = std::make_unique<HttpServer>(app->config_, *app->api_, app->metrics_,

@@ -15,7 +15,6 @@ namespace {
 
 using detail::Connection;
 using detail::Params;
-using detail::PgError;
 using detail::Rows;
 using store::AccessEntry;
 
@@ -31,59 +30,51 @@ class PgAccessLog final : public store::AccessLog {
   std::uint64_t dropped() const override { return queue_.dropped(); }
 
   Result<std::vector<AccessEntry>> list(const store::AccessQuery& query) override {
-    try {
-      return reader_.with([&](Connection& db) {
-        const Rows rows = db.run(
-            "SELECT id, at, client, role, method, route, target, status, remote, correlation_id "
-            "FROM access_log WHERE ($1::text IS NULL OR at >= $1) AND ($2::text IS NULL OR at < "
-            "$2) AND ($3::text IS NULL OR client = $3) AND ($4::text IS NULL OR target = $4) "
-            "ORDER BY id LIMIT $5",
-            Params::of(query.from, query.before, query.client, query.target,
-                       static_cast<std::int64_t>(query.limit)));
-        std::vector<AccessEntry> out;
-        for (int r = 0; r < rows.size(); ++r) {
-          AccessEntry e;
-          e.id = rows.int64(r, 0);
-          e.at = rows.text(r, 1);
-          e.client = rows.text(r, 2);
-          e.role = rows.text(r, 3);
-          e.method = rows.text(r, 4);
-          e.route = rows.text(r, 5);
-          e.target = rows.text(r, 6);
-          e.status = static_cast<int>(rows.int64(r, 7));
-          e.remote = rows.text(r, 8);
-          e.correlation_id = rows.text(r, 9);
-          out.push_back(std::move(e));
-        }
-        return Result<std::vector<AccessEntry>>(std::move(out));
-      });
-    } catch (const PgError& e) {
-      return detail::database_failed(e);
-    }
+    return detail::guarded(reader_, [&](Connection& db) {
+      const Rows rows = db.run(
+          "SELECT id, at, client, role, method, route, target, status, remote, correlation_id "
+          "FROM access_log WHERE ($1::text IS NULL OR at >= $1) AND ($2::text IS NULL OR at < "
+          "$2) AND ($3::text IS NULL OR client = $3) AND ($4::text IS NULL OR target = $4) "
+          "ORDER BY id LIMIT $5",
+          Params::of(query.from, query.before, query.client, query.target,
+                     static_cast<std::int64_t>(query.limit)));
+      std::vector<AccessEntry> out;
+      for (int r = 0; r < rows.size(); ++r) {
+        AccessEntry e;
+        e.id = rows.int64(r, 0);
+        e.at = rows.text(r, 1);
+        e.client = rows.text(r, 2);
+        e.role = rows.text(r, 3);
+        e.method = rows.text(r, 4);
+        e.route = rows.text(r, 5);
+        e.target = rows.text(r, 6);
+        e.status = static_cast<int>(rows.int64(r, 7));
+        e.remote = rows.text(r, 8);
+        e.correlation_id = rows.text(r, 9);
+        out.push_back(std::move(e));
+      }
+      return out;
+    });
   }
 
  private:
   // One transaction for the batch; false when the database failed (nothing written). The
   // log's commits need not wait for the standby: losing the last moments is the stated price.
   bool write(const std::vector<AccessEntry>& batch) {
-    try {
-      writer_.with([&](Connection& db) {
-        db.exec("SET synchronous_commit = off");
-        detail::in_transaction(db, [&](Connection& c) {
-          detail::insert_rows(c,
-                              "INSERT INTO access_log (at, client, role, method, route, target, "
-                              "status, remote, correlation_id)",
-                              9, batch.size(), [&](std::size_t i, Params& p) {
-                                const AccessEntry& e = batch[i];
-                                p.add(e.at).add(e.client).add(e.role).add(e.method).add(e.route);
-                                p.add(e.target).add(e.status).add(e.remote).add(e.correlation_id);
-                              });
-        });
+    const std::optional<Error> failed = detail::guarded(writer_, [&](Connection& db) {
+      db.exec("SET synchronous_commit = off");
+      detail::in_transaction(db, [&](Connection& c) {
+        detail::insert_rows(c,
+                            "INSERT INTO access_log (at, client, role, method, route, target, "
+                            "status, remote, correlation_id)",
+                            9, batch.size(), [&](std::size_t i, Params& p) {
+                              const AccessEntry& e = batch[i];
+                              p.add(e.at).add(e.client).add(e.role).add(e.method).add(e.route);
+                              p.add(e.target).add(e.status).add(e.remote).add(e.correlation_id);
+                            });
       });
-      return true;
-    } catch (const PgError&) {
-      return false;
-    }
+    });
+    return !failed;
   }
 
   detail::Pool writer_;          // the queue's thread's only

@@ -16,7 +16,6 @@ namespace {
 
 using detail::Connection;
 using detail::Params;
-using detail::PgError;
 using detail::Rows;
 using store::ClientInfo;
 using store::IssuedKey;
@@ -88,59 +87,51 @@ class PgClients final : public store::Clients {
   }
 
   Result<std::vector<ClientInfo>> list() override {
-    try {
-      return pool_.with([](Connection& db) {
-        return detail::in_transaction(db, [](Connection& c) {
-          const Rows rows = c.run(
-              "SELECT name, role, coalesce(hospital_id, ''), created_at, revoked_at FROM clients "
-              "ORDER BY name");
-          const Rows keys = c.run(
-              "SELECT client, key_id FROM client_keys ORDER BY client, created_at DESC, "
-              "serial DESC");
-          std::vector<ClientInfo> out;
-          int k = 0;
-          for (int r = 0; r < rows.size(); ++r) {
-            ClientInfo info;
-            info.name = rows.text(r, 0);
-            info.role = store::parse_role(rows.text(r, 1)).value_or(Role::hospital);
-            info.hospital_id = rows.text(r, 2);
-            info.created_at = rows.text(r, 3);
-            info.revoked_at = rows.optional_text(r, 4);
-            while (k < keys.size() && keys.text(k, 0) < info.name) ++k;
-            for (; k < keys.size() && keys.text(k, 0) == info.name; ++k) {
-              info.key_ids.push_back(keys.text(k, 1));
-            }
-            out.push_back(std::move(info));
+    return detail::guarded(pool_, [](Connection& db) {
+      return detail::in_transaction(db, [](Connection& c) {
+        const Rows rows = c.run(
+            "SELECT name, role, coalesce(hospital_id, ''), created_at, revoked_at FROM clients "
+            "ORDER BY name");
+        const Rows keys = c.run(
+            "SELECT client, key_id FROM client_keys ORDER BY client, created_at DESC, "
+            "serial DESC");
+        std::vector<ClientInfo> out;
+        int k = 0;
+        for (int r = 0; r < rows.size(); ++r) {
+          ClientInfo info;
+          info.name = rows.text(r, 0);
+          info.role = store::parse_role(rows.text(r, 1)).value_or(Role::hospital);
+          info.hospital_id = rows.text(r, 2);
+          info.created_at = rows.text(r, 3);
+          info.revoked_at = rows.optional_text(r, 4);
+          while (k < keys.size() && keys.text(k, 0) < info.name) ++k;
+          for (; k < keys.size() && keys.text(k, 0) == info.name; ++k) {
+            info.key_ids.push_back(keys.text(k, 1));
           }
-          return Result<std::vector<ClientInfo>>(std::move(out));
-        });
+          out.push_back(std::move(info));
+        }
+        return out;
       });
-    } catch (const PgError& e) {
-      return detail::database_failed(e);
-    }
+    });
   }
 
   std::optional<Principal> authenticate(std::string_view key) override {
     const auto parts = store::split_key(key);
     if (!parts) return std::nullopt;
-    try {
-      return pool_.with([&](Connection& db) -> std::optional<Principal> {
-        const Rows rows = db.run(
-            "SELECT k.salt, k.hash, c.name, c.role, coalesce(c.hospital_id, '') "
-            "FROM client_keys k JOIN clients c ON c.name = k.client "
-            "WHERE k.key_id = $1 AND c.revoked_at IS NULL",
-            Params::of(std::string(parts->first)));
-        if (rows.empty()) return std::nullopt;
-        if (!store::same_hash(store::key_hash(rows.text(0, 0), parts->second), rows.text(0, 1))) {
-          return std::nullopt;
-        }
-        const auto role = store::parse_role(rows.text(0, 3));
-        if (!role) return std::nullopt;
-        return Principal{rows.text(0, 2), *role, rows.text(0, 4)};
-      });
-    } catch (const PgError& e) {
-      throw store::LedgerUnavailable(detail::database_failed(e));
-    }
+    return detail::guarded_or_throw(pool_, [&](Connection& db) -> std::optional<Principal> {
+      const Rows rows = db.run(
+          "SELECT k.salt, k.hash, c.name, c.role, coalesce(c.hospital_id, '') "
+          "FROM client_keys k JOIN clients c ON c.name = k.client "
+          "WHERE k.key_id = $1 AND c.revoked_at IS NULL",
+          Params::of(std::string(parts->first)));
+      if (rows.empty()) return std::nullopt;
+      if (!store::same_hash(store::key_hash(rows.text(0, 0), parts->second), rows.text(0, 1))) {
+        return std::nullopt;
+      }
+      const auto role = store::parse_role(rows.text(0, 3));
+      if (!role) return std::nullopt;
+      return Principal{rows.text(0, 2), *role, rows.text(0, 4)};
+    });
   }
 
  private:
@@ -148,11 +139,7 @@ class PgClients final : public store::Clients {
   // Refused propagates to the caller; a database failure is ledger_unavailable).
   template <typename F>
   auto write(F&& f) -> Result<decltype(f(std::declval<Connection&>()))> {
-    try {
-      return pool_.with([&](Connection& db) { return detail::in_transaction(db, f); });
-    } catch (const PgError& e) {
-      return detail::database_failed(e);
-    }
+    return detail::guarded(pool_, [&](Connection& db) { return detail::in_transaction(db, f); });
   }
 
   // Throws Refused (unknown_client, client_revoked) unless `name` can take a key; locks the

@@ -21,6 +21,7 @@
 #include "adapters/postgres/pg.hpp"
 #include "adapters/postgres/records.hpp"
 #include "adapters/postgres/schema.hpp"
+#include "adapters/store/pages.hpp"
 #include "adapters/store/record_jobs.hpp"
 #include "adapters/store/seal.hpp"
 #include "adapters/store/totals.hpp"
@@ -66,17 +67,13 @@ class PgLedger final : public store::Ledger {
   // (Defined before its callers below: they deduce its return type.)
   template <typename F>
   auto read(F&& f) {
-    try {
-      return readers_.with(std::forward<F>(f));
-    } catch (const PgError& e) {
-      throw store::LedgerUnavailable(detail::database_failed(e));
-    }
+    return detail::guarded_or_throw(readers_, std::forward<F>(f));
   }
 
  public:
   PgLedger(const std::string& uri, const store::LedgerOptions& options)
       : options_(options),
-        writers_(uri, kWriteConnections),
+        writers_(uri, kWriteConnections, options.max_queue),
         readers_(uri, std::max<std::size_t>(1, options.read_connections)),
         sealer_connection_(uri, 1),
         sealer_([this] { seal_loop(); }) {}
@@ -147,8 +144,21 @@ class PgLedger final : public store::Ledger {
   std::thread sealer_;     // last: it starts once everything it uses exists
 };
 
-// The person's chain head, locked until the transaction ends: this serializes the person's
-// writes (on every server) and nobody else's.
+// The person's chain head, its row made on the person's first settlement, in one statement
+// that locks the row until the transaction ends as FOR UPDATE would (the no-op update takes
+// the row lock, also on a row another transaction inserted meanwhile): this serializes the
+// person's writes (on every server) and nobody else's.
+PersonHead claim_person(Connection& db, const std::string& patient_id) {
+  const Rows q = db.run(
+      "INSERT INTO persons (patient_id, seq, head) VALUES ($1, 0, '') "
+      "ON CONFLICT (patient_id) DO UPDATE SET seq = persons.seq "
+      "RETURNING seq, head, sealed_seq",
+      Params::of(patient_id));
+  return PersonHead{patient_id, q.int64(0, 0), q.text(0, 1), q.int64(0, 2)};
+}
+
+// The chain head of a person with records, locked as claim_person locks it; a missing row is a
+// broken ledger, not a new person.
 PersonHead lock_person(Connection& db, const std::string& patient_id) {
   const Rows q =
       db.run("SELECT seq, head, sealed_seq FROM persons WHERE patient_id = $1 FOR UPDATE",
@@ -165,8 +175,9 @@ void store_head(Connection& db, const PersonHead& head) {
 // Runs `job(connection)` in one transaction on a write connection: committed when it created
 // a record, rolled back otherwise (a refused or answered-before job leaves nothing behind). A
 // database failure answers unavailable: with nothing written, except when the connection broke
-// during COMMIT, whose outcome nobody can know then (maybe_written). Any other exception is a
-// bug of this job alone.
+// during COMMIT, whose outcome nobody can know then (maybe_written). A full queue (max_queue
+// callers waiting for a write connection already, as SQLite's writer queue) answers unavailable
+// too. Any other exception is a bug of this job alone.
 template <typename F>
 WriteResult PgLedger::write(F&& job) {
   try {
@@ -210,6 +221,9 @@ WriteResult PgLedger::write(F&& job) {
   } catch (const PgError& e) {
     logger().error(std::string("ledger write rolled back: ") + e.what());
     return store::failed(Outcome::unavailable, detail::database_failed(e));
+  } catch (const detail::PoolFull&) {
+    return store::failed(Outcome::unavailable,
+                         detail::unavailable("the ledger's write queue is full; retry later"));
   }
 }
 
@@ -231,11 +245,7 @@ std::future<WriteResult> PgLedger::cancel(CancelJob job) {
 // looked up, compute() on the person's accumulators as committed, the record with its layers,
 // the key, the accumulators and the chain's head written.
 WriteResult PgLedger::settle_in(Connection& db, const SettleJob& job) {
-  db.run(
-      "INSERT INTO persons (patient_id, seq, head) VALUES ($1, 0, '') "
-      "ON CONFLICT (patient_id) DO NOTHING",
-      Params::of(job.patient_id));
-  PersonHead head = lock_person(db, job.patient_id);
+  PersonHead head = claim_person(db, job.patient_id);
   if (auto stored = detail::load_settlement_by_key(db, job.hospital_id, job.bill_no)) {
     return store::settled_before(job, std::move(*stored));
   }
@@ -404,31 +414,26 @@ void PgLedger::seal_now() {
   }
 }
 
+// Each page a read of its own: a walk holds no connection between pages.
 void PgLedger::scan(const std::function<bool(const StoredRecord&)>& visit) {
-  std::int64_t after = 0;
-  for (;;) {
-    const std::vector<StoredRecord> page =
-        read([after](Connection& db) { return detail::load_records_after(db, after, kPage); });
-    for (const auto& r : page) {
-      if (!visit(r)) return;
-      after = r.id;
-    }
-    if (page.size() < static_cast<std::size_t>(kPage)) return;
-  }
+  store::walk_pages(
+      kPage,
+      [this](std::int64_t after, int limit) {
+        return read([&](Connection& db) { return detail::load_records_after(db, after, limit); });
+      },
+      visit);
 }
 
 void PgLedger::scan_year(int year, Documents documents,
                          const std::function<bool(const StoredRecord&)>& visit) {
-  std::int64_t after = 0;
-  for (;;) {
-    const std::vector<StoredRecord> page = read(
-        [&](Connection& db) { return detail::load_year_after(db, year, after, kPage, documents); });
-    for (const auto& r : page) {
-      if (!visit(r)) return;
-      after = r.id;
-    }
-    if (page.size() < static_cast<std::size_t>(kPage)) return;
-  }
+  store::walk_pages(
+      kPage,
+      [&](std::int64_t after, int limit) {
+        return read([&](Connection& db) {
+          return detail::load_year_after(db, year, after, limit, documents);
+        });
+      },
+      visit);
 }
 
 // One REPEATABLE READ snapshot for the whole walk, read a page of records at a time in

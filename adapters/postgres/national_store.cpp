@@ -22,7 +22,6 @@ namespace {
 
 using detail::Connection;
 using detail::Params;
-using detail::PgError;
 using detail::Rows;
 using national::Change;
 using national::FeeLine;
@@ -205,7 +204,7 @@ class PgNationalStore final : public national::Store {
   explicit PgNationalStore(const std::string& uri) : pool_(uri, 4) {}
 
   Result<std::optional<TifClient>> tif_client(std::string_view paasid) override {
-    return read([&](Connection& db) -> std::optional<TifClient> {
+    return detail::guarded(pool_, [&](Connection& db) -> std::optional<TifClient> {
       const Rows rows = db.run(
           "SELECT k.hash, c.name, c.role, coalesce(c.hospital_id, '') "
           "FROM client_keys k JOIN clients c ON c.name = k.client "
@@ -220,7 +219,7 @@ class PgNationalStore final : public national::Store {
 
   Result<std::optional<StoredMessage>> message(std::string_view fixmedins_code,
                                                std::string_view msgid) override {
-    return read([&](Connection& db) -> std::optional<StoredMessage> {
+    return detail::guarded(pool_, [&](Connection& db) -> std::optional<StoredMessage> {
       const Rows rows = db.run(
           "SELECT infno, input_sha256, answer, mdtrt_id, (reversed_by IS NOT NULL)::integer "
           "FROM national_messages WHERE fixmedins_code = $1 AND msgid = $2",
@@ -232,7 +231,7 @@ class PgNationalStore final : public national::Store {
   }
 
   Result<std::optional<Visit>> visit(std::string_view mdtrt_id) override {
-    return read([&](Connection& db) -> std::optional<Visit> {
+    return detail::guarded(pool_, [&](Connection& db) -> std::optional<Visit> {
       const Rows rows = db.run(std::string("SELECT ") + kVisitColumns + " WHERE mdtrt_id = $1",
                                Params::of(mdtrt_id));
       if (rows.empty()) return std::nullopt;
@@ -241,7 +240,7 @@ class PgNationalStore final : public national::Store {
   }
 
   Result<std::vector<FeeLine>> lines(std::string_view mdtrt_id) override {
-    return read([&](Connection& db) {
+    return detail::guarded(pool_, [&](Connection& db) {
       const Rows rows = db.run(
           "SELECT feedetl_sn, init_feedetl_sn, med_list_codg, fee_ocur_time, cnt, pric, msgid "
           "FROM national_fee_lines WHERE mdtrt_id = $1 ORDER BY serial",
@@ -256,13 +255,13 @@ class PgNationalStore final : public national::Store {
   }
 
   Result<std::int64_t> next_visit_id() override {
-    return read([](Connection& db) {
+    return detail::guarded(pool_, [](Connection& db) {
       return db.run("SELECT coalesce(max(id), 0) + 1 FROM national_visits").int64(0, 0);
     });
   }
 
   Result<std::vector<Visit>> visits_of(std::string_view fixmedins_code) override {
-    return read([&](Connection& db) {
+    return detail::guarded(pool_, [&](Connection& db) {
       const Rows rows =
           db.run(std::string("SELECT ") + kVisitColumns + " WHERE fixmedins_code = $1 ORDER BY id",
                  Params::of(fixmedins_code));
@@ -273,7 +272,7 @@ class PgNationalStore final : public national::Store {
   }
 
   Result<std::optional<Person>> person(std::string_view who, std::string_view on) override {
-    return read([&](Connection& db) -> std::optional<Person> {
+    return detail::guarded(pool_, [&](Connection& db) -> std::optional<Person> {
       const Rows rows = db.run(
           "SELECT patient_id, name, id_number, category, valid_from, coalesce(valid_to, '') "
           "FROM roster WHERE (patient_id = $1 OR id_number = $1) AND valid_from <= $2 AND "
@@ -287,7 +286,7 @@ class PgNationalStore final : public national::Store {
 
   Result<std::optional<StoredFile>> file(std::string_view fixmedins_code,
                                          std::string_view file_qury_no) override {
-    return read([&](Connection& db) -> std::optional<StoredFile> {
+    return detail::guarded(pool_, [&](Connection& db) -> std::optional<StoredFile> {
       const Rows rows = db.run(
           "SELECT file_qury_no, filename, content_base64 FROM national_files "
           "WHERE fixmedins_code = $1 AND file_qury_no = $2",
@@ -299,28 +298,15 @@ class PgNationalStore final : public national::Store {
 
   std::optional<Error> commit(const Change& change) override {
     try {
-      pool_.with([&](Connection& db) {
+      return detail::guarded(pool_, [&](Connection& db) {
         detail::in_transaction(db, [&](Connection& c) { write_change(c, change); });
       });
-      return std::nullopt;
     } catch (const Refused& r) {
       return r.error;
-    } catch (const PgError& e) {
-      return detail::database_failed(e);
     }
   }
 
  private:
-  // A database failure is the interface's ledger_unavailable error.
-  template <typename F>
-  auto read(F&& f) -> Result<decltype(f(std::declval<Connection&>()))> {
-    try {
-      return pool_.with(f);
-    } catch (const PgError& e) {
-      return detail::database_failed(e);
-    }
-  }
-
   detail::Pool pool_;
 };
 

@@ -77,13 +77,26 @@ std::int64_t Rows::affected() const {
 
 Connection::Connection(const std::string& uri) {
   // Entries before the expanded URI are overridden by the URI's own parameters (libpq's
-  // PQconnectdbParams), so a connect_timeout in the URI wins; an empty value is ignored, which
-  // leaves PGCONNECT_TIMEOUT in force when it is set.
+  // PQconnectdbParams), so a connect_timeout or a keepalive setting in the URI wins; an empty
+  // value is ignored, which leaves PGCONNECT_TIMEOUT in force when it is set.
   const std::string timeout =
       std::getenv("PGCONNECT_TIMEOUT") != nullptr ? "" : std::to_string(kConnectTimeoutSeconds);
-  const char* const keywords[] = {"connect_timeout", "dbname", nullptr};
-  const char* const values[] = {timeout.c_str(), uri.c_str(), nullptr};
-  conn_ = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  const std::pair<const char*, std::string> parameters[] = {{"connect_timeout", timeout},
+                                                            {"keepalives", "1"},
+                                                            {"keepalives_idle", "10"},
+                                                            {"keepalives_interval", "5"},
+                                                            {"keepalives_count", "3"},
+                                                            {"tcp_user_timeout", "30000"},
+                                                            {"dbname", uri}};
+  std::vector<const char*> keywords;
+  std::vector<const char*> values;
+  for (const auto& [keyword, value] : parameters) {
+    keywords.push_back(keyword);
+    values.push_back(value.c_str());
+  }
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+  conn_ = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
   if (PQstatus(conn_) != CONNECTION_OK) {
     const std::string message = trimmed(PQerrorMessage(conn_));
     PQfinish(conn_);
@@ -93,6 +106,15 @@ Connection::Connection(const std::string& uri) {
   // Notices (e.g. "relation already exists, skipping") are not errors; keep them off stderr.
   PQsetNoticeProcessor(
       conn_, [](void*, const char*) {}, nullptr);
+}
+
+std::string Connection::option(const std::string& keyword) const {
+  std::unique_ptr<PQconninfoOption, void (*)(PQconninfoOption*)> options(PQconninfo(conn_),
+                                                                         &PQconninfoFree);
+  for (const PQconninfoOption* o = options.get(); o != nullptr && o->keyword != nullptr; ++o) {
+    if (keyword == o->keyword) return o->val == nullptr ? "" : o->val;
+  }
+  return "";
 }
 
 Connection::~Connection() {
@@ -138,8 +160,9 @@ bool Connection::rollback_quietly() {
   return ok();
 }
 
-Pool::Pool(std::string uri, std::size_t size)
+Pool::Pool(std::string uri, std::size_t size, std::size_t max_waiting)
     : uri_(std::move(uri)),
+      max_waiting_(max_waiting),
       connections_(size == 0 ? 1 : size),
       busy_(connections_.size()),
       open_(connections_.size()) {}
@@ -155,9 +178,10 @@ Pool::Counts Pool::counts() const {
   return c;
 }
 
+// The limit is checked once, on arrival: a caller already waiting keeps its place.
 Pool::Lease::Lease(Pool& pool) : pool_(pool) {
   std::unique_lock lock(pool_.mutex_);
-  for (;;) {
+  for (bool arrived = true;; arrived = false) {
     for (std::size_t i = 0; i < pool_.busy_.size(); ++i) {
       if (!pool_.busy_[i]) {
         pool_.busy_[i] = true;
@@ -165,7 +189,13 @@ Pool::Lease::Lease(Pool& pool) : pool_(pool) {
         return;
       }
     }
+    if (arrived && pool_.waiting_ >= pool_.max_waiting_) {
+      throw PoolFull("all " + std::to_string(pool_.busy_.size()) + " connections are in use and " +
+                     std::to_string(pool_.waiting_) + " callers wait for one");
+    }
+    ++pool_.waiting_;
     pool_.freed_.wait(lock);
+    --pool_.waiting_;
   }
 }
 

@@ -23,8 +23,10 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "adapters/store/ledger.hpp"
 #include "engine/error.hpp"
 
 namespace onestop::postgres::detail {
@@ -93,7 +95,11 @@ class Connection {
   // Connects to the libpq URI; throws PgError when the server cannot be reached. Unless the
   // URI or PGCONNECT_TIMEOUT sets one, the attempt gives up after kConnectTimeoutSeconds:
   // libpq's default is to wait for ever, and a server that vanished from the network would
-  // hang every read, write and health check that needs a new connection.
+  // hang every read, write and health check that needs a new connection. For the same reason
+  // on a connection already made, TCP keepalives probe a silent peer (keepalives=1,
+  // keepalives_idle=10, keepalives_interval=5, keepalives_count=3: a dead peer found within
+  // about 25 s) and tcp_user_timeout=30000 ms drops a connection whose sent data stays
+  // unacknowledged, each unless the URI sets it (over a Unix socket libpq ignores them).
   explicit Connection(const std::string& uri);
   static constexpr int kConnectTimeoutSeconds = 5;
   ~Connection();
@@ -112,6 +118,8 @@ class Connection {
   bool rollback_quietly();
   // Whether the connection still works (libpq's status; a lost server shows here).
   bool ok() const;
+  // The value of connection parameter `keyword` this connection was made with ("" unset).
+  std::string option(const std::string& keyword) const;
 
  private:
   Rows check(PGresult* result);
@@ -162,12 +170,21 @@ void insert_rows(Connection& db, const std::string& head, std::size_t columns, s
   }
 }
 
+// Thrown by Pool::with() when every connection is in use and as many callers as the pool lets
+// wait are waiting already: the caller is answered at once instead of queueing without bound.
+class PoolFull : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // A few connections to one database, opened when first needed; a connection found broken is
 // dropped and replaced at its next use, so the pool reconnects by itself after a restart of
 // the server. Thread-safe.
 class Pool {
  public:
-  Pool(std::string uri, std::size_t size);
+  static constexpr std::size_t kUnbounded = static_cast<std::size_t>(-1);
+  // At most `max_waiting` callers wait for a connection while all `size` are in use.
+  Pool(std::string uri, std::size_t size, std::size_t max_waiting = kUnbounded);
 
   // The pool's connections now (for health checks and metrics): `in_use` leased, `open` made
   // and not found broken at their last release, or leased (a leased one holds a connection or
@@ -179,8 +196,9 @@ class Pool {
   };
   Counts counts() const;
 
-  // Runs `f(connection)` on a free connection (waiting for one). A PgError propagates; the
-  // connection is then kept only if it still works.
+  // Runs `f(connection)` on a free connection (waiting for one, or throwing PoolFull when
+  // max_waiting callers wait already). A PgError propagates; the connection is then kept only
+  // if it still works.
   template <typename F>
   auto with(F&& f) {
     Lease lease(*this);
@@ -206,13 +224,61 @@ class Pool {
   };
 
   std::string uri_;
+  std::size_t max_waiting_;
   mutable std::mutex mutex_;
   std::condition_variable freed_;
+  std::size_t waiting_ = 0;  // callers waiting for a connection
   // A leased slot's connection is touched by its holder alone, without the mutex; `open_` is
   // what counts() reads instead, set under the mutex when the slot is given back.
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<bool> busy_;
   std::vector<bool> open_;
 };
+
+// What guarded() answers for `f` returning R: R itself when it is a Result, else Result<R>.
+template <typename R>
+struct Guarded {
+  using type = Result<R>;
+};
+template <typename T>
+struct Guarded<Result<T>> {
+  using type = Result<T>;
+};
+
+// Runs `f(connection)` on a connection of `pool` (Pool::with: a connection found broken is
+// dropped) and answers a database failure as database_failed(e), the ledger_unavailable error
+// of the storage interfaces. `f` returns a value or a Result (answered as a Result), or
+// nothing (answered as std::optional<Error>, empty when it succeeded). Other exceptions
+// propagate.
+template <typename F>
+auto guarded(Pool& pool, F&& f) {
+  using R = decltype(f(std::declval<Connection&>()));
+  if constexpr (std::is_void_v<R>) {
+    try {
+      pool.with(std::forward<F>(f));
+      return std::optional<Error>();
+    } catch (const PgError& e) {
+      return std::optional<Error>(database_failed(e));
+    }
+  } else {
+    using Answer = typename Guarded<R>::type;
+    try {
+      return Answer(pool.with(std::forward<F>(f)));
+    } catch (const PgError& e) {
+      return Answer(database_failed(e));
+    }
+  }
+}
+
+// The same for the interfaces whose reads throw: a database failure throws
+// store::LedgerUnavailable with database_failed(e).
+template <typename F>
+auto guarded_or_throw(Pool& pool, F&& f) {
+  try {
+    return pool.with(std::forward<F>(f));
+  } catch (const PgError& e) {
+    throw store::LedgerUnavailable(database_failed(e));
+  }
+}
 
 }  // namespace onestop::postgres::detail

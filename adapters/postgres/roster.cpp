@@ -13,7 +13,6 @@ namespace {
 
 using detail::Connection;
 using detail::Params;
-using detail::PgError;
 using detail::Rows;
 using store::Certification;
 using store::RosterEntry;
@@ -113,22 +112,13 @@ class PgRoster final : public store::Roster {
   // One transaction: the old rows go and the new ones come, or neither.
   template <typename F>
   std::optional<Error> write(F&& f) {
-    try {
-      pool_.with([&](Connection& db) { detail::in_transaction(db, f); });
-      return std::nullopt;
-    } catch (const PgError& e) {
-      return detail::database_failed(e);
-    }
+    return detail::guarded(pool_, [&](Connection& db) { detail::in_transaction(db, f); });
   }
 
   // A database failure throws LedgerUnavailable, as the interface says.
   template <typename F>
   auto read(F&& f) -> decltype(f(std::declval<Connection&>())) {
-    try {
-      return pool_.with(f);
-    } catch (const PgError& e) {
-      throw store::LedgerUnavailable(detail::database_failed(e));
-    }
+    return detail::guarded_or_throw(pool_, std::forward<F>(f));
   }
 
   detail::Pool pool_;

@@ -24,6 +24,7 @@
 #include "adapters/sqlite/schema.hpp"
 #include "adapters/sqlite/types.hpp"
 #include "adapters/store/compact.hpp"
+#include "adapters/store/pages.hpp"
 #include "adapters/store/record_jobs.hpp"
 
 namespace onestop::sqlite {
@@ -460,17 +461,14 @@ std::vector<StoredRecord> SqliteLedger::for_patient(const std::string& patient_i
   return read([&](Connection& db) { return detail::load_person_year(db, patient_id, year); });
 }
 
+// Each page a read of its own: a walk holds no connection between pages.
 void SqliteLedger::scan(const std::function<bool(const StoredRecord&)>& visit) {
-  std::int64_t after = 0;
-  for (;;) {
-    const std::vector<StoredRecord> page =
-        read([after](Connection& db) { return detail::load_records_after(db, after, kScanPage); });
-    for (const auto& r : page) {
-      if (!visit(r)) return;
-      after = r.id;
-    }
-    if (page.size() < static_cast<std::size_t>(kScanPage)) return;
-  }
+  store::walk_pages(
+      kScanPage,
+      [this](std::int64_t after, int limit) {
+        return read([&](Connection& db) { return detail::load_records_after(db, after, limit); });
+      },
+      visit);
 }
 
 // One read transaction for the whole walk: the visitor runs on the connection's lease, so it
@@ -493,17 +491,14 @@ std::vector<TotalRow> SqliteLedger::totals(const ReconciliationQuery& query) {
 
 void SqliteLedger::scan_year(int year, Documents documents,
                              const std::function<bool(const StoredRecord&)>& visit) {
-  std::int64_t after = 0;
-  for (;;) {
-    const std::vector<StoredRecord> page = read([&](Connection& db) {
-      return detail::load_year_after(db, year, after, kScanPage, documents);
-    });
-    for (const auto& r : page) {
-      if (!visit(r)) return;
-      after = r.id;
-    }
-    if (page.size() < static_cast<std::size_t>(kScanPage)) return;
-  }
+  store::walk_pages(
+      kScanPage,
+      [&](std::int64_t after, int limit) {
+        return read([&](Connection& db) {
+          return detail::load_year_after(db, year, after, limit, documents);
+        });
+      },
+      visit);
 }
 
 std::int64_t SqliteLedger::record_count() {

@@ -156,7 +156,9 @@ struct CancelJob {
 struct LedgerOptions {
   std::size_t max_batch = 64;  // jobs committed together at most
   int busy_timeout_ms = 5000;
-  std::size_t max_queue = 10'000;    // jobs waiting; beyond it settle/cancel answer unavailable
+  // Jobs waiting (SQLite: in its writer's queue; PostgreSQL: for a write connection); beyond
+  // it settle/cancel answer unavailable at once.
+  std::size_t max_queue = 10'000;
   std::size_t read_connections = 4;  // the read pool: this many reads run side by side
   // How often the heads of the person chains that moved are sealed (seal.hpp), at most; the
   // ledger seals what is left when it closes too. 0: after every batch.

@@ -91,6 +91,19 @@ void expect_health(TestServer& server, bool answers) {
   EXPECT_EQ(r.body.find("failed"), std::string::npos) << "a cause in an open answer";
 }
 
+// /metrics: 200 whether or not the database answers (a monitoring system must see an outage,
+// not a failed scrape), onestop_ledger_up saying which; the record count only while it
+// answers. Scraped with the auditor's key, which scraped it before the fault.
+void expect_metrics(TestServer& server, bool answers) {
+  SCOPED_TRACE(answers ? "metrics answering" : "metrics not answering");
+  const Reply r = server.request_as(server.key(store::Role::auditor), "GET", "/metrics");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string up =
+      std::string("\nonestop_ledger_up{engine=\"sqlite\"} ") + (answers ? "1" : "0");
+  EXPECT_NE(r.body.find(up), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("\nonestop_ledger_records ") != std::string::npos, answers) << r.body;
+}
+
 std::int64_t id_of(const Reply& r) {
   return parse_json(r.body)->getValue<Poco::Int64>("settlement_id");
 }
@@ -182,6 +195,7 @@ TEST_P(LedgerFaultHttp, AnswersUnavailableWritesNothingAndRecoversWhenTheFaultCl
     read_bodies.push_back(r.body);
   }
   const LedgerState before = ledger_state(server_.app().ledger(), first_id);
+  expect_metrics(server_, true);
   make_page_caches_stale();
   {
     ScopedFault fault(c.plan);
@@ -200,6 +214,10 @@ TEST_P(LedgerFaultHttp, AnswersUnavailableWritesNothingAndRecoversWhenTheFaultCl
     EXPECT_EQ(server_.post("/v1/echo", "{}").status, c.reads_fail ? 503 : 200);
     // A load balancer's health check sees whether the database still answers reads.
     expect_health(server_, !c.reads_fail);
+    expect_metrics(server_, !c.reads_fail);
+    // Only a key that read /metrics before: another cannot be checked meanwhile.
+    EXPECT_EQ(server_.request_as(server_.key(store::Role::reconciler), "GET", "/metrics").status,
+              c.reads_fail ? 503 : 200);
     EXPECT_GT(faults_injected(), 0) << "the fault was never hit";
   }
   EXPECT_TRUE(ledger_state(server_.app().ledger(), first_id) == before) << "half-written";
@@ -219,6 +237,7 @@ TEST_P(LedgerFaultHttp, AnswersUnavailableWritesNothingAndRecoversWhenTheFaultCl
     EXPECT_EQ(server_.request(read.method, read.path, read.body).status, 200) << read.path;
   }
   expect_health(server_, true);
+  expect_metrics(server_, true);
   const LedgerState after = ledger_state(server_.app().ledger(), first_id);
   EXPECT_EQ(after.records, before.records + 2);
   EXPECT_EQ(after.b2, id_of(settled));

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <map>
 #include <mutex>
@@ -22,15 +23,16 @@
 
 #include "adapters/backend/backend.hpp"
 #include "adapters/policy/policy_loader.hpp"
+#include "adapters/postgres/pg.hpp"
 #include "adapters/sqlite/ledger_fixtures.hpp"
 #include "adapters/store/seal.hpp"
 #include "adapters/store/totals.hpp"
+#include "support/engine_fixture.hpp"
 #include "support/pg_cluster.hpp"
 
 namespace onestop::testing {
 namespace {
 
-using backend::Engine;
 using store::Outcome;
 using store::StoredRecord;
 
@@ -51,30 +53,13 @@ std::vector<std::string> pg_column(const std::string& uri, const std::string& sq
   return out;
 }
 
-class LedgerContract : public ::testing::TestWithParam<Engine> {
+class LedgerContract : public EngineTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == Engine::sqlite) {
-      url_ = backend::sqlite_url(temp_db());
-      return;
-    }
-    PgCluster* pg = nullptr;
-    ONESTOP_REQUIRE_PG(pg);
-    auto url = backend::parse_ledger_url(pg->fresh_database(), "test");
-    ASSERT_TRUE(url) << url.error().message;
-    url_ = *url;
-    ASSERT_EQ(url_.engine, Engine::postgresql);
-  }
-
   std::unique_ptr<store::Ledger> ledger(store::LedgerOptions options = {}) {
     auto l = backend::open_ledger(url_, options);
     if (!l) throw std::runtime_error(l.error().message);
     return std::move(l).value();
   }
-
-  bool postgres() const { return GetParam() == Engine::postgresql; }
-
-  backend::LedgerUrl url_;
 };
 
 // Every record of a person in a year in a chain of its own: person_seq 1, 2, …, each naming
@@ -381,11 +366,7 @@ TEST_P(LedgerContract, HealthNamesTheEngineAndCountsItsConnections) {
   EXPECT_EQ(held.get().outcome, Outcome::created);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, LedgerContract,
-                         ::testing::Values(Engine::sqlite, Engine::postgresql),
-                         [](const auto& info) {
-                           return info.param == Engine::sqlite ? "sqlite" : "postgresql";
-                         });
+INSTANTIATE_TEST_SUITE_P(Engines, LedgerContract, kEngines, engine_name);
 
 // PostgreSQL only: several servers (ledger objects) writing one database.
 // A server that takes the TCP connection but never answers (a listening socket nobody
@@ -573,6 +554,73 @@ TEST_F(LedgerPg, AConnectionCutDuringTheCommitAnswersThatTheRecordMayBeStored) {
   EXPECT_EQ(resent.outcome, Outcome::created);
   EXPECT_FALSE(resent.maybe_written);
   EXPECT_EQ(l->record_count(), 1);
+}
+
+// Every write connection held (ledger.cpp's 16, each by a settlement stopped inside its
+// transaction): with max_queue 1, of two more settlements one waits for a connection and the
+// other is answered unavailable at once, as SQLite answers when its writer's queue is full.
+// Released, every settlement but the refused one is created.
+TEST_F(LedgerPg, AFullWriteQueueAnswersUnavailableAtOnce) {
+  constexpr int kWriteConnections = 16;
+  store::LedgerOptions options;
+  options.max_queue = 1;
+  auto l = ledger(options);
+  // A person of its own for each: the held settlements lock different persons' rows.
+  const auto claim = [](int i) {
+    Claim c = claims_2020().front();
+    c.patient_id = "PQ" + std::to_string(i);
+    c.bill_no += "-q" + std::to_string(i);
+    return c;
+  };
+  std::vector<std::unique_ptr<WriterGate>> gates;
+  std::vector<std::future<store::WriteResult>> held;
+  for (int i = 0; i < kWriteConnections; ++i) {
+    gates.push_back(std::make_unique<WriterGate>());
+    held.push_back(std::async(std::launch::async, [&l, job = gates.back()->job(claim(i))] {
+      return l->settle(job).get();
+    }));
+  }
+  for (auto& gate : gates) gate->wait_until_holding();
+  auto a = std::async(std::launch::async, [&] { return l->settle(settle_job(claim(16))).get(); });
+  auto b = std::async(std::launch::async, [&] { return l->settle(settle_job(claim(17))).get(); });
+  std::future<store::WriteResult>* answered = nullptr;
+  for (int i = 0; i < 1000 && answered == nullptr; ++i) {
+    for (auto* f : {&a, &b}) {
+      if (f->wait_for(std::chrono::milliseconds(10)) == std::future_status::ready) {
+        answered = f;
+        break;
+      }
+    }
+  }
+  for (auto& gate : gates) gate->release();
+  ASSERT_NE(answered, nullptr) << "both waited for a connection beyond max_queue";
+  const store::WriteResult refused = answered->get();
+  EXPECT_EQ(refused.outcome, Outcome::unavailable);
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->code, "ledger_unavailable");
+  EXPECT_NE(refused.error->message.find("queue is full"), std::string::npos)
+      << refused.error->message;
+  for (auto& h : held) EXPECT_EQ(h.get().outcome, Outcome::created);
+  EXPECT_EQ((answered == &a ? b : a).get().outcome, Outcome::created);
+  EXPECT_EQ(l->record_count(), kWriteConnections + 1);
+}
+
+// Every connection has libpq's keepalives and a TCP user timeout, so a server that vanished
+// from the network is noticed on a connection already made; what the URI sets wins.
+TEST_F(LedgerPg, ConnectionsKeepAliveUnlessTheUriSetsOtherwise) {
+  const postgres::detail::Connection defaults(uri_);
+  EXPECT_EQ(defaults.option("keepalives"), "1");
+  EXPECT_EQ(defaults.option("keepalives_idle"), "10");
+  EXPECT_EQ(defaults.option("keepalives_interval"), "5");
+  EXPECT_EQ(defaults.option("keepalives_count"), "3");
+  EXPECT_EQ(defaults.option("tcp_user_timeout"), "30000");
+  if (std::getenv("PGCONNECT_TIMEOUT") == nullptr) {
+    EXPECT_EQ(defaults.option("connect_timeout"), "5");
+  }
+  const postgres::detail::Connection tuned(uri_ + "&keepalives_idle=60&tcp_user_timeout=0");
+  EXPECT_EQ(tuned.option("keepalives_idle"), "60");
+  EXPECT_EQ(tuned.option("tcp_user_timeout"), "0");
+  EXPECT_EQ(tuned.option("keepalives_interval"), "5");
 }
 
 // health() follows the server: it answers; stopped, it says at once that it does not, with

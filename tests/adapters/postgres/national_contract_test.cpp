@@ -15,13 +15,13 @@
 
 #include "adapters/backend/backend.hpp"
 #include "adapters/sqlite/ledger_fixtures.hpp"
+#include "support/engine_fixture.hpp"
 #include "support/fixtures.hpp"
 #include "support/pg_cluster.hpp"
 
 namespace onestop::testing {
 namespace {
 
-using backend::Engine;
 using national::Change;
 using national::FeeLine;
 using national::Visit;
@@ -72,27 +72,13 @@ std::vector<std::string> serials(const std::vector<FeeLine>& lines) {
   return out;
 }
 
-class NationalContract : public ::testing::TestWithParam<Engine> {
+class NationalContract : public EngineTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == Engine::sqlite) {
-      url_ = backend::sqlite_url(temp_db());
-      return;
-    }
-    PgCluster* pg = nullptr;
-    ONESTOP_REQUIRE_PG(pg);
-    auto url = backend::parse_ledger_url(pg->fresh_database(), "test");
-    ASSERT_TRUE(url) << url.error().message;
-    url_ = *url;
-  }
-
   std::unique_ptr<national::Store> store() {
     auto s = backend::open_national_store(url_);
     if (!s) throw std::runtime_error(s.error().message);
     return std::move(s).value();
   }
-
-  backend::LedgerUrl url_;
 };
 
 TEST_P(NationalContract, AnAcknowledgedMessageIsKeptWithItsVisitAndReadByAnotherServer) {
@@ -377,11 +363,7 @@ TEST_P(NationalContract, APersonHasOneOpenAdmissionAtAHospital) {
   EXPECT_FALSE(other->commit(admission("M8", admitted(8))));
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, NationalContract,
-                         ::testing::Values(Engine::sqlite, Engine::postgresql),
-                         [](const auto& info) {
-                           return info.param == Engine::sqlite ? "Sqlite" : "PostgreSql";
-                         });
+INSTANTIATE_TEST_SUITE_P(Engines, NationalContract, kEngines, engine_name);
 
 // Two servers (two stores, each with its connections) commit at once. `make(i)` is thread i's
 // change; returns the two answers.

@@ -134,6 +134,42 @@ class ServeProcess {
   int out_ = -1;
 };
 
+// The settings of a server on the ledger at `uri` (a free port, the shipped policies and
+// registry), written to the test's directory; returns their path.
+std::string serve_settings(const std::string& uri) {
+  const std::string settings = test_dir() + "/onestop.properties";
+  std::ofstream out(settings);
+  out << "onestop.http.port = 0\n"
+      << "onestop.http.bind_address = 127.0.0.1\n"
+      << "onestop.ledger.url = " << uri << "\n"
+      << "onestop.policy.dir = " << source_path("config/policies") << "\n"
+      << "onestop.hospitals.file = " << source_path("config/hospitals.json") << "\n"
+      << "onestop.log.level = warning\n";
+  return settings;
+}
+
+// The port `server` listens on once its /healthz answers 200 (polled, at most ten seconds); 0
+// when it does not start or does not answer (the failure is reported).
+int serving_port(ServeProcess& server) {
+  const std::string first = server.first_line();
+  const std::string prefix = "onestop serve: listening on http://127.0.0.1:";
+  if (first.rfind(prefix, 0) != 0) {
+    ADD_FAILURE() << "the server did not start: " << first;
+    return 0;
+  }
+  const int port = std::stoi(first.substr(prefix.size()));
+  Reply health;
+  for (int attempt = 0; attempt < 200 && health.status != 200; ++attempt) {
+    health = http(port, "GET", "/healthz");
+    if (health.status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (health.status != 200) {
+    ADD_FAILURE() << "the server does not answer /healthz: " << health.status << " " << health.body;
+    return 0;
+  }
+  return port;
+}
+
 // The settlement request of the case's first claim: the API's request names the patient by id
 // and the hospital by its registry id only (the registry supplies the rest).
 std::string first_case_request() {
@@ -200,32 +236,15 @@ TEST(PgCommands, ServeSettlesOnPostgreSqlAndTheLedgerVerifies) {
                                     ledger + " --policy-dir " + source_path("config/policies"));
   ASSERT_EQ(imported.status, 0) << imported.output;
   // The registry (H5) comes from the settings, for `clients add` as for the server.
-  const std::string settings = test_dir() + "/onestop.properties";
-  {
-    std::ofstream out(settings);
-    out << "onestop.http.port = 0\n"
-        << "onestop.http.bind_address = 127.0.0.1\n"
-        << "onestop.ledger.url = " << uri << "\n"
-        << "onestop.policy.dir = " << source_path("config/policies") << "\n"
-        << "onestop.hospitals.file = " << source_path("config/hospitals.json") << "\n"
-        << "onestop.log.level = warning\n";
-  }
+  const std::string settings = serve_settings(uri);
   const auto added =
       run_onestop("clients add his --role hospital --hospital H5 --config " + settings + ledger);
   ASSERT_EQ(added.status, 0) << added.output;
   const std::string key = added.output.substr(0, added.output.find('\n'));
 
   ServeProcess server({"serve", "--config", settings});
-  const std::string first = server.first_line();
-  const std::string prefix = "onestop serve: listening on http://127.0.0.1:";
-  ASSERT_EQ(first.rfind(prefix, 0), 0u) << first;
-  const int port = std::stoi(first.substr(prefix.size()));
-  Reply health;
-  for (int attempt = 0; attempt < 200 && health.status != 200; ++attempt) {
-    health = http(port, "GET", "/healthz");
-    if (health.status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_EQ(health.status, 200) << health.body;
+  const int port = serving_port(server);
+  ASSERT_GT(port, 0);
 
   const Reply settled = http(port, "POST", "/v1/settlements", key, first_case_request());
   ASSERT_EQ(settled.status, 201) << settled.body;
@@ -243,6 +262,35 @@ TEST(PgCommands, ServeSettlesOnPostgreSqlAndTheLedgerVerifies) {
   const auto verified =
       run_onestop("verify" + ledger + " --policy-dir " + source_path("config/policies"));
   EXPECT_EQ(verified.status, 0) << verified.output;
+}
+
+// /metrics while the database is down answers 200 with onestop_ledger_up 0 (and no record
+// count) to a monitoring system whose key read it before: the outage shows instead of a failed
+// scrape, although the key cannot be checked meanwhile.
+TEST(PgCommands, MetricsShowTheDatabaseDownInsteadOfFailing) {
+  PgCluster* pg = nullptr;
+  ONESTOP_REQUIRE_PG(pg);
+  const std::string uri = pg->fresh_database();
+  const auto added = run_onestop("clients add prometheus --role auditor --ledger " + quoted(uri));
+  ASSERT_EQ(added.status, 0) << added.output;
+  const std::string key = added.output.substr(0, added.output.find('\n'));
+  ServeProcess server({"serve", "--config", serve_settings(uri)});
+  const int port = serving_port(server);
+  ASSERT_GT(port, 0);
+  const std::string up = "\nonestop_ledger_up{engine=\"postgresql\"} ";
+  const Reply before = http(port, "GET", "/metrics", key);
+  ASSERT_EQ(before.status, 200) << before.body;
+  EXPECT_NE(before.body.find(up + "1"), std::string::npos) << before.body;
+  EXPECT_NE(before.body.find("\nonestop_ledger_records 0"), std::string::npos) << before.body;
+
+  pg->stop();
+  const Reply down = http(port, "GET", "/metrics", key);
+  EXPECT_EQ(down.status, 200) << down.body;
+  EXPECT_NE(down.body.find(up + "0"), std::string::npos) << down.body;
+  EXPECT_EQ(down.body.find("\nonestop_ledger_records "), std::string::npos) << down.body;
+  EXPECT_EQ(http(port, "GET", "/healthz").status, 503);
+  pg->restart_fast();
+  EXPECT_EQ(server.stop(), 0);
 }
 
 // Several servers start at once on a new database: one applies the schema, the others find it.

@@ -12,13 +12,13 @@
 
 #include "adapters/backend/backend.hpp"
 #include "adapters/sqlite/ledger_fixtures.hpp"
+#include "support/engine_fixture.hpp"
 #include "support/fixtures.hpp"
 #include "support/pg_cluster.hpp"
 
 namespace onestop::testing {
 namespace {
 
-using backend::Engine;
 using store::Certification;
 using store::Role;
 using store::RosterEntry;
@@ -37,21 +37,8 @@ RosterEntry entry(const std::string& id, const std::string& category, const char
   return e;
 }
 
-class StoreContract : public ::testing::TestWithParam<Engine> {
+class StoreContract : public EngineTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == Engine::sqlite) {
-      url_ = backend::sqlite_url(temp_db());
-      return;
-    }
-    PgCluster* pg = nullptr;
-    ONESTOP_REQUIRE_PG(pg);
-    auto url = backend::parse_ledger_url(pg->fresh_database(), "test");
-    ASSERT_TRUE(url) << url.error().message;
-    url_ = *url;
-    ASSERT_EQ(url_.engine, Engine::postgresql);
-  }
-
   std::unique_ptr<store::Roster> roster() {
     auto r = backend::open_roster(url_);
     if (!r) throw std::runtime_error(r.error().message);
@@ -68,8 +55,6 @@ class StoreContract : public ::testing::TestWithParam<Engine> {
     if (!l) throw std::runtime_error(l.error().message);
     return std::move(l).value();
   }
-
-  backend::LedgerUrl url_;
 };
 
 TEST_P(StoreContract, TheRosterAnswersTheCategoryHeldOnADateAcrossAChange) {
@@ -309,11 +294,7 @@ TEST_P(StoreContract, TheAccessLogKeepsEveryEntryAndListsThemByClientTargetAndTi
   EXPECT_EQ(reopened->back().client, "");
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, StoreContract,
-                         ::testing::Values(Engine::sqlite, Engine::postgresql),
-                         [](const ::testing::TestParamInfo<Engine>& info) {
-                           return info.param == Engine::sqlite ? "sqlite" : "postgresql";
-                         });
+INSTANTIATE_TEST_SUITE_P(Engines, StoreContract, kEngines, engine_name);
 
 }  // namespace
 }  // namespace onestop::testing
