@@ -1,23 +1,18 @@
 // The commands on a PostgreSQL ledger URL (issue 11): the roster, the clients, ledger migrate,
 // verify and `onestop serve` itself work through --ledger postgresql://...; a server that cannot
 // be reached is an error naming the URL, with any password masked.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <future>
 #include <regex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "adapters/backend/backend.hpp"
+#include "adapters/http/crash_fixture.hpp"
+#include "adapters/http/http_fixture.hpp"
 #include "adapters/sqlite/ledger_fixtures.hpp"
 #include "support/pg_cluster.hpp"
 
@@ -27,147 +22,12 @@ namespace {
 // The URI as one shell word ('&' and '?' are shell syntax).
 std::string quoted(const std::string& uri) { return "'" + uri + "'"; }
 
-struct Reply {
-  int status = 0;  // 0: no answer (nothing listening yet, or the connection broke)
-  std::string body;
-};
-
-// One HTTP/1.1 exchange with 127.0.0.1:`port` on a connection of its own (Connection: close,
-// so the answer ends where the connection does).
-Reply http(int port, const std::string& method, const std::string& target,
+// One request to the server on `port`, on a connection of its own.
+Reply call(std::uint16_t port, const std::string& method, const std::string& target,
            const std::string& key = "", const std::string& body = "") {
-  Reply reply;
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return reply;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return reply;
-  }
-  std::string request =
-      method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "Connection: close\r\n";
-  if (!key.empty()) request += "Authorization: Bearer " + key + "\r\n";
-  if (!body.empty()) {
-    request +=
-        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
-  }
-  request += "\r\n" + body;
-  for (std::size_t sent = 0; sent < request.size();) {
-    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string text;
-  char buffer[4096];
-  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) text.append(buffer, n);
-  ::close(fd);
-  const std::size_t head_end = text.find("\r\n\r\n");
-  if (text.rfind("HTTP/1.1 ", 0) != 0 || head_end == std::string::npos) return reply;
-  reply.status = std::stoi(text.substr(9, 3));
-  const std::string head = text.substr(0, head_end);
-  std::string rest = text.substr(head_end + 4);
-  if (head.find("Transfer-Encoding: chunked") == std::string::npos) {
-    reply.body = rest;
-    return reply;
-  }
-  for (std::size_t at = 0;;) {
-    const std::size_t line_end = rest.find("\r\n", at);
-    if (line_end == std::string::npos) break;
-    const std::size_t size = std::stoul(rest.substr(at, line_end - at), nullptr, 16);
-    if (size == 0) break;
-    reply.body += rest.substr(line_end + 2, size);
-    at = line_end + 2 + size + 2;
-  }
-  return reply;
-}
-
-// `onestop serve` as a process of its own, its stdout on a pipe.
-class ServeProcess {
- public:
-  explicit ServeProcess(const std::vector<std::string>& args) {
-    int fds[2];
-    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], STDOUT_FILENO);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      std::vector<char*> argv{const_cast<char*>(ONESTOP_BINARY)};
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(ONESTOP_BINARY, argv.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    out_ = fds[0];
-  }
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    ::close(out_);
-  }
-
-  // The first line it writes ("" when it ends without one: a refused start).
-  std::string first_line() {
-    std::string line;
-    char c = 0;
-    while (::read(out_, &c, 1) == 1 && c != '\n') line += c;
-    return line;
-  }
-
-  // SIGTERM, then its exit status.
-  int stop() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-};
-
-// The settings of a server on the ledger at `uri` (a free port, the shipped policies and
-// registry), written to the test's directory; returns their path.
-std::string serve_settings(const std::string& uri) {
-  const std::string settings = test_dir() + "/onestop.properties";
-  std::ofstream out(settings);
-  out << "onestop.http.port = 0\n"
-      << "onestop.http.bind_address = 127.0.0.1\n"
-      << "onestop.ledger.url = " << uri << "\n"
-      << "onestop.policy.dir = " << source_path("config/policies") << "\n"
-      << "onestop.hospitals.file = " << source_path("config/hospitals.json") << "\n"
-      << "onestop.log.level = warning\n";
-  return settings;
-}
-
-// The port `server` listens on once its /healthz answers 200 (polled, at most ten seconds); 0
-// when it does not start or does not answer (the failure is reported).
-int serving_port(ServeProcess& server) {
-  const std::string first = server.first_line();
-  const std::string prefix = "onestop serve: listening on http://127.0.0.1:";
-  if (first.rfind(prefix, 0) != 0) {
-    ADD_FAILURE() << "the server did not start: " << first;
-    return 0;
-  }
-  const int port = std::stoi(first.substr(prefix.size()));
-  Reply health;
-  for (int attempt = 0; attempt < 200 && health.status != 200; ++attempt) {
-    health = http(port, "GET", "/healthz");
-    if (health.status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (health.status != 200) {
-    ADD_FAILURE() << "the server does not answer /healthz: " << health.status << " " << health.body;
-    return 0;
-  }
-  return port;
+  Poco::Net::HTTPClientSession session("127.0.0.1", port);
+  session.setTimeout(Poco::Timespan(30, 0));
+  return send_request(session, method, target, body, "application/json", key);
 }
 
 // The settlement request of the case's first claim: the API's request names the patient by id
@@ -236,17 +96,17 @@ TEST(PgCommands, ServeSettlesOnPostgreSqlAndTheLedgerVerifies) {
                                     ledger + " --policy-dir " + source_path("config/policies"));
   ASSERT_EQ(imported.status, 0) << imported.output;
   // The registry (H5) comes from the settings, for `clients add` as for the server.
-  const std::string settings = serve_settings(uri);
+  const std::string settings = crash::write_settings(test_dir(), uri);
   const auto added =
       run_onestop("clients add his --role hospital --hospital H5 --config " + settings + ledger);
   ASSERT_EQ(added.status, 0) << added.output;
   const std::string key = added.output.substr(0, added.output.find('\n'));
 
-  ServeProcess server({"serve", "--config", settings});
-  const int port = serving_port(server);
-  ASSERT_GT(port, 0);
+  crash::ServeProcess server(settings);
+  const std::uint16_t port = server.start();
+  ASSERT_NE(port, 0);
 
-  const Reply settled = http(port, "POST", "/v1/settlements", key, first_case_request());
+  const Reply settled = call(port, "POST", "/v1/settlements", key, first_case_request());
   ASSERT_EQ(settled.status, 201) << settled.body;
   const std::smatch id = [&] {
     std::smatch m;
@@ -254,10 +114,10 @@ TEST(PgCommands, ServeSettlesOnPostgreSqlAndTheLedgerVerifies) {
     return m;
   }();
   ASSERT_FALSE(id.empty()) << settled.body;
-  const Reply read = http(port, "GET", "/v1/settlements/" + id[1].str(), key);
+  const Reply read = call(port, "GET", "/v1/settlements/" + id[1].str(), key);
   EXPECT_EQ(read.status, 200) << read.body;
   EXPECT_EQ(read.body, settled.body);
-  EXPECT_EQ(server.stop(), 0);
+  EXPECT_EQ(server.terminate(), 0);
 
   const auto verified =
       run_onestop("verify" + ledger + " --policy-dir " + source_path("config/policies"));
@@ -274,23 +134,23 @@ TEST(PgCommands, MetricsShowTheDatabaseDownInsteadOfFailing) {
   const auto added = run_onestop("clients add prometheus --role auditor --ledger " + quoted(uri));
   ASSERT_EQ(added.status, 0) << added.output;
   const std::string key = added.output.substr(0, added.output.find('\n'));
-  ServeProcess server({"serve", "--config", serve_settings(uri)});
-  const int port = serving_port(server);
-  ASSERT_GT(port, 0);
+  crash::ServeProcess server(crash::write_settings(test_dir(), uri));
+  const std::uint16_t port = server.start();
+  ASSERT_NE(port, 0);
   const std::string up = "\nonestop_ledger_up{engine=\"postgresql\"} ";
-  const Reply before = http(port, "GET", "/metrics", key);
+  const Reply before = call(port, "GET", "/metrics", key);
   ASSERT_EQ(before.status, 200) << before.body;
   EXPECT_NE(before.body.find(up + "1"), std::string::npos) << before.body;
   EXPECT_NE(before.body.find("\nonestop_ledger_records 0"), std::string::npos) << before.body;
 
   pg->stop();
-  const Reply down = http(port, "GET", "/metrics", key);
+  const Reply down = call(port, "GET", "/metrics", key);
   EXPECT_EQ(down.status, 200) << down.body;
   EXPECT_NE(down.body.find(up + "0"), std::string::npos) << down.body;
   EXPECT_EQ(down.body.find("\nonestop_ledger_records "), std::string::npos) << down.body;
-  EXPECT_EQ(http(port, "GET", "/healthz").status, 503);
+  EXPECT_EQ(call(port, "GET", "/healthz").status, 503);
   pg->restart_fast();
-  EXPECT_EQ(server.stop(), 0);
+  EXPECT_EQ(server.terminate(), 0);
 }
 
 // Several servers start at once on a new database: one applies the schema, the others find it.
