@@ -105,8 +105,8 @@ struct SettleJob {
   // already holds it (else the job is refused as internal).
   std::string policy_text;
   // The claim as the ledger stores it (stored_claim() of the claim compute() settles), made
-  // before queueing so the single writer does not; when empty the writer makes it from the
-  // computed claim_json.
+  // before the job is handed to the ledger, so SQLite's single writer does not; when empty the
+  // ledger makes it from the computed claim_json.
   std::string stored_claim;
   std::function<Result<Computed>(const Accumulators& before)> compute;
 };
@@ -198,11 +198,15 @@ struct LedgerHealth {
 
 class Ledger {
  public:
-  // Closing stops taking jobs, lets the writer finish those queued, and joins it.
+  // Closing seals what moved since the last seal; SQLite's writer first finishes its queue and
+  // is joined. No settle() or cancel() call may still be running (on PostgreSQL they run on
+  // their callers' threads).
   virtual ~Ledger() = default;
 
-  // Writes: queued to the single writer; the future is ready only after the job's batch
-  // committed (or failed). Thread-safe. Never throws: failures are Outcome::unavailable.
+  // Writes. SQLite queues them to its single writer, which commits them in batches;
+  // PostgreSQL runs each in a transaction of its own on the calling thread, one person's in
+  // turn (the person's row lock). Either way the future is ready only after the job committed
+  // (or failed). Thread-safe. Never throws: failures are Outcome::unavailable.
   virtual std::future<WriteResult> settle(SettleJob job) = 0;
   virtual std::future<WriteResult> cancel(CancelJob job) = 0;
 
