@@ -53,18 +53,28 @@ class PgCopyTarget final : public store::CopyTarget {
 
   void records(const std::vector<store::StoredRecord>& page) override {
     write([&] {
+      // Records go 64 to a round trip: few enough that the answers the server sends while it
+      // reads never fill the socket (detail::Connection::send).
+      detail::Batch batch;
+      std::size_t queued = 0;
       for (const store::StoredRecord& r : page) {
+        if (queued++ == 64) {
+          db_.send(batch);
+          batch = {};
+          queued = 1;
+        }
         // The same bytes as the source's body: it is a function of the claim and `before`.
-        detail::insert_record(db_, r, r.compact() ? store::record_body({}, r.claim, r) : "");
-        detail::insert_layers(db_, r);
+        detail::insert_record(batch, r, r.compact() ? store::record_body({}, r.claim, r) : "");
+        detail::insert_layers(batch, r);
         if (r.kind == store::RecordKind::settlement) {
-          db_.run(
+          batch.add(
               "INSERT INTO bills (hospital_id, bill_no, patient_id, record_id) "
               "VALUES ($1, $2, $3, $4)",
               Params::of(r.hospital_id, r.bill_no, r.patient_id, r.id));
         }
         last_id_ = std::max(last_id_, r.id);
       }
+      if (!batch.empty()) db_.send(batch);
     });
   }
 

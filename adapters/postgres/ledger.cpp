@@ -29,6 +29,7 @@
 namespace onestop::postgres {
 namespace {
 
+using detail::Batch;
 using detail::Connection;
 using detail::Params;
 using detail::PgError;
@@ -147,29 +148,51 @@ class PgLedger final : public store::Ledger {
 // The person's chain head, its row made on the person's first settlement, in one statement
 // that locks the row until the transaction ends as FOR UPDATE would (the no-op update takes
 // the row lock, also on a row another transaction inserted meanwhile): this serializes the
-// person's writes (on every server) and nobody else's.
-PersonHead claim_person(Connection& db, const std::string& patient_id) {
-  const Rows q = db.run(
+// person's writes (on every server) and nobody else's. Queued in `batch`; person_head() reads
+// its rows.
+std::size_t claim_person(Batch& batch, const std::string& patient_id) {
+  return batch.add(
       "INSERT INTO persons (patient_id, seq, head) VALUES ($1, 0, '') "
       "ON CONFLICT (patient_id) DO UPDATE SET seq = persons.seq "
       "RETURNING seq, head, sealed_seq",
       Params::of(patient_id));
+}
+
+PersonHead person_head(const Rows& q, const std::string& patient_id) {
+  if (q.empty()) throw PgError("XX000", "no persons row for a person with records");
   return PersonHead{patient_id, q.int64(0, 0), q.text(0, 1), q.int64(0, 2)};
+}
+
+// Takes the settlement's key (hospital_id, bill_no) and its record's id in one statement,
+// queued in `batch`: its rows hold the id, or none when the key is taken (a committed
+// settlement holds it; one not yet committed makes the statement wait for its outcome).
+std::size_t claim_key(Batch& batch, const SettleJob& job) {
+  return batch.add(
+      "INSERT INTO bills (hospital_id, bill_no, patient_id, record_id) "
+      "VALUES ($1, $2, $3, nextval('record_ids')) "
+      "ON CONFLICT (hospital_id, bill_no) DO NOTHING RETURNING record_id",
+      Params::of(job.hospital_id, job.bill_no, job.patient_id));
 }
 
 // The chain head of a person with records, locked as claim_person locks it; a missing row is a
 // broken ledger, not a new person.
 PersonHead lock_person(Connection& db, const std::string& patient_id) {
-  const Rows q =
+  return person_head(
       db.run("SELECT seq, head, sealed_seq FROM persons WHERE patient_id = $1 FOR UPDATE",
-             Params::of(patient_id));
-  if (q.empty()) throw PgError("XX000", "no persons row for a person with records");
-  return PersonHead{patient_id, q.int64(0, 0), q.text(0, 1), q.int64(0, 2)};
+             Params::of(patient_id)),
+      patient_id);
 }
 
-void store_head(Connection& db, const PersonHead& head) {
-  db.run("UPDATE persons SET seq = $2, head = $3 WHERE patient_id = $1",
-         Params::of(head.patient_id, head.seq, head.head));
+// Queues what a new record `r` writes besides itself: its layers, its person's year moved from
+// `before` and the chain's new head.
+void queue_record(Batch& batch, const StoredRecord& r, std::string_view body,
+                  const detail::PersonYearState& before, const PersonHead& head) {
+  detail::insert_record(batch, r, body);
+  detail::insert_layers(batch, r);
+  detail::store_person_year(batch, r.patient_id, r.year, before.last_record_id,
+                            {before.accumulators + r.movement, r.id});
+  batch.add("UPDATE persons SET seq = $2, head = $3 WHERE patient_id = $1",
+            Params::of(head.patient_id, head.seq, head.head));
 }
 
 // Runs `job(connection)` in one transaction on a write connection: committed when it created
@@ -241,24 +264,29 @@ std::future<WriteResult> PgLedger::cancel(CancelJob job) {
   return store::ready(write([&](Connection& db) { return cancel_in(db, job); }));
 }
 
-// Settles one job inside the transaction `write` opened: the person's row locked, the key
-// looked up, compute() on the person's accumulators as committed, the record with its layers,
-// the key, the accumulators and the chain's head written.
+// Settles one job inside the transaction `write` opened, in two round trips besides BEGIN and
+// COMMIT: first the person's row locked, the key and the record's id taken and the person's
+// year read; then, after compute() on those accumulators, the record with its layers, the
+// accumulators and the chain's head written. A key already taken answers the stored record.
 WriteResult PgLedger::settle_in(Connection& db, const SettleJob& job) {
-  PersonHead head = claim_person(db, job.patient_id);
-  if (auto stored = detail::load_settlement_by_key(db, job.hospital_id, job.bill_no)) {
+  Batch claims;
+  const std::size_t person = claim_person(claims, job.patient_id);
+  const std::size_t key = claim_key(claims, job);
+  const std::size_t year = detail::read_person_year(claims, job.patient_id, job.year);
+  const std::vector<Rows> claimed = db.send(claims);
+  if (claimed[key].empty()) {
+    std::optional<StoredRecord> stored =
+        detail::load_settlement_by_key(db, job.hospital_id, job.bill_no);
+    if (!stored) {
+      return store::failed(Outcome::refused, store::internal("the key is taken but not found"));
+    }
     return store::settled_before(job, std::move(*stored));
   }
+  PersonHead head = person_head(claimed[person], job.patient_id);
   const detail::PersonYearState state =
-      detail::load_person_year_state(db, job.patient_id, job.year);
+      detail::person_year_state(claimed[year], job.patient_id, job.year);
   Result<Computed> computed = store::run_compute(job, state.accumulators);
-  if (!computed) {
-    // Another person's request may have taken the key meanwhile: it answers then.
-    if (auto stored = detail::load_settlement_by_key(db, job.hospital_id, job.bill_no)) {
-      return store::settled_before(job, std::move(*stored));
-    }
-    return store::failed(Outcome::refused, computed.error());
-  }
+  if (!computed) return store::failed(Outcome::refused, computed.error());
   if (auto bad = store::check_computed(job, state.accumulators, *computed)) {
     logger().critical("settle job refused: " + bad->message);
     return store::failed(Outcome::refused, *bad);
@@ -266,28 +294,11 @@ WriteResult PgLedger::settle_in(Connection& db, const SettleJob& job) {
   if (auto bad = keep_policy(db, job, computed->settlement)) {
     return store::failed(Outcome::refused, *bad);
   }
-  const std::int64_t id = db.run("SELECT nextval('record_ids')").int64(0, 0);
   StoredRecord r = store::settlement_record(job, *computed, now());
-  store::link(r, id, head);
-  detail::insert_record(db, r, store::record_body(job.stored_claim, std::nullopt, r));
-  detail::insert_layers(db, r);
-  const Rows key = db.run(
-      "INSERT INTO bills (hospital_id, bill_no, patient_id, record_id) VALUES ($1, $2, $3, $4) "
-      "ON CONFLICT (hospital_id, bill_no) DO NOTHING",
-      Params::of(r.hospital_id, r.bill_no, r.patient_id, r.id));
-  if (key.affected() != 1) {
-    // Another person's request took the key while this one settled (the INSERT waited for it
-    // to commit): this record must not stay, and the stored one answers.
-    db.exec("ROLLBACK");
-    std::optional<StoredRecord> stored =
-        detail::load_settlement_by_key(db, job.hospital_id, job.bill_no);
-    if (!stored)
-      return store::failed(Outcome::refused, store::internal("the key is taken but not found"));
-    return store::settled_before(job, std::move(*stored));
-  }
-  detail::store_person_year(db, r.patient_id, r.year, state.last_record_id,
-                            {state.accumulators + r.movement, r.id});
-  store_head(db, head);
+  store::link(r, claimed[key].int64(0, 0), head);
+  Batch writes;
+  queue_record(writes, r, store::record_body(job.stored_claim, std::nullopt, r), state, head);
+  db.send(writes);
   WriteResult created = store::with_record(Outcome::created, std::move(r));
   created.settlement = std::move(computed->settlement);
   return created;
@@ -321,12 +332,10 @@ WriteResult PgLedger::cancel_in(Connection& db, const CancelJob& job) {
   const std::int64_t id = db.run("SELECT nextval('record_ids')").int64(0, 0);
   StoredRecord r = store::cancellation_record(job, *original, now());
   store::link(r, id, head);
+  Batch writes;
   // The original's claim as its body was read (when compact), so no JSON is decoded.
-  detail::insert_record(db, r, store::record_body("", original->claim, r));
-  detail::insert_layers(db, r);
-  detail::store_person_year(db, patient_id, r.year, state.last_record_id,
-                            {state.accumulators + r.movement, r.id});
-  store_head(db, head);
+  queue_record(writes, r, store::record_body("", original->claim, r), state, head);
+  db.send(writes);
   return store::with_record(Outcome::created, std::move(r));
 }
 

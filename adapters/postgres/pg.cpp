@@ -135,16 +135,85 @@ Rows Connection::check(PGresult* result) {
 
 void Connection::exec(const std::string& sql) { check(PQexec(conn_, sql.c_str())); }
 
-Rows Connection::run(const std::string& sql, const Params& params) {
+const std::string& Connection::prepared(const std::string& sql) {
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     const std::string name = "s" + std::to_string(prepared_.size());
     check(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr));
     it = prepared_.emplace(sql, name).first;
   }
+  return it->second;
+}
+
+Rows Connection::run(const std::string& sql, const Params& params) {
+  const std::string& name = prepared(sql);
   const std::vector<const char*> values = params.pointers();
-  return check(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
-                              values.data(), nullptr, nullptr, 0));
+  return check(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
+                              nullptr, nullptr, 0));
+}
+
+std::size_t Batch::add(std::string sql, Params params, bool prepare) {
+  statements_.push_back({std::move(sql), std::move(params), prepare, ""});
+  return statements_.size() - 1;
+}
+
+std::size_t Batch::add_one_row(std::string sql, Params params, std::string otherwise) {
+  statements_.push_back({std::move(sql), std::move(params), true, std::move(otherwise)});
+  return statements_.size() - 1;
+}
+
+// Pipeline mode: the statements are sent with one Sync; the server runs them in order and
+// answers each (a result, then NULL from PQgetResult), skipping those after a failure
+// (PGRES_PIPELINE_ABORTED), then the Sync (PGRES_PIPELINE_SYNC, not followed by NULL). Every
+// answer is read before the mode is left; the statements are prepared before it is entered
+// (PQprepare is not allowed in it). A small batch in blocking mode cannot deadlock: what it
+// sends fits the socket's buffers.
+std::vector<Rows> Connection::send(const Batch& batch) {
+  std::vector<const std::string*> names;
+  for (const Batch::Statement& s : batch.statements_) {
+    names.push_back(s.prepare ? &prepared(s.sql) : nullptr);
+  }
+  const auto lost = [this] { return PgError("", trimmed(PQerrorMessage(conn_))); };
+  if (PQenterPipelineMode(conn_) != 1) throw lost();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const Batch::Statement& s = batch.statements_[i];
+    const std::vector<const char*> values = s.params.pointers();
+    const int n = static_cast<int>(values.size());
+    const int sent = names[i] != nullptr ? PQsendQueryPrepared(conn_, names[i]->c_str(), n,
+                                                               values.data(), nullptr, nullptr, 0)
+                                         : PQsendQueryParams(conn_, s.sql.c_str(), n, nullptr,
+                                                             values.data(), nullptr, nullptr, 0);
+    if (sent != 1) throw lost();  // the connection failed: the pool drops it
+  }
+  if (PQpipelineSync(conn_) != 1) throw lost();
+  std::vector<Rows> rows;
+  std::optional<PgError> first_error;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    PGresult* result = PQgetResult(conn_);
+    if (result == nullptr) throw lost();
+    if (PQgetResult(conn_) != nullptr) throw PgError("", "a statement of a batch answered twice");
+    if (PQresultStatus(result) == PGRES_PIPELINE_ABORTED) {
+      PQclear(result);
+      rows.emplace_back(nullptr);
+      continue;
+    }
+    try {
+      rows.push_back(check(result));
+      const std::string& otherwise = batch.statements_[i].unless_one_row;
+      if (!otherwise.empty() && rows.back().affected() != 1 && !first_error) {
+        first_error = PgError("XX000", otherwise);
+      }
+    } catch (const PgError& e) {
+      if (!first_error) first_error = e;
+      rows.emplace_back(nullptr);
+    }
+  }
+  PGresult* sync = PQgetResult(conn_);
+  const bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  if (sync != nullptr) PQclear(sync);
+  if (!synced || PQexitPipelineMode(conn_) != 1) throw lost();
+  if (first_error) throw *first_error;
+  return rows;
 }
 
 Rows Connection::run_once(const std::string& sql, const Params& params) {

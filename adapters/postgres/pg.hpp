@@ -89,6 +89,32 @@ class Rows {
   std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
 };
 
+class Connection;
+
+// Statements that go to the server together, in one round trip (libpq's pipeline mode), and
+// run there one after the other as if sent one by one: for the statements of a transaction
+// whose results are needed only once the last of them has run.
+class Batch {
+ public:
+  // Queues `sql` with `params`; its index in the batch is returned, for its result. Prepared
+  // on the connection as Connection::run() prepares (prepare=false: as run_once()).
+  std::size_t add(std::string sql, Params params, bool prepare = true);
+  // The same for a statement that must change exactly one row: when it changes another number,
+  // the batch fails with PgError(XX000, `otherwise`) (an internal error: nothing commits).
+  std::size_t add_one_row(std::string sql, Params params, std::string otherwise);
+  bool empty() const { return statements_.empty(); }
+
+ private:
+  friend class Connection;
+  struct Statement {
+    std::string sql;
+    Params params;
+    bool prepare;
+    std::string unless_one_row;  // add_one_row()'s error; "" for add()
+  };
+  std::vector<Statement> statements_;
+};
+
 // One connection. Not thread-safe: one thread at a time.
 class Connection {
  public:
@@ -114,6 +140,9 @@ class Connection {
   // The same without preparing: for statements whose text varies (a multi-row INSERT sized to
   // its batch), which would otherwise fill the connection with one-use prepared statements.
   Rows run_once(const std::string& sql, const Params& params);
+  // Sends `batch` in one round trip and returns each statement's rows, in order. When one
+  // fails, those after it do not run, and its PgError is thrown once every answer is read.
+  std::vector<Rows> send(const Batch& batch);
   // Rolls back an open transaction, swallowing errors; false when the connection is lost.
   bool rollback_quietly();
   // Whether the connection still works (libpq's status; a lost server shows here).
@@ -123,6 +152,8 @@ class Connection {
 
  private:
   Rows check(PGresult* result);
+  // The name of `sql` prepared on this connection, preparing it the first time.
+  const std::string& prepared(const std::string& sql);
   PGconn* conn_ = nullptr;
   std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
 };
@@ -149,11 +180,13 @@ auto in_transaction(Connection& db, F&& f) {
 
 inline constexpr std::size_t kRowsPerInsert = 500;
 
-// Inserts `count` rows of `columns` values each, `kRowsPerInsert` to a statement; `add(i, p)`
-// adds row i's values to the parameters. The statement's text depends only on the counts.
+// Queues the INSERTs of `count` rows of `columns` values each, `kRowsPerInsert` to a
+// statement; `add(i, p)` adds row i's values to the parameters. The statement's text depends
+// only on the counts: `prepare` it when they repeat (a record's few layers), not when they
+// vary (a roster import's batches), which would fill the connection with one-use statements.
 template <typename Add>
-void insert_rows(Connection& db, const std::string& head, std::size_t columns, std::size_t count,
-                 Add add) {
+void insert_rows(Batch& batch, const std::string& head, std::size_t columns, std::size_t count,
+                 Add add, bool prepare) {
   for (std::size_t start = 0; start < count; start += kRowsPerInsert) {
     const std::size_t n = std::min(kRowsPerInsert, count - start);
     std::string sql = head + " VALUES ";
@@ -166,8 +199,17 @@ void insert_rows(Connection& db, const std::string& head, std::size_t columns, s
       sql += ")";
       add(start + i, params);
     }
-    db.run_once(sql, params);
+    batch.add(std::move(sql), std::move(params), prepare);
   }
+}
+
+// The same, run at once on `db`, unprepared.
+template <typename Add>
+void insert_rows(Connection& db, const std::string& head, std::size_t columns, std::size_t count,
+                 Add add) {
+  Batch batch;
+  insert_rows(batch, head, columns, count, std::move(add), false);
+  if (!batch.empty()) db.send(batch);
 }
 
 // Thrown by Pool::with() when every connection is in use and as many callers as the pool lets

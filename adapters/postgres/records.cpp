@@ -294,7 +294,7 @@ std::optional<store::VerifyRecord> load_verify_record(Connection& db, std::int64
   return std::move(records.front());
 }
 
-void insert_record(Connection& db, const StoredRecord& r, std::string_view body) {
+void insert_record(Batch& batch, const StoredRecord& r, std::string_view body) {
   Params p;
   p.add(r.id).add(r.patient_id);
   if (r.format >= 3) {
@@ -324,16 +324,16 @@ void insert_record(Connection& db, const StoredRecord& r, std::string_view body)
     p.add_null().add(r.claim_json).add(r.result_json);
   }
   p.add(r.prev_hash).add(r.hash);
-  db.run(
+  batch.add(
       "INSERT INTO records (id, patient_id, person_seq, kind, cancels, hospital_id, bill_no, "
       "year, policy_id, policy_sha256, request_sha256, reason, recorded_at, total, fund_paid, "
       "patient_pays, admissions_delta, special_disease, body, claim_json, result_json, "
       "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
       "$15, $16, $17, $18, $19, $20, $21, $22, $23)",
-      p);
+      std::move(p));
 }
 
-void insert_layers(Connection& db, const StoredRecord& r) {
+void insert_layers(Batch& batch, const StoredRecord& r) {
   if (r.layer_fund.size() != r.layer_paid.size()) {
     throw std::logic_error("record " + std::to_string(r.id) +
                            ": layer_fund and layer_paid differ in length");
@@ -352,33 +352,49 @@ void insert_layers(Connection& db, const StoredRecord& r) {
     throw std::logic_error("record " + std::to_string(r.id) +
                            ": a layer moved accumulators without a layer row");
   }
-  insert_rows(db,
-              "INSERT INTO record_layers (patient_id, record_id, position, layer_id, fund, paid, "
-              "moved_paid, deductible_charged, base_cumulative, patient_share)",
-              10, r.layer_paid.size(), [&](std::size_t i, Params& p) {
-                const auto& [layer, paid] = r.layer_paid[i];
-                const LayerTotals moved = r.movement.of(layer);
-                p.add(r.patient_id).add(r.id).add(static_cast<std::int64_t>(i)).add(layer);
-                p.add(r.layer_fund[i]).add(paid.fen_i64()).add(moved.paid.fen_i64());
-                p.add(moved.deductible_charged.fen_i64()).add(moved.base_cumulative.fen_i64());
-                p.add(moved.patient_share.fen_i64());
-              });
-  insert_rows(db,
-              "INSERT INTO record_movements (patient_id, record_id, key, paid, deductible_charged, "
-              "base_cumulative, patient_share)",
-              7, derived.size(), [&](std::size_t i, Params& p) {
-                const auto& [key, moved] = derived[i];
-                p.add(r.patient_id).add(r.id).add(key).add(moved.paid.fen_i64());
-                p.add(moved.deductible_charged.fen_i64()).add(moved.base_cumulative.fen_i64());
-                p.add(moved.patient_share.fen_i64());
-              });
+  // A record's few rows repeat the same statement texts: prepared.
+  insert_rows(
+      batch,
+      "INSERT INTO record_layers (patient_id, record_id, position, layer_id, fund, paid, "
+      "moved_paid, deductible_charged, base_cumulative, patient_share)",
+      10, r.layer_paid.size(),
+      [&](std::size_t i, Params& p) {
+        const auto& [layer, paid] = r.layer_paid[i];
+        const LayerTotals moved = r.movement.of(layer);
+        p.add(r.patient_id).add(r.id).add(static_cast<std::int64_t>(i)).add(layer);
+        p.add(r.layer_fund[i]).add(paid.fen_i64()).add(moved.paid.fen_i64());
+        p.add(moved.deductible_charged.fen_i64()).add(moved.base_cumulative.fen_i64());
+        p.add(moved.patient_share.fen_i64());
+      },
+      true);
+  insert_rows(
+      batch,
+      "INSERT INTO record_movements (patient_id, record_id, key, paid, deductible_charged, "
+      "base_cumulative, patient_share)",
+      7, derived.size(),
+      [&](std::size_t i, Params& p) {
+        const auto& [key, moved] = derived[i];
+        p.add(r.patient_id).add(r.id).add(key).add(moved.paid.fen_i64());
+        p.add(moved.deductible_charged.fen_i64()).add(moved.base_cumulative.fen_i64());
+        p.add(moved.patient_share.fen_i64());
+      },
+      true);
 }
 
-PersonYearState load_person_year_state(Connection& db, const std::string& patient_id, int year) {
-  const Rows q = db.run(
+std::size_t read_person_year(Batch& batch, const std::string& patient_id, int year) {
+  return batch.add(
       "SELECT admissions, last_record_id, layers FROM person_years "
       "WHERE patient_id = $1 AND year = $2",
       Params::of(patient_id, year));
+}
+
+PersonYearState load_person_year_state(Connection& db, const std::string& patient_id, int year) {
+  Batch batch;
+  read_person_year(batch, patient_id, year);
+  return person_year_state(db.send(batch).front(), patient_id, year);
+}
+
+PersonYearState person_year_state(const Rows& q, const std::string& patient_id, int year) {
   if (q.empty()) return {};
   PersonYearState state;
   try {
@@ -392,20 +408,17 @@ PersonYearState load_person_year_state(Connection& db, const std::string& patien
   return state;
 }
 
-void store_person_year(Connection& db, const std::string& patient_id, int year,
+void store_person_year(Batch& batch, const std::string& patient_id, int year,
                        std::int64_t last_record_id, const PersonYearState& after) {
-  const Rows q = db.run(
+  batch.add_one_row(
       "INSERT INTO person_years (patient_id, year, admissions, last_record_id, layers) "
       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (patient_id, year) DO UPDATE SET "
       "admissions = excluded.admissions, last_record_id = excluded.last_record_id, "
       "layers = excluded.layers WHERE person_years.last_record_id = $6",
       Params::of(patient_id, year, after.accumulators.admissions, after.last_record_id,
-                 store::layers_json(after.accumulators), last_record_id));
-  if (q.affected() != 1) {
-    throw PgError("XX000", "the accumulators of " + patient_id + " in " + std::to_string(year) +
-                               " moved since record " + std::to_string(last_record_id) +
-                               " without its person's lock");
-  }
+                 store::layers_json(after.accumulators), last_record_id),
+      "the accumulators of " + patient_id + " in " + std::to_string(year) + " moved since record " +
+          std::to_string(last_record_id) + " without its person's lock");
 }
 
 std::map<std::pair<std::string, int>, store::PersonYearRow> load_all_person_years(Connection& db) {

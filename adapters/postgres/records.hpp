@@ -53,13 +53,13 @@ std::vector<store::VerifyRecord> load_verify_records_after(Connection& db, std::
                                                            int limit);
 std::optional<store::VerifyRecord> load_verify_record(Connection& db, std::int64_t id);
 
-// Inserts a record row: a compact one with its body (store/compact.hpp), a format 1 one (copied
-// from a SQLite ledger) with its documents and no body.
-void insert_record(Connection& db, const StoredRecord& r, std::string_view body);
-// Inserts the record's layer rows and the movement of its derived keys (a visit's), which
-// have no layer row. std::logic_error (a bug) when layer_fund does not match layer_paid or a
+// Queues the INSERT of a record row: a compact one with its body (store/compact.hpp), a format 1
+// one (copied from a SQLite ledger) with its documents and no body.
+void insert_record(Batch& batch, const StoredRecord& r, std::string_view body);
+// Queues the INSERTs of the record's layer rows and the movement of its derived keys (a visit's),
+// which have no layer row. std::logic_error (a bug) when layer_fund does not match layer_paid or a
 // layer moved without a layer row.
-void insert_layers(Connection& db, const StoredRecord& r);
+void insert_layers(Batch& batch, const StoredRecord& r);
 
 // A person's year as person_years keeps it.
 struct PersonYearState {
@@ -67,11 +67,14 @@ struct PersonYearState {
   std::int64_t last_record_id = 0;  // 0: none yet
 };
 // The person's year as stored; the empty state when it has no row. PgError XX001 when its
-// layers text does not read.
+// layers text does not read. Either at once, or queued in a batch and read from its rows.
 PersonYearState load_person_year_state(Connection& db, const std::string& patient_id, int year);
+std::size_t read_person_year(Batch& batch, const std::string& patient_id, int year);
+PersonYearState person_year_state(const Rows& q, const std::string& patient_id, int year);
 // Writes the person's year as `after`, which a record moving it from the state whose last
-// record was `last_record_id` made. PgError when the stored row is not that state.
-void store_person_year(Connection& db, const std::string& patient_id, int year,
+// record was `last_record_id` made; the batch fails (PgError) when the stored row is not that
+// state.
+void store_person_year(Batch& batch, const std::string& patient_id, int year,
                        std::int64_t last_record_id, const PersonYearState& after);
 // Every person's year, for verify; a row whose layers text does not read is `unreadable`.
 std::map<std::pair<std::string, int>, store::PersonYearRow> load_all_person_years(Connection& db);

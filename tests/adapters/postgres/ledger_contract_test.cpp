@@ -482,21 +482,26 @@ TEST_F(LedgerPg, OnePersonFromTwoServersAtOnceTakesTurns) {
   EXPECT_EQ(b.record->prev_hash, a.record->hash);
 }
 
-// Another person's request under the same key commits while this one computes: this one's
-// record must not stay, and it is answered as a conflict with the stored one.
-TEST_F(LedgerPg, AKeyTakenByAnotherPersonMeanwhileIsAConflict) {
+// Another person's request under the same key holds it (it took the key with its person's
+// row, then computes): this one waits for that transaction's outcome, then is answered as a
+// conflict with the stored record, and writes nothing.
+TEST_F(LedgerPg, AKeyHeldByAnotherPersonsRequestIsWaitedForThenAConflict) {
   auto one = ledger();
   auto two = ledger();
   const Claim mine = claims_of("P0010031").front();
   Claim theirs = mine;
   theirs.patient_id = "P0010035";
-  WriterGate gate;  // holds mine inside its transaction, before it takes the key
-  auto first = std::async(std::launch::async, [&] { return one->settle(gate.job(mine)).get(); });
+  WriterGate gate;  // holds theirs inside its transaction, after it took the key
+  auto held = std::async(std::launch::async, [&] { return one->settle(gate.job(theirs)).get(); });
   gate.wait_until_holding();
-  const auto taken = two->settle(settle_job(theirs)).get();
-  ASSERT_EQ(taken.outcome, Outcome::created) << (taken.error ? taken.error->message : "");
+  auto waiting =
+      std::async(std::launch::async, [&] { return two->settle(settle_job(mine)).get(); });
+  // Still waiting while the key's holder is: however long this looks, it cannot end first.
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
   gate.release();
-  const auto r = first.get();
+  const auto taken = held.get();
+  ASSERT_EQ(taken.outcome, Outcome::created) << (taken.error ? taken.error->message : "");
+  const auto r = waiting.get();
   EXPECT_EQ(r.outcome, Outcome::conflict);
   ASSERT_TRUE(r.error && r.record);
   EXPECT_EQ(r.error->code, "idempotency_conflict");
