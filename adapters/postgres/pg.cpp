@@ -121,7 +121,11 @@ Connection::~Connection() {
   if (conn_ != nullptr) PQfinish(conn_);
 }
 
-bool Connection::ok() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK; }
+// A connection a failed send() left in pipeline mode is not usable either: the pool drops it.
+bool Connection::ok() const {
+  return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK &&
+         PQpipelineStatus(conn_) == PQ_PIPELINE_OFF;
+}
 
 Rows Connection::check(PGresult* result) {
   if (result == nullptr) throw PgError("", trimmed(PQerrorMessage(conn_)));
@@ -191,7 +195,11 @@ std::vector<Rows> Connection::send(const Batch& batch) {
   for (std::size_t i = 0; i < names.size(); ++i) {
     PGresult* result = PQgetResult(conn_);
     if (result == nullptr) throw lost();
-    if (PQgetResult(conn_) != nullptr) throw PgError("", "a statement of a batch answered twice");
+    if (PGresult* extra = PQgetResult(conn_); extra != nullptr) {
+      PQclear(extra);
+      PQclear(result);
+      throw PgError("", "a statement of a batch answered twice");
+    }
     if (PQresultStatus(result) == PGRES_PIPELINE_ABORTED) {
       PQclear(result);
       rows.emplace_back(nullptr);

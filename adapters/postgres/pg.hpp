@@ -145,7 +145,8 @@ class Connection {
   std::vector<Rows> send(const Batch& batch);
   // Rolls back an open transaction, swallowing errors; false when the connection is lost.
   bool rollback_quietly();
-  // Whether the connection still works (libpq's status; a lost server shows here).
+  // Whether the connection still works (libpq's status; a lost server shows here) and no
+  // failed send() left it in pipeline mode.
   bool ok() const;
   // The value of connection parameter `keyword` this connection was made with ("" unset).
   std::string option(const std::string& keyword) const;

@@ -76,6 +76,16 @@ inline Reply send_request(Poco::Net::HTTPClientSession& session, const std::stri
   return reply;
 }
 
+// One request to the server on 127.0.0.1:`port` on a connection of its own, given up after
+// `timeout_seconds`; Poco's exceptions (refused, broken, timed out) propagate.
+inline Reply request_once(std::uint16_t port, const std::string& method, const std::string& path,
+                          const std::string& body = "", const std::string& key = "",
+                          int timeout_seconds = 30) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", port);
+  session.setTimeout(Poco::Timespan(timeout_seconds, 0));
+  return send_request(session, method, path, body, "application/json", key);
+}
+
 class TestServer {
  public:
   // The defaults of a test server; `tweak` changes them before the start.

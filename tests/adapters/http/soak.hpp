@@ -152,15 +152,13 @@ inline Outcome judge(const Reply& reply, Op& op, Tally& tally) {
 
 // One POST of `op` on a fresh connection: a connection of its own tells whether the server was
 // down (refused) or died with the request in flight (broken after connecting).
-inline Outcome attempt(std::uint16_t port, Op& op, const Shared& shared, Tally& tally,
-                       int timeout_seconds) {
+inline Outcome attempt(std::uint16_t port, Op& op, Shared& shared, int timeout_seconds) {
+  Tally& tally = shared.tally;
   ++tally.requests;
   if (++op.attempts > 1) ++tally.retries;
   Reply reply;
   try {
-    Poco::Net::HTTPClientSession session("127.0.0.1", port);
-    session.setTimeout(Poco::Timespan(timeout_seconds, 0));
-    reply = send_request(session, "POST", op.path, op.body, "application/json", shared.key);
+    reply = request_once(port, "POST", op.path, op.body, shared.key, timeout_seconds);
   } catch (const Poco::Net::ConnectionRefusedException&) {
     ++tally.refused_connections;
     return Outcome::not_yet;
@@ -181,9 +179,8 @@ inline Outcome attempt_twice(std::uint16_t first, std::uint16_t second, Op& op, 
   ++shared.tally.twins;
   Op twin = op;
   Outcome twin_outcome = Outcome::not_yet;
-  std::thread other(
-      [&] { twin_outcome = attempt(second, twin, shared, shared.tally, timeout_seconds); });
-  const Outcome outcome = attempt(first, op, shared, shared.tally, timeout_seconds);
+  std::thread other([&] { twin_outcome = attempt(second, twin, shared, timeout_seconds); });
+  const Outcome outcome = attempt(first, op, shared, timeout_seconds);
   other.join();
   op.attempts += twin.attempts;
   if (twin_outcome == Outcome::refused || outcome == Outcome::refused) {
@@ -259,7 +256,7 @@ inline void client(int id, const Script& script, Shared& shared, std::vector<Op>
       if (twin && op.attempts == 0 && port != 0 && other != 0 && other != port) {
         outcome = attempt_twice(port, other, op, shared, script.timeout_seconds);
       } else if (port != 0) {
-        outcome = attempt(port, op, shared, shared.tally, script.timeout_seconds);
+        outcome = attempt(port, op, shared, script.timeout_seconds);
       }
       // Backing off while a server is down keeps the 2 cores for its restart.
       if (outcome == Outcome::not_yet) std::this_thread::sleep_for(milliseconds(20));
@@ -305,7 +302,7 @@ inline int acknowledge_rest(std::vector<std::vector<Op>>& ops, std::uint16_t por
       if (op.acked || op.refused) continue;
       ++pending;
       for (int i = 0; i < 50 && !op.acked && !op.refused; ++i) {
-        if (attempt(port, op, shared, shared.tally, timeout_seconds) == Outcome::not_yet) {
+        if (attempt(port, op, shared, timeout_seconds) == Outcome::not_yet) {
           std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
       }

@@ -22,14 +22,6 @@ namespace {
 // The URI as one shell word ('&' and '?' are shell syntax).
 std::string quoted(const std::string& uri) { return "'" + uri + "'"; }
 
-// One request to the server on `port`, on a connection of its own.
-Reply call(std::uint16_t port, const std::string& method, const std::string& target,
-           const std::string& key = "", const std::string& body = "") {
-  Poco::Net::HTTPClientSession session("127.0.0.1", port);
-  session.setTimeout(Poco::Timespan(30, 0));
-  return send_request(session, method, target, body, "application/json", key);
-}
-
 // The settlement request of the case's first claim: the API's request names the patient by id
 // and the hospital by its registry id only (the registry supplies the rest).
 std::string first_case_request() {
@@ -106,7 +98,7 @@ TEST(PgCommands, ServeSettlesOnPostgreSqlAndTheLedgerVerifies) {
   const std::uint16_t port = server.start();
   ASSERT_NE(port, 0);
 
-  const Reply settled = call(port, "POST", "/v1/settlements", key, first_case_request());
+  const Reply settled = request_once(port, "POST", "/v1/settlements", first_case_request(), key);
   ASSERT_EQ(settled.status, 201) << settled.body;
   const std::smatch id = [&] {
     std::smatch m;
@@ -114,7 +106,7 @@ TEST(PgCommands, ServeSettlesOnPostgreSqlAndTheLedgerVerifies) {
     return m;
   }();
   ASSERT_FALSE(id.empty()) << settled.body;
-  const Reply read = call(port, "GET", "/v1/settlements/" + id[1].str(), key);
+  const Reply read = request_once(port, "GET", "/v1/settlements/" + id[1].str(), "", key);
   EXPECT_EQ(read.status, 200) << read.body;
   EXPECT_EQ(read.body, settled.body);
   EXPECT_EQ(server.terminate(), 0);
@@ -138,17 +130,17 @@ TEST(PgCommands, MetricsShowTheDatabaseDownInsteadOfFailing) {
   const std::uint16_t port = server.start();
   ASSERT_NE(port, 0);
   const std::string up = "\nonestop_ledger_up{engine=\"postgresql\"} ";
-  const Reply before = call(port, "GET", "/metrics", key);
+  const Reply before = request_once(port, "GET", "/metrics", "", key);
   ASSERT_EQ(before.status, 200) << before.body;
   EXPECT_NE(before.body.find(up + "1"), std::string::npos) << before.body;
   EXPECT_NE(before.body.find("\nonestop_ledger_records 0"), std::string::npos) << before.body;
 
   pg->stop();
-  const Reply down = call(port, "GET", "/metrics", key);
+  const Reply down = request_once(port, "GET", "/metrics", "", key);
   EXPECT_EQ(down.status, 200) << down.body;
   EXPECT_NE(down.body.find(up + "0"), std::string::npos) << down.body;
   EXPECT_EQ(down.body.find("\nonestop_ledger_records "), std::string::npos) << down.body;
-  EXPECT_EQ(call(port, "GET", "/healthz").status, 503);
+  EXPECT_EQ(request_once(port, "GET", "/healthz").status, 503);
   pg->restart_fast();
   EXPECT_EQ(server.terminate(), 0);
 }

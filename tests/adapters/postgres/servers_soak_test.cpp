@@ -84,9 +84,7 @@ bool progressed(const soak::Tally& tally, int from, int n) {
 }
 
 bool ledger_answers(std::uint16_t port) {
-  Poco::Net::HTTPClientSession session("127.0.0.1", port);
-  session.setTimeout(Poco::Timespan(30, 0));
-  const Reply health = send_request(session, "GET", "/healthz");
+  const Reply health = request_once(port, "GET", "/healthz");
   return health.status == 200 && health.body.find(R"("answers":true)") != std::string::npos;
 }
 
