@@ -1,7 +1,8 @@
 // What-if re-settlement: the scan reads the year's live settlements a chunk at a time, shards
 // re-settle them by person (each shard owns its persons' accumulators), and one aggregator
 // consumes the outcomes in id order, so the report and the CSV are the same for any number of
-// threads. Memory: the per-person accumulators, one chunk, and the top N.
+// threads. Memory: the per-person accumulators, two chunks (one read while the other is
+// re-settled), and the top N.
 #include "adapters/reports/simulate.hpp"
 
 #include <algorithm>
@@ -17,10 +18,6 @@
 
 namespace onestop::reports {
 namespace {
-
-// Settlements handed to the shards at once: large enough that starting the threads is noise,
-// small enough that a chunk of claims stays a few MB.
-constexpr std::size_t kChunk = 4096;
 
 using FundPaid = std::vector<std::pair<std::string, Money>>;  // (fund, paid), layer order
 
@@ -258,16 +255,21 @@ class Aggregator {
   std::vector<Money> new_;
 };
 
-// The scan's visitor: collects live settlements into chunks, has the shards re-settle each
-// chunk (shard t takes the persons hashed to t, in chunk order) and aggregates in id order.
+// The scan's visitor: collects live settlements into chunks and hands each full chunk to the
+// shards (shard t takes the persons hashed to t, in chunk order), which re-settle it while the
+// scan reads the next chunk; a chunk is aggregated in id order once its shards are done.
 class Simulation {
  public:
   Simulation(const Policy& policy, int year, const SimulateOptions& options)
-      : aggregator_(policy, year, options) {
+      : aggregator_(policy, year, options), chunk_size_(std::max<std::size_t>(1, options.chunk)) {
     unsigned n = options.threads == 0 ? std::thread::hardware_concurrency() : options.threads;
     for (unsigned i = 0; i < std::max(1u, n); ++i) shards_.emplace_back(policy);
-    chunk_.reserve(kChunk);
+    chunk_.reserve(chunk_size_);
   }
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+  // A scan that threw leaves a chunk in flight: its shards are waited for, never left running.
+  ~Simulation() { join(); }
 
   bool visit(const store::StoredRecord& r) {
     if (r.kind != store::RecordKind::settlement) return true;
@@ -283,12 +285,13 @@ class Simulation {
       p.old_funds.emplace_back(r.layer_fund.at(i), r.layer_paid[i].second);
     }
     chunk_.push_back(std::move(p));
-    if (chunk_.size() == kChunk) run_chunk();
+    if (chunk_.size() == chunk_size_) hand_over();
     return true;
   }
 
   SimulationReport finish() {
-    run_chunk();
+    hand_over();
+    drain();
     std::int64_t persons = 0;
     std::int64_t changed = 0;
     for (const auto& shard : shards_) {
@@ -300,33 +303,48 @@ class Simulation {
   }
 
  private:
-  // Re-settles the chunk on every shard at once, then aggregates it in order.
-  void run_chunk() {
-    results_.assign(chunk_.size(), Resettled{});
-    owner_.resize(chunk_.size());
-    for (std::size_t i = 0; i < chunk_.size(); ++i) {
-      owner_[i] = std::hash<std::string>{}(chunk_[i].patient_id) % shards_.size();
-    }
-    std::vector<std::thread> threads;
-    for (std::size_t t = 1; t < shards_.size(); ++t) threads.emplace_back([this, t] { work(t); });
-    work(0);
-    for (auto& thread : threads) thread.join();
-    for (std::size_t i = 0; i < chunk_.size(); ++i) aggregator_.add(chunk_[i], results_[i]);
+  // Aggregates the chunk in flight, then starts the shards on the chunk just read. A person's
+  // settlements stay in order: the shard that owns them finishes one chunk before the next.
+  void hand_over() {
+    drain();
+    if (chunk_.empty()) return;
+    std::swap(chunk_, flight_);
     chunk_.clear();
+    results_.assign(flight_.size(), Resettled{});
+    owner_.resize(flight_.size());
+    for (std::size_t i = 0; i < flight_.size(); ++i) {
+      owner_[i] = std::hash<std::string>{}(flight_[i].patient_id) % shards_.size();
+    }
+    for (std::size_t t = 0; t < shards_.size(); ++t) threads_.emplace_back([this, t] { work(t); });
   }
 
-  // Shard t's share of the chunk, in chunk order.
+  // Waits for the chunk in flight and aggregates it in order.
+  void drain() {
+    join();
+    for (std::size_t i = 0; i < flight_.size(); ++i) aggregator_.add(flight_[i], results_[i]);
+    flight_.clear();
+  }
+
+  void join() {
+    for (auto& thread : threads_) thread.join();
+    threads_.clear();
+  }
+
+  // Shard t's share of the chunk in flight, in chunk order.
   void work(std::size_t t) {
-    for (std::size_t i = 0; i < chunk_.size(); ++i) {
-      if (owner_[i] == t) results_[i] = shards_[t].resettle(chunk_[i]);
+    for (std::size_t i = 0; i < flight_.size(); ++i) {
+      if (owner_[i] == t) results_[i] = shards_[t].resettle(flight_[i]);
     }
   }
 
   Aggregator aggregator_;
+  const std::size_t chunk_size_;
   std::vector<Shard> shards_;
-  std::vector<Pending> chunk_;
+  std::vector<Pending> chunk_;   // being read by the scan
+  std::vector<Pending> flight_;  // being re-settled by the shards
   std::vector<Resettled> results_;
   std::vector<std::size_t> owner_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace

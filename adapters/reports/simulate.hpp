@@ -35,8 +35,12 @@ struct SimulateOptions {
   std::function<void(std::int64_t)> progress;
   std::int64_t progress_every = 10'000;
   // Threads that re-settle side by side, each owning a share of the persons (a person's
-  // settlements stay in order on one thread); the output does not depend on it. 0: one per CPU.
+  // settlements stay in order on one thread) while the calling thread reads the next chunk; the
+  // output does not depend on it. 0: one per CPU.
   unsigned threads = 1;
+  // Settlements handed to the shards at once: large enough that starting their threads is
+  // noise, small enough that a chunk of claims stays a few MB. The output does not depend on it.
+  std::size_t chunk = 4096;
 };
 
 // One fund's payments over the year, as stored and as the new policy would pay.
