@@ -483,6 +483,10 @@ std::optional<Error> ReportBuilder::add_live(const store::StoredRecord& r, Perso
                                                     ", which is not in the policy directory"};
   }
   if (target_applies(*person.policy, category)) person.target_category = true;
+  if (r.compact() && !r.settlement) {
+    return corrupt(
+        "body", "record " + std::to_string(r.id) + " does not settle again to its stored figures");
+  }
   auto facts = r.settlement ? Result<ResultFacts>(result_facts(*r.settlement, false))
                             : read_result(r.result_json);
   if (!facts) return facts.error();
@@ -726,12 +730,19 @@ int ratio_bucket(const Money& patient_pays, const Money& medical_total) {
 
 Result<OfficeReport> build_report(store::Ledger& ledger, const policy::PolicySet& policies,
                                   const ReportQuery& query) {
+  return build_report(
+      [&](const auto& visit) { ledger.scan_year(query.year, store::Documents::settlement, visit); },
+      policies, query);
+}
+
+Result<OfficeReport> build_report(const RecordWalk& walk, const policy::PolicySet& policies,
+                                  const ReportQuery& query) {
   if (query.year < kFirstYear || query.year > kLastYear) {
     return Error{"bad_year", "year", "must be a year from 1900 to 2999"};
   }
   ReportBuilder builder(policies, query);
   std::optional<Error> failed;
-  ledger.scan_year(query.year, store::Documents::settlement, [&](const store::StoredRecord& r) {
+  walk([&](const store::StoredRecord& r) {
     failed = builder.add(r);
     return !failed.has_value();
   });

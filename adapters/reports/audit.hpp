@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -253,6 +254,15 @@ int ratio_bucket(const Money& patient_pays, const Money& medical_total);
 // flagged settlements, not with records). Errors: bad_year, unknown_policy, corrupt_record.
 // Throws store::LedgerUnavailable.
 Result<OfficeReport> build_report(store::Ledger& ledger, const policy::PolicySet& policies,
+                                  const ReportQuery& query);
+
+// Runs a walk that hands each record of the query's year, in id order, to `visit` (which
+// returns false to be handed no more). A compact settlement must come with `settlement` set.
+using RecordWalk =
+    std::function<void(const std::function<bool(const store::StoredRecord&)>& visit)>;
+
+// The same report from any such walk (e.g. verify's, which reads every record anyway).
+Result<OfficeReport> build_report(const RecordWalk& walk, const policy::PolicySet& policies,
                                   const ReportQuery& query);
 
 }  // namespace onestop::reports

@@ -324,24 +324,57 @@ store::Resettle resettle_with(const policy::PolicySet& policies) {
   };
 }
 
-ChainCheck check_chain(const backend::LedgerUrl& ledger, const policy::PolicySet& policies) {
-  ChainCheck check;
+namespace {
+
+// verify's hooks that note the first difference in `check`.
+store::VerifyHooks chain_hooks(ChainCheck& check) {
   store::VerifyHooks hooks;
   hooks.difference = [&check](const store::VerifyDifference& d) {
     if (check.first_difference.empty()) {
       check.first_difference = "record " + std::to_string(d.record_id) + ": " + d.what;
     }
   };
+  return hooks;
+}
+
+// Runs verify with `hooks` and notes its outcome in `check`; the error when it could not run.
+std::optional<Error> run_check(const backend::LedgerUrl& ledger, const policy::PolicySet& policies,
+                               const store::VerifyHooks& hooks, ChainCheck& check) {
   const auto summary = backend::verify_ledger(ledger, resettle_with(policies), hooks);
   if (!summary) {
     check.error = summary.error().message;
-    return check;
+    return summary.error();
   }
   check.ran = true;
   check.records = summary->records;
   check.last_id = summary->last_id;
   check.differences = summary->differences;
+  return std::nullopt;
+}
+
+}  // namespace
+
+ChainCheck check_chain(const backend::LedgerUrl& ledger, const policy::PolicySet& policies) {
+  ChainCheck check;
+  run_check(ledger, policies, chain_hooks(check), check);
   return check;
+}
+
+CheckedReport build_checked_report(const backend::LedgerUrl& ledger,
+                                   const policy::PolicySet& policies, const ReportQuery& query) {
+  ChainCheck check;
+  std::optional<Error> failed;
+  const auto walk = [&](const std::function<bool(const store::StoredRecord&)>& visit) {
+    store::VerifyHooks hooks = chain_hooks(check);
+    bool more = true;
+    hooks.record = [&](const store::StoredRecord& r) {
+      if (more && r.year == query.year) more = visit(r);
+    };
+    failed = run_check(ledger, policies, hooks, check);
+  };
+  Result<OfficeReport> report = build_report(walk, policies, query);
+  if (report && failed) report = *failed;
+  return {std::move(report), std::move(check)};
 }
 
 void write_summary_csv(std::ostream& out, const OfficeReport& report, const ChainCheck& chain) {

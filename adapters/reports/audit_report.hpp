@@ -50,6 +50,16 @@ store::Resettle resettle_with(const policy::PolicySet& policies);
 // Runs backend::verify_ledger on the ledger at `ledger` (reads only).
 ChainCheck check_chain(const backend::LedgerUrl& ledger, const policy::PolicySet& policies);
 
+// The report and the check it states, from one walk: verify's, which hands each record of the
+// year to the report once it has checked it. One snapshot, and every record read and settled
+// again once. A walk that cannot finish fails the report with the check's error.
+struct CheckedReport {
+  Result<OfficeReport> report;
+  ChainCheck chain;
+};
+CheckedReport build_checked_report(const backend::LedgerUrl& ledger,
+                                   const policy::PolicySet& policies, const ReportQuery& query);
+
 // The CSV files (UTF-8 with BOM, CRLF), each from the report alone.
 void write_summary_csv(std::ostream& out, const OfficeReport& report, const ChainCheck& chain);
 void write_layers_csv(std::ostream& out, const OfficeReport& report);

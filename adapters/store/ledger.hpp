@@ -47,7 +47,8 @@ struct StoredRecord {
   std::string result_json;     // the result as returned (codec::encode_settlement); derived
                                // again on read by settling (see `format`)
   std::optional<Settlement> settlement;  // a compact settlement read with
-                                         // Documents::settlement: the result derived again,
+                                         // Documents::settlement (or handed to
+                                         // VerifyHooks::record): the result derived again,
                                          // not encoded (result_json is then empty)
   std::string reason;          // cancellation reason
   std::string recorded_at;     // UTC, "2020-03-12T08:30:00.123Z", set by the adapter

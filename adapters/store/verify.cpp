@@ -152,11 +152,12 @@ struct Precomputed {
 };
 
 // The page's Precomputed; `policies[i]` is record i's policy, or null when it is not re-settled
-// here. Runs on a worker thread while the walk reads the next page: it touches no connection.
-// (The page is read with its claims' text: encoding them here instead measured slower, as it
-// left this thread the longer of the two.)
-std::vector<Precomputed> precompute(const std::vector<StoredRecord>& page,
-                                    const std::vector<const Policy*>& policies) {
+// here. With `keep`, a re-settlement that gave the stored figures is kept in the record's
+// `settlement` (VerifyHooks::record). Runs on a worker thread while the walk reads the next
+// page: it touches no connection. (The page is read with its claims' text: encoding them here
+// instead measured slower, as it left this thread the longer of the two.)
+std::vector<Precomputed> precompute(std::vector<StoredRecord>& page,
+                                    const std::vector<const Policy*>& policies, bool keep) {
   std::vector<Precomputed> out(page.size());
   for (std::size_t i = 0; i < page.size(); ++i) {
     out[i].hash = chain_hash(page[i]);
@@ -168,6 +169,9 @@ std::vector<Precomputed> precompute(const std::vector<StoredRecord>& page,
       computed = Error{"internal", "", e.what()};
     }
     out[i].differences = resettlement_differences(page[i], computed);
+    if (keep && computed && out[i].differences->empty()) {
+      page[i].settlement = std::move(computed->settlement);
+    }
   }
   return out;
 }
@@ -245,7 +249,8 @@ void Verifier::walk() {
   for (;;) {
     const bool last = page.size() < static_cast<std::size_t>(kPage);
     std::future<std::vector<Precomputed>> work =
-        std::async(std::launch::async, precompute, std::cref(page), page_policies(page));
+        std::async(std::launch::async, precompute, std::ref(page), page_policies(page),
+                   static_cast<bool>(hooks_.record));
     std::vector<StoredRecord> next = last ? std::vector<StoredRecord>{} : load_page(page.back().id);
     std::vector<Precomputed> done = work.get();
     for (std::size_t i = 0; i < page.size(); ++i) visit(page[i], done[i]);
@@ -309,6 +314,7 @@ void Verifier::visit(const StoredRecord& r, Precomputed& pre) {
     py.accumulators = py.accumulators + r.movement;
     summary_.last_id = r.id;
     ++summary_.records;
+    if (hooks_.record) hooks_.record(r);
     return;
   }
   PersonYear& py = implied_[{r.patient_id, r.year}];
@@ -323,6 +329,7 @@ void Verifier::visit(const StoredRecord& r, Precomputed& pre) {
   py.last_record_id = r.id;
   summary_.last_id = r.id;
   ++summary_.records;
+  if (hooks_.record) hooks_.record(r);
   if (hooks_.progress && summary_.records % kProgressEvery == 0) hooks_.progress(summary_.records);
 }
 

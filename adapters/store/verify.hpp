@@ -34,6 +34,11 @@ struct VerifyDifference {
 struct VerifyHooks {
   std::function<void(const VerifyDifference&)> difference;  // each one as found
   std::function<void(std::int64_t records)> progress;       // now and then; may be empty
+  // Each record once its checks are done, in id order, so that a report can be built in the
+  // same walk. A compact settlement whose re-settlement on the accumulators it states gave its
+  // stored figures comes with `settlement` set to it (what a read derives); one that did not
+  // comes without. Empty: none kept.
+  std::function<void(const StoredRecord&)> record;
 };
 
 struct VerifySummary {

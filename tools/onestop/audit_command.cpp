@@ -3,7 +3,6 @@
 #include <Poco/Util/OptionSet.h>
 
 #include <filesystem>
-#include <future>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -135,18 +134,13 @@ int audit_report(const Parsed& parsed, int year, const policy::PolicySet& polici
   if (!query) return kUsage;
   const auto url = ledger_url(parsed, "audit", err);
   if (!url) return kUsage;
-  auto ledger = open_existing_ledger(*url, "audit", err);
-  if (!ledger) return kUsage;
-  // The chain is verified on its own connection while the report reads the year: the two
-  // walks share nothing but the file.
-  auto checked =
-      std::async(std::launch::async, [&] { return reports::check_chain(*url, policies); });
-  const auto report = reports::build_report(*ledger, policies, *query);
+  if (!open_existing_ledger(*url, "audit", err)) return kUsage;
+  // One walk: verify checks every record and hands the year's to the report.
+  const auto [report, chain] = reports::build_checked_report(*url, policies, *query);
   if (!report) {
     err << "onestop audit: " << report.error().field << ": " << report.error().message << "\n";
     return kFailed;
   }
-  const reports::ChainCheck chain = checked.get();
   const std::string dir = parsed.options.at("out");
   if (auto e = reports::write_report_files(*report, chain, dir)) {
     err << "onestop audit: " << e->message << "\n";

@@ -306,6 +306,53 @@ TEST_F(ReportWorld, TheChainCheckIsStated) {
   EXPECT_NE(html.find("data-verified=\"true\" data-last-id=\"39\""), std::string::npos);
 }
 
+// The report and the check from verify's one walk are those of the year's scan and of
+// check_chain: records of another year are walked and checked, and left out of the report.
+TEST_F(ReportWorld, OneWalkGivesTheScansReportAndTheChainCheck) {
+  Claim next_year = claims_2020().front();
+  next_year.bill_no = "Y2021-1";
+  next_year.admitted_on = *Date::parse("2021-03-02");
+  next_year.discharged_on = *Date::parse("2021-03-09");
+  now_ = "2021-03-09T02:00:00.000Z";
+  ASSERT_TRUE(settle_now(*ledger_, next_year).record);
+  for (const std::optional<std::string>& category : {std::optional<std::string>{}, {"poor"}}) {
+    reports::ReportQuery q;
+    q.year = 2020;
+    q.category = category;
+    const auto checked = reports::build_checked_report(backend::sqlite_url(path_), *policies_, q);
+    ASSERT_TRUE(checked.report) << checked.report.error().message;
+    const reports::ChainCheck chain = reports::check_chain(backend::sqlite_url(path_), *policies_);
+    EXPECT_EQ(checked.chain.text(), "chain verified up to record 40 (40 records)");
+    EXPECT_EQ(checked.chain.text(), chain.text());
+    const reports::OfficeReport scanned = report(category);
+    EXPECT_GT(scanned.settlements, 0);
+    EXPECT_EQ(checked.report->settlements, scanned.settlements);
+    EXPECT_EQ(reports::report_html(*checked.report, checked.chain),
+              reports::report_html(scanned, chain));
+  }
+}
+
+// A settlement whose stored figures its claim no longer settles to fails the report, naming
+// it, and the check states the difference.
+TEST_F(ReportWorld, OneWalkFailsTheReportOnASettlementThatDoesNotSettleAgain) {
+  ASSERT_EQ(raw_exec(path_,
+                     "DROP TRIGGER record_layers_no_update; "
+                     "UPDATE record_layers SET moved_paid = moved_paid + 100, "
+                     "paid = paid + 100 WHERE record_id = 5 AND position = 0"),
+            SQLITE_OK);
+  reports::ReportQuery q;
+  q.year = 2020;
+  const auto checked = reports::build_checked_report(backend::sqlite_url(path_), *policies_, q);
+  ASSERT_FALSE(checked.report);
+  EXPECT_EQ(checked.report.error().code, "corrupt_record");
+  EXPECT_NE(checked.report.error().message.find("record 5 "), std::string::npos)
+      << checked.report.error().message;
+  EXPECT_TRUE(checked.chain.ran);
+  EXPECT_GT(checked.chain.differences, 0);
+  EXPECT_EQ(checked.chain.first_difference.rfind("record 5: ", 0), 0u)
+      << checked.chain.first_difference;
+}
+
 // Lines of Chromium's log that report an error about the page: console messages (a page
 // without scripts has none) and ERROR/FATAL lines, except those of subsystems that complain
 // about the headless container itself (no D-Bus system bus, no GPU, no sandbox).
