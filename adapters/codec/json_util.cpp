@@ -326,14 +326,9 @@ constexpr std::size_t kMoneyRoom = 24;
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-  const std::size_t old_size = out.size();
-  out.resize(old_size + 2 + escaped_room(text.size()));
-  char* d = out.data() + old_size;
-  *d++ = '"';
-  std::size_t i = 0;
-  d = write_escaped(d, text, i, text.size());
-  *d++ = '"';
-  out.resize(static_cast<std::size_t>(d - out.data()));
+  JsonWriter w(text.size() + 16);
+  w.value(text);
+  out += w.text();
 }
 
 void append_money_text(std::string& out, const Money& amount) {
@@ -345,7 +340,12 @@ void append_money_text(std::string& out, const Money& amount) {
   }
 }
 
-void JsonWriter::grow(std::size_t n) { out_.resize(std::max(out_.size() * 2, used_ + n)); }
+void JsonWriter::grow(std::size_t n) {
+  const auto used = static_cast<std::size_t>(at_ - out_.data());
+  out_.resize(std::max(out_.size() * 2, used + n));
+  at_ = out_.data() + used;
+  end_ = out_.data() + out_.size();
+}
 
 JsonWriter& JsonWriter::string_value(std::string_view text, bool is_key) {
   // '"' before, '"' and ':' after; the comma is room()'s.
@@ -363,10 +363,6 @@ JsonWriter& JsonWriter::string_value(std::string_view text, bool is_key) {
   done(d, !is_key);  // a value follows a key's colon directly
   return *this;
 }
-
-JsonWriter& JsonWriter::key(std::string_view name) { return string_value(name, true); }
-
-JsonWriter& JsonWriter::value(std::string_view text) { return string_value(text, false); }
 
 JsonWriter& JsonWriter::value(const Money& amount) {
   char* d = room(kMoneyRoom + 2);
