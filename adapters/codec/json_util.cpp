@@ -66,7 +66,8 @@ std::string_view json_type_name(const JsonNode& value) {
 std::optional<Error> check_known_keys(const JsonNode& obj, std::string_view prefix,
                                       std::initializer_list<std::string_view> known) {
   for (const JsonNode& member : obj.members()) {
-    if (std::find(known.begin(), known.end(), member.key) == known.end()) {
+    const auto is_member_key = [&](std::string_view k) { return same_key(k, member.key); };
+    if (std::none_of(known.begin(), known.end(), is_member_key)) {
       return Error{"unknown_field", field_path(prefix, member.key), "is not a known field"};
     }
   }
