@@ -1,5 +1,6 @@
 #include "adapters/codec/claim_codec.hpp"
 
+#include <charconv>
 #include <limits>
 #include <utility>
 
@@ -268,8 +269,16 @@ Result<std::vector<Item>> read_items(const Object& obj, std::string_view prefix,
   }
   std::vector<Item> items;
   items.reserve(array->size());
+  // element_path(prefix, "items", i), with the part before the index written once.
+  std::string path = field_path(prefix, "items");
+  const std::size_t path_base = path.size();
   for (std::size_t i = 0; i < array->size(); ++i) {
-    const std::string path = element_path(prefix, "items", i);
+    char index[24];
+    index[0] = '[';
+    char* end = std::to_chars(index + 1, index + sizeof index - 1, i).ptr;
+    *end++ = ']';
+    path.resize(path_base);
+    path.append(index, end);
     Object::Ptr element = nullptr;
     if (auto e = assign(element_object(*array, i, path), element)) return *e;
     auto item = read_item(*element, path, limits);

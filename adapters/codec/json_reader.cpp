@@ -107,8 +107,11 @@ bool at_end(ondemand::document& document, const char* end) {
 class JsonTreeBuilder {
  public:
   JsonTreeBuilder(std::string_view text, const JsonLimits& limits) : limits_(limits) {
-    doc_.strings_ = std::make_unique<char[]>(text.size() + 1);  // decoding never lengthens
+    // Decoding never lengthens; for_overwrite: no zeroing of what keep() writes over.
+    doc_.strings_ = std::make_unique_for_overwrite<char[]>(text.size() + 1);
     doc_.nodes_.reserve(text.size() / 16 + 4);
+    pending_.reserve(text.size() / 16 + 4);
+    frames_.reserve(16);
   }
 
   Result<JsonDocument> build(ondemand::parser& parser, const char* padded, std::size_t size,
@@ -178,7 +181,7 @@ bool JsonTreeBuilder::check_unique(std::string_view key, std::size_t mark,
   bool repeated = false;
   if (count < kScannedKeys) {
     for (std::size_t i = mark; i < pending_.size() && !repeated; ++i) {
-      repeated = pending_[i].key == key;
+      repeated = same_key(pending_[i].key, key);
     }
   } else {
     if (seen.empty()) {
@@ -347,7 +350,7 @@ Result<JsonDocument> parse_json(std::string_view text, const JsonLimits& limits)
 const JsonNode* JsonNode::find(std::string_view k) const {
   if (type != Type::object) return nullptr;
   for (const JsonNode& member : children()) {
-    if (member.key == k) return &member;
+    if (same_key(member.key, k)) return &member;
   }
   return nullptr;
 }

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
@@ -95,6 +96,13 @@ struct JsonLimits {
 //   duplicate_key   field: the path of the second occurrence ("layers[0].ratio").
 // The callers turn these into their own codes and wording (codec: duplicate_field).
 Result<JsonDocument> parse_json(std::string_view text, const JsonLimits& limits = {});
+
+// a == b, for looking keys up: most keys compared differ in size or first byte already, and are
+// told apart without a call to memcmp.
+inline bool same_key(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         (a.empty() || (a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0));
+}
 
 // JSON paths as errors name fields: "layers[1].bands[2].from". The root's path is "".
 // "key" at the root, "prefix.key" below it.

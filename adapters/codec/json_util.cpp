@@ -66,7 +66,8 @@ std::string_view json_type_name(const JsonNode& value) {
 std::optional<Error> check_known_keys(const JsonNode& obj, std::string_view prefix,
                                       std::initializer_list<std::string_view> known) {
   for (const JsonNode& member : obj.members()) {
-    if (std::find(known.begin(), known.end(), member.key) == known.end()) {
+    const auto is_member_key = [&](std::string_view k) { return same_key(k, member.key); };
+    if (std::none_of(known.begin(), known.end(), is_member_key)) {
       return Error{"unknown_field", field_path(prefix, member.key), "is not a known field"};
     }
   }
@@ -198,173 +199,200 @@ constexpr std::array<bool, 256> kVerbatim = [] {
   return verbatim;
 }();
 
-// The length of the longest prefix of `text` made of kVerbatim bytes. Eight bytes at a time
-// while none of them needs a look (no byte below 0x20 or from 0x80, no '"', no '\\'): each
-// test below is exact as a whole-word yes/no (Bit Twiddling Hacks: hasless, haszero).
-std::size_t verbatim_prefix(std::string_view text) {
+std::uint64_t load8(const char* p) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+std::uint32_t load4(const char* p) {
+  std::uint32_t v = 0;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// Nonzero when one of the eight bytes of `v` is not kVerbatim ASCII (below 0x20, from 0x80, '"'
+// or '\\'). Each test is exact as a whole-word yes/no (Bit Twiddling Hacks: hasless, haszero).
+std::uint64_t needs_look(std::uint64_t v) {
   constexpr std::uint64_t kOnes = 0x0101010101010101;
   constexpr std::uint64_t kHighs = 0x8080808080808080;
   const auto has_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHighs; };
-  std::size_t i = 0;
-  for (; i + 8 <= text.size(); i += 8) {
-    std::uint64_t v = 0;
-    std::memcpy(&v, text.data() + i, 8);
-    const std::uint64_t special = ((v - kOnes * 0x20) & ~v & kHighs) | (v & kHighs) |
-                                  has_zero(v ^ (kOnes * '"')) | has_zero(v ^ (kOnes * '\\'));
-    if (special != 0) break;
-  }
-  while (i < text.size() && kVerbatim[static_cast<unsigned char>(text[i])]) ++i;
-  return i;
+  return ((v - kOnes * 0x20) & ~v & kHighs) | (v & kHighs) | has_zero(v ^ (kOnes * '"')) |
+         has_zero(v ^ (kOnes * '\\'));
 }
 
-// The escape for one byte that cannot appear verbatim in a JSON string.
-void append_escape(std::string& out, unsigned char c) {
+// Writes at `d` the escape for one byte that cannot appear verbatim in a JSON string; returns
+// the end of what it wrote (at most 6 bytes).
+char* write_escape(char* d, unsigned char c) {
   static constexpr std::string_view kShortForms = "\"\\\b\f\n\r\t";
   static constexpr std::string_view kShortLetters = "\"\\bfnrt";
   static constexpr char kHex[] = "0123456789abcdef";
   if (const auto k = kShortForms.find(static_cast<char>(c)); k != std::string_view::npos) {
-    out += '\\';
-    out += kShortLetters[k];
-    return;
+    *d++ = '\\';
+    *d++ = kShortLetters[k];
+    return d;
   }
   if (c < 0x20) {
-    out += "\\u00";
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
-    return;
+    std::memcpy(d, "\\u00", 4);
+    d[4] = kHex[c >> 4];
+    d[5] = kHex[c & 0xF];
+    return d + 6;
   }
-  out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER for a byte of broken UTF-8
+  std::memcpy(d, "\xEF\xBF\xBD", 3);  // U+FFFD REPLACEMENT CHARACTER for a byte of broken UTF-8
+  return d + 3;
 }
+
+// The most bytes write_escaped writes for `n` bytes of input: six ("\u001f") for each, and a
+// UTF-8 sequence that starts before the stop and ends after it.
+constexpr std::size_t escaped_room(std::size_t n) { return 6 * n + 3; }
+
+// Long strings are escaped in pieces so that the room asked for stays near their size.
+constexpr std::size_t kPiece = 4096;
+
+// Writes at `d` text[i, stop) as the inside of a JSON string literal and advances i to stop
+// (or past it, to the end of a UTF-8 sequence that starts before stop); returns the end of what
+// it wrote, which is at most escaped_room(stop - i) bytes. The bytes before `d` must be the
+// output for text[0, i) when i ≠ 0.
+//
+// Runs of verbatim bytes (nearly all text) are copied eight at a time; a remainder shorter than
+// eight is checked and copied as the last eight (or two overlapping fours) of the text, which
+// rewrites bytes already written with the same values.
+char* write_escaped(char* d, std::string_view text, std::size_t& i, std::size_t stop) {
+  const char* s = text.data();
+  while (i < stop) {
+    for (; i + 8 <= stop; i += 8, d += 8) {
+      const std::uint64_t v = load8(s + i);
+      if (needs_look(v) != 0) break;
+      std::memcpy(d, &v, 8);
+    }
+    if (i == stop) break;
+    const std::size_t left = stop - i;
+    if (left < 8 && stop >= 8) {
+      const std::uint64_t v = load8(s + stop - 8);
+      if (needs_look(v) == 0) {  // so text[stop - 8, i) went out verbatim, ending at d
+        std::memcpy(d + left - 8, &v, 8);
+        i = stop;
+        return d + left;
+      }
+    } else if (left >= 4 && left < 8) {
+      const std::uint32_t head = load4(s + i);
+      const std::uint32_t tail = load4(s + stop - 4);
+      if (needs_look(head | std::uint64_t{tail} << 32) == 0) {
+        std::memcpy(d, &head, 4);
+        std::memcpy(d + left - 4, &tail, 4);
+        i = stop;
+        return d + left;
+      }
+    }
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (kVerbatim[c]) {
+      *d++ = static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      if (const std::size_t n = utf8_sequence_length(text, i); n != 0) {
+        std::memcpy(d, s + i, n);
+        d += n;
+        i += n;
+        continue;
+      }
+    }
+    d = write_escape(d, c);
+    ++i;
+  }
+  return d;
+}
+
+// The text of Money::to_string() at `d` when the amount fits in int64 fen (24 bytes at most);
+// nullptr, having written nothing, when it does not.
+char* write_money(char* d, const Money& amount) {
+  const Int128& fen = amount.fen();
+  if (fen > std::numeric_limits<std::int64_t>::max() ||
+      fen < -std::numeric_limits<std::int64_t>::max()) {
+    return nullptr;  // beyond every limit; the caller keeps the engine's exact text
+  }
+  const std::int64_t signed_fen = fen.convert_to<std::int64_t>();
+  const auto abs_fen = static_cast<std::uint64_t>(signed_fen < 0 ? -signed_fen : signed_fen);
+  if (signed_fen < 0) *d++ = '-';
+  d = std::to_chars(d, d + 20, abs_fen / 100).ptr;
+  d[0] = '.';
+  d[1] = static_cast<char>('0' + abs_fen % 100 / 10);
+  d[2] = static_cast<char>('0' + abs_fen % 10);
+  return d + 3;
+}
+
+constexpr std::size_t kMoneyRoom = 24;
 
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-  // Nearly every string (keys, ids, amounts) is short printable ASCII: quoted in a buffer on
-  // the stack and appended at once. Anything else takes the general path below.
-  constexpr std::size_t kShort = 126;
-  if (text.size() <= kShort) {
-    const std::size_t n = verbatim_prefix(text);
-    if (n == text.size()) {
-      char quoted[kShort + 2];
-      quoted[0] = '"';
-      if (n != 0) std::memcpy(quoted + 1, text.data(), n);  // "" may have a null data()
-      quoted[n + 1] = '"';
-      out.append(quoted, n + 2);
-      return;
-    }
-  }
-  // Runs of bytes that need no escape (nearly all text) are copied in one append each.
-  out += '"';
-  std::size_t i = 0;
-  while (i < text.size()) {
-    std::size_t run_end = i + verbatim_prefix(text.substr(i));
-    while (run_end < text.size() && static_cast<unsigned char>(text[run_end]) >= 0x80) {
-      const std::size_t n = utf8_sequence_length(text, run_end);
-      if (n == 0) break;
-      run_end += n;
-    }
-    if (run_end != i) {
-      out.append(text.data() + i, run_end - i);
-      i = run_end;
-      continue;
-    }
-    append_escape(out, static_cast<unsigned char>(text[i]));
-    ++i;
-  }
-  out += '"';
+  JsonWriter w(text.size() + 16);
+  w.value(text);
+  out += w.text();
 }
 
 void append_money_text(std::string& out, const Money& amount) {
-  const Int128& fen = amount.fen();
-  if (fen > std::numeric_limits<std::int64_t>::max() ||
-      fen < -std::numeric_limits<std::int64_t>::max()) {
-    out += amount.to_string();  // beyond every limit; keep the engine's exact text
-    return;
+  char text[kMoneyRoom];
+  if (const char* end = write_money(text, amount)) {
+    out.append(text, static_cast<std::size_t>(end - text));
+  } else {
+    out += amount.to_string();
   }
-  const std::int64_t signed_fen = fen.convert_to<std::int64_t>();
-  const auto abs_fen = static_cast<std::uint64_t>(signed_fen < 0 ? -signed_fen : signed_fen);
-  if (signed_fen < 0) out += '-';
-  char whole[24];
-  const auto end = std::to_chars(whole, whole + sizeof whole, abs_fen / 100).ptr;
-  out.append(whole, end);
-  out += '.';
-  out += static_cast<char>('0' + abs_fen % 100 / 10);
-  out += static_cast<char>('0' + abs_fen % 10);
 }
 
-void JsonWriter::separate() {
-  if (need_comma_) out_ += ',';
+void JsonWriter::grow(std::size_t n) {
+  const auto used = static_cast<std::size_t>(at_ - out_.data());
+  out_.resize(std::max(out_.size() * 2, used + n));
+  at_ = out_.data() + used;
+  end_ = out_.data() + out_.size();
 }
 
-JsonWriter& JsonWriter::begin_object() {
-  separate();
-  out_ += '{';
-  need_comma_ = false;
-  return *this;
-}
-
-JsonWriter& JsonWriter::end_object() {
-  out_ += '}';
-  need_comma_ = true;
-  return *this;
-}
-
-JsonWriter& JsonWriter::begin_array() {
-  separate();
-  out_ += '[';
-  need_comma_ = false;
-  return *this;
-}
-
-JsonWriter& JsonWriter::end_array() {
-  out_ += ']';
-  need_comma_ = true;
-  return *this;
-}
-
-JsonWriter& JsonWriter::key(std::string_view name) {
-  separate();
-  append_json_string(out_, name);
-  out_ += ':';
-  need_comma_ = false;  // the value follows the colon directly
-  return *this;
-}
-
-JsonWriter& JsonWriter::value(std::string_view text) {
-  separate();
-  append_json_string(out_, text);
-  need_comma_ = true;
+JsonWriter& JsonWriter::string_value(std::string_view text, bool is_key) {
+  // '"' before, '"' and ':' after; the comma is room()'s.
+  char* d = room(escaped_room(std::min(text.size(), kPiece)) + 3);
+  *d++ = '"';
+  std::size_t i = 0;
+  for (;;) {
+    d = write_escaped(d, text, i, std::min(text.size(), i + kPiece));
+    if (i >= text.size()) break;
+    done(d, false);
+    d = room(escaped_room(kPiece) + 2);
+  }
+  *d++ = '"';
+  if (is_key) *d++ = ':';
+  done(d, !is_key);  // a value follows a key's colon directly
   return *this;
 }
 
 JsonWriter& JsonWriter::value(const Money& amount) {
-  separate();
-  out_ += '"';
-  append_money_text(out_, amount);
-  out_ += '"';
-  need_comma_ = true;
+  char* d = room(kMoneyRoom + 2);
+  *d = '"';
+  char* end = write_money(d + 1, amount);
+  if (end == nullptr) return value(std::string_view(amount.to_string()));
+  *end++ = '"';
+  done(end, true);
   return *this;
 }
 
 JsonWriter& JsonWriter::value(std::int64_t number) {
-  separate();
-  char digits[24];
-  out_.append(digits, std::to_chars(digits, digits + sizeof digits, number).ptr);
-  need_comma_ = true;
+  char* d = room(20);  // "-9223372036854775808"
+  done(std::to_chars(d, d + 20, number).ptr, true);
   return *this;
 }
 
 JsonWriter& JsonWriter::value(bool flag) {
-  separate();
-  out_ += flag ? "true" : "false";
-  need_comma_ = true;
+  const std::string_view text = flag ? "true" : "false";
+  char* d = room(text.size());
+  std::memcpy(d, text.data(), text.size());
+  done(d + text.size(), true);
   return *this;
 }
 
 JsonWriter& JsonWriter::raw(std::string_view json) {
-  separate();
-  out_ += json;
-  need_comma_ = true;
+  char* d = room(json.size());
+  if (!json.empty()) std::memcpy(d, json.data(), json.size());  // "" may have a null data()
+  done(d + json.size(), true);
   return *this;
 }
 

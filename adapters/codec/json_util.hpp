@@ -9,10 +9,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "adapters/codec/json_reader.hpp"
 #include "engine/date.hpp"
@@ -103,20 +105,68 @@ void append_json_string(std::string& out, std::string_view text);
 // temporary string in the common case.
 void append_money_text(std::string& out, const Money& amount);
 
+// A member name the program spells out as a literal, checked when compiling to need no escape
+// in JSON (printable ASCII other than '"' and '\\'): the writer copies it as it is. Names known
+// only at run time (a policy's layer ids) are std::string_view and are escaped.
+class JsonName {
+ public:
+  template <std::size_t N>
+  consteval JsonName(const char (&text)[N])  // NOLINT(google-explicit-constructor)
+      : text_(text, N - 1) {
+    for (const char c : text_) {
+      if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') throw "a JSON name to escape";
+    }
+  }
+  std::string_view text() const { return text_; }
+
+ private:
+  std::string_view text_;
+};
+
+// A name known at run time: anything that is a string_view but not a literal (JsonName's).
+template <typename S>
+concept RuntimeJsonName = std::is_convertible_v<const S&, std::string_view> && !std::is_array_v<S>;
+
 // A forward-only writer of compact JSON (no spaces, no newline). The caller nests begin/end
 // calls correctly and puts a key() before every value inside an object; the writer inserts
-// the commas. Output depends only on the calls made: the same calls give the same bytes.
+// the commas. Output depends only on the calls made: the same calls give the same bytes, the
+// same bytes as append_json_string and append_money_text would give.
+//
+// The text is written through a pointer into a buffer sized ahead (room()), not appended piece
+// by piece: a settlement's result is some 600 short strings, and std::string's append per
+// piece cost more than the bytes themselves.
 class JsonWriter {
  public:
-  explicit JsonWriter(std::size_t reserve_bytes = 256) { out_.reserve(reserve_bytes); }
+  explicit JsonWriter(std::size_t reserve_bytes = 256) {
+    out_.resize(reserve_bytes);
+    at_ = out_.data();
+    end_ = at_ + out_.size();
+  }
+  // Not copied or moved: at_ and end_ point into out_, whose bytes may move with it.
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
 
-  JsonWriter& begin_object();
-  JsonWriter& end_object();
-  JsonWriter& begin_array();
-  JsonWriter& end_array();
-  JsonWriter& key(std::string_view name);
+  JsonWriter& begin_object() { return open('{'); }
+  JsonWriter& end_object() { return close('}'); }
+  JsonWriter& begin_array() { return open('['); }
+  JsonWriter& end_array() { return close(']'); }
+  JsonWriter& key(JsonName name) {
+    const std::string_view text = name.text();
+    char* d = room(text.size() + 3);
+    *d++ = '"';
+    std::memcpy(d, text.data(), text.size());
+    d += text.size();
+    *d++ = '"';
+    *d++ = ':';
+    done(d, false);  // the value follows the colon directly
+    return *this;
+  }
+  template <RuntimeJsonName S>
+  JsonWriter& key(const S& name) {
+    return string_value(std::string_view(name), true);
+  }
 
-  JsonWriter& value(std::string_view text);
+  JsonWriter& value(std::string_view text) { return string_value(text, false); }
   JsonWriter& value(const char* text) { return value(std::string_view(text)); }
   JsonWriter& value(const std::string& text) { return value(std::string_view(text)); }
   JsonWriter& value(const Money& amount);  // as a string, "1234.50"
@@ -137,18 +187,57 @@ class JsonWriter {
 
   // key(name) followed by value(v).
   template <typename T>
-  JsonWriter& member(std::string_view name, const T& v) {
+  JsonWriter& member(JsonName name, const T& v) {
+    key(name);
+    return value(v);
+  }
+  template <RuntimeJsonName S, typename T>
+  JsonWriter& member(const S& name, const T& v) {
     key(name);
     return value(v);
   }
 
-  const std::string& text() const { return out_; }
-  std::string take() { return std::move(out_); }
+  std::string_view text() const {
+    return {out_.data(), static_cast<std::size_t>(at_ - out_.data())};
+  }
+  std::string take() {
+    out_.resize(static_cast<std::size_t>(at_ - out_.data()));
+    return std::move(out_);
+  }
 
  private:
-  void separate();  // a comma before every element but the first of a container
+  // Where the next `n` bytes go, after a comma when one is due; the buffer grows (at least
+  // doubling) when fewer than n + 1 bytes are left. The caller then says where it stopped
+  // (done()).
+  char* room(std::size_t n) {
+    if (static_cast<std::size_t>(end_ - at_) <= n) grow(n + 1);
+    *at_ = ',';
+    return at_ + (need_comma_ ? 1 : 0);
+  }
+  void grow(std::size_t n);
+  void done(char* end, bool need_comma) {
+    at_ = end;
+    need_comma_ = need_comma;
+  }
+  JsonWriter& open(char bracket) {
+    char* d = room(1);
+    *d++ = bracket;
+    done(d, false);
+    return *this;
+  }
+  JsonWriter& close(char bracket) {
+    need_comma_ = false;
+    char* d = room(1);
+    *d++ = bracket;
+    done(d, true);
+    return *this;
+  }
+  // A key (followed by ':') or a string value.
+  JsonWriter& string_value(std::string_view text, bool is_key);
 
-  std::string out_;
+  std::string out_;  // the text is [data(), at_); [at_, end_) is room for what comes next
+  char* at_ = nullptr;
+  char* end_ = nullptr;
   std::string scratch_;  // for value_of
   bool need_comma_ = false;
 };

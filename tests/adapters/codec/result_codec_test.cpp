@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <random>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "adapters/codec/json_util.hpp"
 
@@ -195,6 +198,109 @@ TEST(AppendJsonString, AnyBytesGiveJsonThatReadsBack) {
   }
 }
 
+// append_json_string's contract spelt out one byte at a time, with UTF-8 checked by decoding
+// the code point: the model the writer's word-at-a-time escaping is compared with.
+std::size_t model_utf8_length(std::string_view t, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(t[k]); };
+  std::size_t n = 0;
+  std::uint32_t cp = 0;
+  if ((byte(i) & 0xE0) == 0xC0) n = 2, cp = byte(i) & 0x1F;
+  if ((byte(i) & 0xF0) == 0xE0) n = 3, cp = byte(i) & 0x0F;
+  if ((byte(i) & 0xF8) == 0xF0) n = 4, cp = byte(i) & 0x07;
+  if (n == 0 || i + n > t.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = cp << 6 | (byte(i + k) & 0x3F);
+  }
+  const std::uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+std::string model_quoted(std::string_view t) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const auto c = static_cast<unsigned char>(t[i]);
+    const std::string_view shorts[] = {"\\\"", "\\\\", "\\b", "\\f", "\\n", "\\r", "\\t"};
+    const std::size_t k = std::string_view("\"\\\b\f\n\r\t").find(static_cast<char>(c));
+    if (k != std::string_view::npos) {
+      out += shorts[k];
+    } else if (c < 0x20) {
+      char escape[8];
+      std::snprintf(escape, sizeof escape, "\\u%04x", c);
+      out += escape;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if (const std::size_t n = model_utf8_length(t, i); n != 0) {
+      out += t.substr(i, n);
+      i += n - 1;
+    } else {
+      out += "\xEF\xBF\xBD";
+    }
+  }
+  return out + "\"";
+}
+
+// Random text of every escape class, valid and broken UTF-8, at lengths around the eight-byte
+// words, the short-string paths and the writer's 4096-byte pieces.
+std::string random_text(std::mt19937& rng, std::size_t size) {
+  static const std::vector<std::string> pieces = {"a",
+                                                  "Z",
+                                                  "0",
+                                                  " ",
+                                                  "~",
+                                                  "\x7f",
+                                                  "\"",
+                                                  "\\",
+                                                  "/",
+                                                  "\b",
+                                                  "\f",
+                                                  "\n",
+                                                  "\r",
+                                                  "\t",
+                                                  std::string(1, '\0'),
+                                                  "\x01",
+                                                  "\x1f",
+                                                  "é",
+                                                  "医",
+                                                  "𝄞",
+                                                  "\xff",
+                                                  "\xc0\x80",
+                                                  "\xe4\xb8",
+                                                  "\xed\xa0\x80",
+                                                  "\xf4\x90\x80\x80",
+                                                  "\x80"};
+  std::string text;
+  const bool plain = rng() % 2 == 0;  // mostly printable ASCII, as most text is
+  while (text.size() < size) {
+    if (plain && rng() % 16 != 0) {
+      text += static_cast<char>(0x20 + rng() % 0x5F);
+    } else {
+      text += pieces[rng() % pieces.size()];
+    }
+  }
+  return text;
+}
+
+TEST(AppendJsonString, MatchesTheBytewiseModel) {
+  std::mt19937 rng(13);
+  std::vector<std::size_t> sizes;
+  for (std::size_t n = 0; n <= 40; ++n) sizes.push_back(n);
+  for (std::size_t n : {126, 127, 128, 4090, 4095, 4096, 4097, 4100, 8192, 9001}) {
+    sizes.push_back(n);
+  }
+  for (int round = 0; round < 30; ++round) {
+    for (const std::size_t size : sizes) {
+      const std::string text = random_text(rng, size);
+      const std::string quoted = model_quoted(text);
+      ASSERT_EQ(json_quoted(text), quoted) << testing::PrintToString(text);
+      JsonWriter w(1);  // grows on every call
+      w.begin_object().key(text).value(text).end_object();
+      ASSERT_EQ(w.text(), "{" + quoted + ":" + quoted + "}") << testing::PrintToString(text);
+    }
+  }
+}
+
 TEST(AppendMoneyText, MatchesMoneyToString) {
   const std::int64_t max = std::numeric_limits<std::int64_t>::max();
   std::vector<Money> samples = {Money{},
@@ -223,6 +329,24 @@ TEST(JsonWriter, InsertsCommasAndNests) {
   w.begin_object().end_object().begin_array().end_array().end_array();
   w.member("c", Money::from_fen(-5)).member("d", std::int64_t{-9}).end_object();
   EXPECT_EQ(w.text(), R"({"a":1,"b":[true,"x",{},[]],"c":"-0.05","d":-9})");
+}
+
+// The writer asks for room before each value; from a one-byte buffer it grows at every step.
+TEST(JsonWriter, GrowsAsItWritesEveryKindOfValue) {
+  const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  const Money huge = Money::from_fen(-(Int128(max) * 1000 + 7));
+  JsonWriter w(1);
+  w.begin_array().value(std::numeric_limits<std::int64_t>::min()).value(max).value(false);
+  w.value(Money::from_fen(-max)).value(huge).raw(R"({"x":[]})").raw("").value("");
+  w.begin_object().end_object().end_array();
+  EXPECT_EQ(w.text(),
+            "[-9223372036854775808,9223372036854775807,false,\"-92233720368547758.07\","
+            "\"" +
+                huge.to_string() + R"(",{"x":[]},,"",{}])");
+  EXPECT_EQ(w.take(),
+            "[-9223372036854775808,9223372036854775807,false,\"-92233720368547758.07\","
+            "\"" +
+                huge.to_string() + R"(",{"x":[]},,"",{}])");
 }
 
 }  // namespace
