@@ -159,16 +159,26 @@ std::optional<Error> check_split(const Settlement& s) {
   return std::nullopt;
 }
 
+// The totals of `key` in `a`, or nullptr when it has none (all zero).
+const LayerTotals* find_totals(const Accumulators& a, const std::string& key) {
+  const auto it = a.layers.find(key);
+  return it == a.layers.end() ? nullptr : &it->second;
+}
+
 std::optional<Error> check_layer(const Layer& layer, const LayerResult& r, const Settlement& s) {
   if (r.id != layer.id) return broken("layers out of policy order at " + layer.id);
   if (r.paid.is_negative() || r.paid > r.base) return broken(layer.id + " paid outside [0, base]");
   if (!r.eligible && !r.paid.is_zero()) return broken(layer.id + " paid while ineligible");
-  const LayerTotals moved = s.after.of(layer.id) - s.before.of(layer.id);
+  const LayerTotals* after_found = find_totals(s.after, layer.id);
+  const LayerTotals after = after_found ? *after_found : LayerTotals{};
+  const LayerTotals* before = find_totals(s.before, layer.id);
+  const LayerTotals moved = before ? after - *before : after;
   if (moved.paid != r.paid) return broken(layer.id + " accumulator moved by other than paid");
   if (!r.eligible && !moved.is_zero()) return broken(layer.id + " ineligible but moved");
-  const LayerTotals after = s.after.of(layer.id);
-  if (const auto cap = cap_annual(layer, s.category); cap && !r.paid.is_zero() && after.paid > *cap) {
-    return broken(layer.id + " exceeds its annual cap");
+  if (!r.paid.is_zero()) {
+    if (const auto cap = cap_annual(layer, s.category); cap && after.paid > *cap) {
+      return broken(layer.id + " exceeds its annual cap");
+    }
   }
   if (moved.patient_share.is_negative()) return broken(layer.id + " patient share went negative");
   const auto* pc = std::get_if<PatientCeiling>(&layer.params);
@@ -179,29 +189,51 @@ std::optional<Error> check_layer(const Layer& layer, const LayerResult& r, const
   return std::nullopt;
 }
 
+// A derived key (accumulators.hpp) that moved: only on a visit, only for a deductible_ratio
+// layer with an outpatient part, and never past the disease's limit.
+std::optional<Error> check_derived_key(const Policy& policy, const Settlement& s,
+                                       const std::string& key) {
+  const auto i = policy.layer_index(owner_layer(key));
+  if (s.visit != Visit::outpatient_special || !i) return broken(key + " moved");
+  const auto* p = std::get_if<DeductibleRatio>(&policy.layers[*i].params);
+  if (p == nullptr || !p->outpatient) return broken(key + " moved for a layer without visits");
+  const std::string_view disease = disease_of_key(key);
+  if (disease.empty()) return std::nullopt;
+  const auto d = p->outpatient->disease_index(disease);
+  if (!d || s.after.of(key).paid > p->outpatient->diseases[*d].limit_annual) {
+    return broken(key + " exceeds the disease's annual limit");
+  }
+  return std::nullopt;
+}
+
 // The derived accumulators (accumulators.hpp) move only on a visit, only for a
 // deductible_ratio layer, and never past the disease's limit; a visit leaves the inpatient
-// deductible alone.
+// deductible alone. Walks the keys of before and after together (both maps are sorted) instead
+// of building their difference.
 std::optional<Error> check_derived(const Policy& policy, const Settlement& s) {
-  const Accumulators moved = s.after - s.before;
-  for (const auto& [key, totals] : moved.layers) {
-    const auto owner = owner_layer(key);
-    if (owner == key) continue;
-    const auto i = policy.layer_index(owner);
-    if (s.visit != Visit::outpatient_special || !i) return broken(key + " moved");
-    const auto* p = std::get_if<DeductibleRatio>(&policy.layers[*i].params);
-    if (p == nullptr || !p->outpatient) return broken(key + " moved for a layer without visits");
-    const std::string_view disease = disease_of_key(key);
-    if (disease.empty()) continue;
-    const auto d = p->outpatient->disease_index(disease);
-    if (!d || s.after.of(key).paid > p->outpatient->diseases[*d].limit_annual) {
-      return broken(key + " exceeds the disease's annual limit");
-    }
+  auto a = s.after.layers.begin();
+  auto b = s.before.layers.begin();
+  const auto a_end = s.after.layers.end();
+  const auto b_end = s.before.layers.end();
+  while (a != a_end || b != b_end) {
+    // Which side holds the next key: < 0 after only, > 0 before only, 0 both.
+    const int order = a == a_end ? 1 : b == b_end ? -1 : a->first.compare(b->first);
+    const bool take_a = order <= 0;
+    const bool take_b = order >= 0;
+    const std::string& key = take_a ? a->first : b->first;
+    const LayerTotals moved = take_a && take_b ? a->second - b->second
+                              : take_a         ? a->second
+                                               : LayerTotals{} - b->second;
+    if (take_a) ++a;
+    if (take_b) ++b;
+    if (moved.is_zero() || owner_layer(key) == key) continue;
+    if (auto e = check_derived_key(policy, s, key)) return e;
   }
   if (s.visit == Visit::outpatient_special) {
     for (const auto& layer : policy.layers) {
       if (std::holds_alternative<DeductibleRatio>(layer.params) &&
-          !moved.of(layer.id).deductible_charged.is_zero()) {
+          !(s.after.of(layer.id).deductible_charged - s.before.of(layer.id).deductible_charged)
+               .is_zero()) {
         return broken(layer.id + " charged an inpatient deductible on a visit");
       }
     }
