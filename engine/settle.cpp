@@ -124,13 +124,13 @@ Settlement compute(const Policy& policy, const Claim& claim, const Accumulators&
     const LayerTotals totals = before.of(layer.id);
     const detail::LayerInput in{policy, claim, s.split, s.fund_paid, totals, before.admissions > 0,
                                 before};
-    auto out = detail::run_layer(layer, in, s.trace);
-    s.fund_paid += out.result.paid;
+    LayerResult& result = s.layers.emplace_back();
+    const auto out = detail::run_layer(layer, in, result, s.trace);
+    s.fund_paid += result.paid;
     if (!out.movement.is_zero()) s.after.layers[layer.id] = totals + out.movement;
     for (const auto& [key, moved] : out.derived) {
       if (!moved.is_zero()) s.after.layers[key] = before.of(key) + moved;
     }
-    s.layers.push_back(std::move(out.result));
   }
   s.patient_pays = s.split.total - s.fund_paid;
   s.trace.push_back({"claim", "patient_pays", {{"total", s.split.total}, {"fund_paid", s.fund_paid}},
