@@ -29,6 +29,19 @@ bool in_list(const std::vector<std::string>& list, const std::string& value) {
   return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
 }
 
+void append_piece(std::string& out, std::string_view text) { out += text; }
+void append_piece(std::string& out, const Money& m) { m.append_to(out); }
+void append_piece(std::string& out, const Rate& r) { r.append_to(out); }
+
+// A flag's message from its pieces, built in one string.
+template <typename... Pieces>
+std::string message(const Pieces&... pieces) {
+  std::string out;
+  out.reserve(96);
+  (append_piece(out, pieces), ...);
+  return out;
+}
+
 // The audit flags of domain.md §3.5 and a duplicate item-code count; flags never refuse a claim.
 std::vector<Flag> audit_flags(const Policy& policy, const Claim& claim, const Settlement& s) {
   std::vector<Flag> flags;
@@ -37,14 +50,14 @@ std::vector<Flag> audit_flags(const Policy& policy, const Claim& claim, const Se
   if (!s.split.total.is_zero() &&
       outside.exact() > total * policy.audit.out_of_catalogue_share_max) {
     flags.push_back({"out_of_catalogue_share_high", "",
-                     "out-of-catalogue " + outside.to_string() + " is above " +
-                         policy.audit.out_of_catalogue_share_max.to_string() + " of the total"});
+                     message("out-of-catalogue ", outside, " is above ",
+                             policy.audit.out_of_catalogue_share_max, " of the total")});
   }
   if (!s.split.total.is_zero() && in_list(policy.audit.target_categories, claim.category) &&
       s.fund_paid.exact() < total * policy.audit.reimbursement_target) {
     flags.push_back({"reimbursement_below_target", "",
-                     "funds paid " + s.fund_paid.to_string() + " of " + s.split.total.to_string() +
-                         ", below the target " + policy.audit.reimbursement_target.to_string()});
+                     message("funds paid ", s.fund_paid, " of ", s.split.total,
+                             ", below the target ", policy.audit.reimbursement_target)});
   }
   for (const auto& layer : s.layers) {
     if (layer.capped) {
