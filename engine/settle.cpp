@@ -112,7 +112,7 @@ void split_claim(const Policy& policy, const Claim& claim, Settlement& s) {
     s.split += is.split;
     s.items.push_back(std::move(is));
   }
-  s.trace.push_back({"items", "split", split_fields(s.split), s.split.in_policy, "b_share"});
+  s.trace.emplace_back("items", "split", split_fields(s.split), s.split.in_policy, "b_share");
 }
 
 Settlement compute(const Policy& policy, const Claim& claim, const Accumulators& before) {
@@ -146,8 +146,9 @@ Settlement compute(const Policy& policy, const Claim& claim, const Accumulators&
     }
   }
   s.patient_pays = s.split.total - s.fund_paid;
-  s.trace.push_back({"claim", "patient_pays", {{"total", s.split.total}, {"fund_paid", s.fund_paid}},
-                     s.patient_pays, ""});
+  s.trace.emplace_back("claim", "patient_pays",
+                       Fields{{"total", s.split.total}, {"fund_paid", s.fund_paid}}, s.patient_pays,
+                       "");
   s.flags = audit_flags(policy, claim, s);
   return s;
 }
@@ -288,12 +289,23 @@ std::optional<Error> check_invariants(const Policy& policy, const Settlement& s)
   return check_derived(policy, s);
 }
 
+namespace {
+
+// compute() and check_invariants(); one Result returned by name, so that the settlement is moved
+// once, into the Result, rather than once more through its constructor's parameter.
+Result<Settlement> compute_checked(const Policy& policy, const Claim& claim,
+                                   const Accumulators& before) {
+  Result<Settlement> r = compute(policy, claim, before);
+  if (auto e = check_invariants(policy, r.value())) r = std::move(*e);
+  return r;
+}
+
+}  // namespace
+
 Result<Settlement> settle(const Policy& policy, const Claim& claim, const Accumulators& before) {
   if (auto e = check_claim(policy, claim)) return *e;
   try {
-    Settlement s = compute(policy, claim, before);
-    if (auto e = check_invariants(policy, s)) return *e;
-    return s;
+    return compute_checked(policy, claim, before);
   } catch (const std::exception& ex) {
     // Within the input limits nothing can overflow; reaching here is a bug, reported as such.
     return Error{"internal", "", std::string("settlement failed: ") + ex.what()};
