@@ -46,9 +46,9 @@ class Tracer {
 
   // Appends a step; `rule` is the parameter's path within the layer (see TraceStep).
   void step(std::string_view name, std::initializer_list<Input> inputs, Value value,
-            std::string_view rule) {
+            std::string rule) {
     TraceStep& st =
-        trace_.emplace_back(layer_.id, name, Fields(), std::move(value), std::string(rule));
+        trace_.emplace_back(layer_.id, name, Fields(), std::move(value), std::move(rule));
     append(st.inputs, inputs);
   }
 
@@ -79,6 +79,17 @@ std::string ineligibility(const Eligibility& e, const Claim& claim) {
     return "no listed diagnosis";
   }
   return "";
+}
+
+// The rule path of a by-level parameter: "ratio.city".
+std::string level_rule(std::string_view param, Level level) {
+  const std::string_view name = to_string(level);
+  std::string rule;
+  rule.reserve(param.size() + 1 + name.size());
+  rule += param;
+  rule += '.';
+  rule += name;
+  return rule;
 }
 
 Value cap_value(const std::optional<Money>& cap) { return cap ? Value(*cap) : Value("none"); }
@@ -114,7 +125,7 @@ Rate basic_ratio(const DeductibleRatio& p, const DeductibleRatio::CategoryAdjust
          {{"level_ratio", p.ratio[level]},
           {"category_bonus", adj.ratio_bonus},
           {"unreferred_penalty", unreferred ? p.unreferred_penalty : Rate::zero()}},
-         ratio, std::string("ratio.") + std::string(to_string(in.claim.level)));
+         ratio, level_rule("ratio", in.claim.level));
   return ratio;
 }
 
@@ -122,7 +133,6 @@ Rate basic_ratio(const DeductibleRatio& p, const DeductibleRatio::CategoryAdjust
 LayerOutcome deductible_ratio(const DeductibleRatio& p, const LayerInput& in, LayerResult& r,
                               Tracer& t) {
   const auto level = static_cast<std::size_t>(in.claim.level);
-  const std::string lvl(to_string(in.claim.level));
   const DeductibleRatio::CategoryAdjustment adj = basic_adjustment(p, in.claim.category);
   const Money& in_policy = in.split.in_policy;
 
@@ -133,7 +143,7 @@ LayerOutcome deductible_ratio(const DeductibleRatio& p, const LayerInput& in, La
          {{"nominal", p.deductible[level]},
           {"category_reduction", adj.deductible_reduction},
           {"repeat_factor", in.repeat_admission ? p.repeat_factor : Rate::one()}},
-         deductible, std::string("deductible.") + lvl);
+         deductible, level_rule("deductible", in.claim.level));
   if (p.deductible_limit_annual) {
     deductible = min(deductible, max(Money{}, *p.deductible_limit_annual - in.totals.deductible_charged));
   }
@@ -147,9 +157,8 @@ LayerOutcome deductible_ratio(const DeductibleRatio& p, const LayerInput& in, La
 
   const Rate ratio = basic_ratio(p, adj, in, t);
   const Money payable = round((in_policy - deductible) * ratio, in.policy.rounding);
-  t.step("payable", {{"in_policy", in_policy}, {"deductible", deductible},
-                     {"ratio", ratio}},
-         payable, std::string("ratio.") + lvl);
+  t.step("payable", {{"in_policy", in_policy}, {"deductible", deductible}, {"ratio", ratio}},
+         payable, level_rule("ratio", in.claim.level));
   LayerOutcome out;
   r.paid = apply_cap(payable, p.cap_annual, in.totals.paid, r.capped);
   t.step("paid",
@@ -202,7 +211,7 @@ LayerOutcome outpatient_visit(const Layer& layer, const DeductibleRatio& p, cons
   const Rate ratio = basic_ratio(p, basic_adjustment(p, in.claim.category), in, t);
   const Money payable = round((in_policy - deductible) * ratio, in.policy.rounding);
   t.step("payable", {{"in_policy", in_policy}, {"deductible", deductible}, {"ratio", ratio}},
-         payable, std::string("ratio.") + std::string(to_string(in.claim.level)));
+         payable, level_rule("ratio", in.claim.level));
   bool limit_bound = false;
   const Money within_limit = apply_cap(payable, disease.limit_annual, disease_paid, limit_bound);
   const std::string limit_rule = "outpatient.diseases[" + std::to_string(d) + "].limit_annual";
