@@ -31,9 +31,8 @@ struct LayerOutcome {
 };
 
 // Runs one layer: eligibility first (an ineligible layer pays 0 and moves nothing), then the
-// rules of its kind. Writes the layer's result to `result` (a default LayerResult, built in
-// place in the settlement) and appends its steps to `trace`.
-LayerOutcome run_layer(const Layer& layer, const LayerInput& in, LayerResult& result,
+// rules of its kind. Appends the layer's result to `results` and its steps to `trace`.
+LayerOutcome run_layer(const Layer& layer, const LayerInput& in, std::vector<LayerResult>& results,
                        std::vector<TraceStep>& trace);
 
 }  // namespace onestop::detail

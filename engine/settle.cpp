@@ -137,9 +137,8 @@ Settlement compute(const Policy& policy, const Claim& claim, const Accumulators&
     const LayerTotals totals = before.of(layer.id);
     const detail::LayerInput in{policy, claim, s.split, s.fund_paid, totals, before.admissions > 0,
                                 before};
-    LayerResult& result = s.layers.emplace_back();
-    const auto out = detail::run_layer(layer, in, result, s.trace);
-    s.fund_paid += result.paid;
+    const auto out = detail::run_layer(layer, in, s.layers, s.trace);
+    s.fund_paid += s.layers.back().paid;
     if (!out.movement.is_zero()) s.after.layers[layer.id] = totals + out.movement;
     for (const auto& [key, moved] : out.derived) {
       if (!moved.is_zero()) s.after.layers[key] = before.of(key) + moved;
