@@ -43,18 +43,29 @@ std::string message(const Pieces&... pieces) {
 }
 
 // The audit flags of domain.md §3.5 and a duplicate item-code count; flags never refuse a claim.
+// The conditions are decided first, so that the list is allocated once, at its size.
 std::vector<Flag> audit_flags(const Policy& policy, const Claim& claim, const Settlement& s) {
-  std::vector<Flag> flags;
   const Exact total = s.split.total.exact();
   const Money outside = s.split.out_of_policy + s.split.over_limit;
-  if (!s.split.total.is_zero() &&
-      outside.exact() > total * policy.audit.out_of_catalogue_share_max) {
+  const bool outside_high =
+      !s.split.total.is_zero() && outside.exact() > total * policy.audit.out_of_catalogue_share_max;
+  const bool below_target = !s.split.total.is_zero() &&
+                            in_list(policy.audit.target_categories, claim.category) &&
+                            s.fund_paid.exact() < total * policy.audit.reimbursement_target;
+  const auto capped = static_cast<std::size_t>(std::count_if(
+      s.layers.begin(), s.layers.end(), [](const LayerResult& r) { return r.capped; }));
+  const std::size_t dups = duplicate_codes(claim.items);
+  std::vector<Flag> flags;
+  const std::size_t count =
+      (outside_high ? 1 : 0) + (below_target ? 1 : 0) + capped + (dups ? 1 : 0);
+  if (count == 0) return flags;
+  flags.reserve(count);
+  if (outside_high) {
     flags.push_back({"out_of_catalogue_share_high", "",
                      message("out-of-catalogue ", outside, " is above ",
                              policy.audit.out_of_catalogue_share_max, " of the total")});
   }
-  if (!s.split.total.is_zero() && in_list(policy.audit.target_categories, claim.category) &&
-      s.fund_paid.exact() < total * policy.audit.reimbursement_target) {
+  if (below_target) {
     flags.push_back({"reimbursement_below_target", "",
                      message("funds paid ", s.fund_paid, " of ", s.split.total,
                              ", below the target ", policy.audit.reimbursement_target)});
@@ -64,7 +75,7 @@ std::vector<Flag> audit_flags(const Policy& policy, const Claim& claim, const Se
       flags.push_back({"annual_cap_reached", layer.id, "the layer's annual limit bound its payment"});
     }
   }
-  if (const auto dups = duplicate_codes(claim.items)) {
+  if (dups) {
     flags.push_back({"duplicate_item_code", "",
                      std::to_string(dups) + " item(s) repeat an earlier item's code"});
   }
@@ -233,14 +244,17 @@ std::optional<Error> check_derived(const Policy& policy, const Settlement& s) {
     const int order = a == a_end ? 1 : b == b_end ? -1 : a->first.compare(b->first);
     const bool take_a = order <= 0;
     const bool take_b = order >= 0;
-    const std::string& key = take_a ? a->first : b->first;
-    const LayerTotals moved = take_a && take_b ? a->second - b->second
-                              : take_a         ? a->second
-                                               : LayerTotals{} - b->second;
+    const auto at_a = a;
+    const auto at_b = b;
     if (take_a) ++a;
     if (take_b) ++b;
-    if (moved.is_zero() || owner_layer(key) == key) continue;
-    if (auto e = check_derived_key(policy, s, key)) return e;
+    const std::string& key = take_a ? at_a->first : at_b->first;
+    if (key.find(':') == std::string::npos) continue;  // a layer's own key: check_layer's
+    const bool moved = take_a && take_b ? !(at_a->second == at_b->second)
+                                        : !(take_a ? at_a->second : at_b->second).is_zero();
+    if (moved) {
+      if (auto e = check_derived_key(policy, s, key)) return e;
+    }
   }
   if (s.visit == Visit::outpatient_special) {
     for (const auto& layer : policy.layers) {
