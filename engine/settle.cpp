@@ -1,6 +1,7 @@
 #include "engine/settle.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 
 #include "engine/layers.hpp"
@@ -16,10 +17,21 @@ Fields split_fields(const Split& s) {
 }
 
 // Items whose code another item already used; allowed, but auditors want to see it.
+// The codes are sorted by a hash first, so that most comparisons are of two integers rather
+// than calls to compare text: only codes whose hashes collide are compared as text.
 std::size_t duplicate_codes(const std::vector<Item>& items) {
-  std::vector<std::string_view> codes;
+  struct Code {
+    std::uint64_t hash;
+    std::string_view text;
+    auto operator<=>(const Code&) const = default;
+  };
+  std::vector<Code> codes;
   codes.reserve(items.size());
-  for (const auto& item : items) codes.push_back(item.code);
+  for (const auto& item : items) {
+    std::uint64_t hash = 14695981039346656037ULL;  // FNV-1a, 64 bits
+    for (const char c : item.code) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    codes.push_back({hash, item.code});
+  }
   std::sort(codes.begin(), codes.end());
   return codes.size() - static_cast<std::size_t>(
                             std::unique(codes.begin(), codes.end()) - codes.begin());
@@ -119,9 +131,9 @@ std::optional<Error> check_claim(const Policy& policy, const Claim& claim) {
 void split_claim(const Policy& policy, const Claim& claim, Settlement& s) {
   s.items.reserve(claim.items.size());
   for (const auto& item : claim.items) {
-    ItemSplit is{item.code, item.item_class, split_item(item, policy.b_share, policy.rounding)};
+    const ItemSplit& is = s.items.emplace_back(item.code, item.item_class,
+                                               split_item(item, policy.b_share, policy.rounding));
     s.split += is.split;
-    s.items.push_back(std::move(is));
   }
   s.trace.emplace_back("items", "split", split_fields(s.split), s.split.in_policy, "b_share");
 }
