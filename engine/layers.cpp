@@ -357,7 +357,6 @@ LayerOutcome patient_ceiling(const PatientCeiling& p, const LayerInput& in, Laye
 LayerOutcome run_layer(const Layer& layer, const LayerInput& in, std::vector<LayerResult>& results,
                        std::vector<TraceStep>& trace) {
   Tracer t(layer, trace);
-  // Built from its first members, so that the rest is default-constructed, not zeroed first.
   LayerResult& r = results.emplace_back(layer.id, layer.fund, layer.kind());
   r.reason = ineligibility(layer.eligibility, in.claim);
   r.eligible = r.reason.empty();
