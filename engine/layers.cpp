@@ -6,20 +6,50 @@
 namespace onestop::detail {
 namespace {
 
+// A step's input, held by reference until the step copies it once, into the trace (a Field
+// built here would be copied again).
+class Input {
+ public:
+  Input(std::string_view name, const Money& v) : name_(name), v_(&v) {}
+  Input(std::string_view name, const Rate& v) : name_(name), v_(&v) {}
+  Input(std::string_view name, const Exact& v) : name_(name), v_(&v) {}
+  Input(std::string_view name, const std::string& v) : name_(name), v_(&v) {}
+  Input(std::string_view name, const Value& v) : name_(name), v_(&v) {}
+  Input(std::string_view name, bool v) : name_(name), v_(v) {}
+
+  void append_to(Fields& out) const {
+    std::visit(
+        [&](const auto& v) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, bool>) {
+            out.emplace_back(name_, v);
+          } else {
+            out.emplace_back(name_, *v);
+          }
+        },
+        v_);
+  }
+
+ private:
+  std::string_view name_;
+  std::variant<const Money*, const Rate*, const Exact*, const std::string*, const Value*, bool> v_;
+};
+
+// Appends `inputs` to `out`, each value copied once.
+void append(Fields& out, std::initializer_list<Input> inputs) {
+  for (const Input& input : inputs) input.append_to(out);
+}
+
 // Collects a layer's trace steps and result details with the policy path of each rule.
 class Tracer {
  public:
   Tracer(const Layer& layer, std::vector<TraceStep>& trace) : layer_(layer), trace_(trace) {}
 
   // Appends a step; `rule` is the parameter's path within the layer (see TraceStep).
-  void step(std::string_view name, std::initializer_list<Field> inputs, Value value,
-            std::string_view rule) {
-    TraceStep& st = trace_.emplace_back();
-    st.layer = layer_.id;
-    st.step = name;
-    st.inputs.assign(inputs.begin(), inputs.end());
-    st.value = std::move(value);
-    st.rule = rule;
+  void step(std::string_view name, std::initializer_list<Input> inputs, Value value,
+            std::string rule) {
+    TraceStep& st =
+        trace_.emplace_back(layer_.id, name, Fields(), std::move(value), std::move(rule));
+    append(st.inputs, inputs);
   }
 
  private:
@@ -49,6 +79,17 @@ std::string ineligibility(const Eligibility& e, const Claim& claim) {
     return "no listed diagnosis";
   }
   return "";
+}
+
+// The rule path of a by-level parameter: "ratio.city".
+std::string level_rule(std::string_view param, Level level) {
+  const std::string_view name = to_string(level);
+  std::string rule;
+  rule.reserve(param.size() + 1 + name.size());
+  rule += param;
+  rule += '.';
+  rule += name;
+  return rule;
 }
 
 Value cap_value(const std::optional<Money>& cap) { return cap ? Value(*cap) : Value("none"); }
@@ -84,14 +125,14 @@ Rate basic_ratio(const DeductibleRatio& p, const DeductibleRatio::CategoryAdjust
          {{"level_ratio", p.ratio[level]},
           {"category_bonus", adj.ratio_bonus},
           {"unreferred_penalty", unreferred ? p.unreferred_penalty : Rate::zero()}},
-         ratio, std::string("ratio.") + std::string(to_string(in.claim.level)));
+         ratio, level_rule("ratio", in.claim.level));
   return ratio;
 }
 
 // Basic medical insurance, domain.md §3.1.
-LayerOutcome deductible_ratio(const DeductibleRatio& p, const LayerInput& in, Tracer& t) {
+LayerOutcome deductible_ratio(const DeductibleRatio& p, const LayerInput& in, LayerResult& r,
+                              Tracer& t) {
   const auto level = static_cast<std::size_t>(in.claim.level);
-  const std::string lvl(to_string(in.claim.level));
   const DeductibleRatio::CategoryAdjustment adj = basic_adjustment(p, in.claim.category);
   const Money& in_policy = in.split.in_policy;
 
@@ -102,7 +143,7 @@ LayerOutcome deductible_ratio(const DeductibleRatio& p, const LayerInput& in, Tr
          {{"nominal", p.deductible[level]},
           {"category_reduction", adj.deductible_reduction},
           {"repeat_factor", in.repeat_admission ? p.repeat_factor : Rate::one()}},
-         deductible, std::string("deductible.") + lvl);
+         deductible, level_rule("deductible", in.claim.level));
   if (p.deductible_limit_annual) {
     deductible = min(deductible, max(Money{}, *p.deductible_limit_annual - in.totals.deductible_charged));
   }
@@ -116,18 +157,18 @@ LayerOutcome deductible_ratio(const DeductibleRatio& p, const LayerInput& in, Tr
 
   const Rate ratio = basic_ratio(p, adj, in, t);
   const Money payable = round((in_policy - deductible) * ratio, in.policy.rounding);
-  t.step("payable", {{"in_policy", in_policy}, {"deductible", deductible},
-                     {"ratio", ratio}},
-         payable, std::string("ratio.") + lvl);
+  t.step("payable", {{"in_policy", in_policy}, {"deductible", deductible}, {"ratio", ratio}},
+         payable, level_rule("ratio", in.claim.level));
   LayerOutcome out;
-  out.result.paid = apply_cap(payable, p.cap_annual, in.totals.paid, out.result.capped);
-  t.step("paid", {{"payable", payable}, {"cap_annual", cap_value(p.cap_annual)},
-                  {"paid_this_year", in.totals.paid}},
-         out.result.paid, "cap_annual");
-  out.result.base = in_policy;
-  out.result.details = {{"deductible", deductible}, {"ratio", ratio},
-                        {"payable", payable}};
-  out.movement.paid = out.result.paid;
+  r.paid = apply_cap(payable, p.cap_annual, in.totals.paid, r.capped);
+  t.step("paid",
+         {{"payable", payable},
+          {"cap_annual", cap_value(p.cap_annual)},
+          {"paid_this_year", in.totals.paid}},
+         r.paid, "cap_annual");
+  r.base = in_policy;
+  append(r.details, {{"deductible", deductible}, {"ratio", ratio}, {"payable", payable}});
+  out.movement.paid = r.paid;
   out.movement.deductible_charged = deductible;
   return out;
 }
@@ -156,7 +197,7 @@ Money outpatient_deductible(const OutpatientSpecial& o, const LayerInput& in, co
 // annual cap. No repeat-admission rule and the inpatient deductible is untouched.
 // Precondition (settle's check_claim): the layer has an outpatient part listing the disease.
 LayerOutcome outpatient_visit(const Layer& layer, const DeductibleRatio& p, const LayerInput& in,
-                              Tracer& t) {
+                              LayerResult& r, Tracer& t) {
   const OutpatientSpecial& o = *p.outpatient;
   const std::size_t d = o.disease_index(in.claim.special_disease).value();
   const OutpatientSpecial::Disease& disease = o.diseases[d];
@@ -170,7 +211,7 @@ LayerOutcome outpatient_visit(const Layer& layer, const DeductibleRatio& p, cons
   const Rate ratio = basic_ratio(p, basic_adjustment(p, in.claim.category), in, t);
   const Money payable = round((in_policy - deductible) * ratio, in.policy.rounding);
   t.step("payable", {{"in_policy", in_policy}, {"deductible", deductible}, {"ratio", ratio}},
-         payable, std::string("ratio.") + std::string(to_string(in.claim.level)));
+         payable, level_rule("ratio", in.claim.level));
   bool limit_bound = false;
   const Money within_limit = apply_cap(payable, disease.limit_annual, disease_paid, limit_bound);
   const std::string limit_rule = "outpatient.diseases[" + std::to_string(d) + "].limit_annual";
@@ -182,26 +223,26 @@ LayerOutcome outpatient_visit(const Layer& layer, const DeductibleRatio& p, cons
          within_limit, limit_rule);
   LayerOutcome out;
   bool cap_bound = false;
-  out.result.paid = apply_cap(within_limit, p.cap_annual, in.totals.paid, cap_bound);
-  out.result.capped = limit_bound || cap_bound;
+  r.paid = apply_cap(within_limit, p.cap_annual, in.totals.paid, cap_bound);
+  r.capped = limit_bound || cap_bound;
   t.step("paid",
          {{"payable", within_limit},
           {"cap_annual", cap_value(p.cap_annual)},
           {"paid_this_year", in.totals.paid}},
-         out.result.paid,
+         r.paid,
          cap_bound     ? "cap_annual"
          : limit_bound ? limit_rule
                        : "cap_annual");
-  out.result.base = in_policy;
-  out.result.details = {{"deductible", deductible},
-                        {"ratio", ratio},
-                        {"payable", payable},
-                        {"special_disease", disease.id},
-                        {"disease_limit_annual", disease.limit_annual},
-                        {"disease_paid_before", disease_paid}};
-  out.movement.paid = out.result.paid;
+  r.base = in_policy;
+  append(r.details, {{"deductible", deductible},
+                     {"ratio", ratio},
+                     {"payable", payable},
+                     {"special_disease", disease.id},
+                     {"disease_limit_annual", disease.limit_annual},
+                     {"disease_paid_before", disease_paid}});
+  out.movement.paid = r.paid;
   out.derived.push_back({out_key, LayerTotals{Money{}, deductible, Money{}, Money{}}});
-  out.derived.push_back({dis_key, LayerTotals{out.result.paid, Money{}, Money{}, Money{}}});
+  out.derived.push_back({dis_key, LayerTotals{r.paid, Money{}, Money{}, Money{}}});
   return out;
 }
 
@@ -219,7 +260,7 @@ Exact tiered_payout(const TieredCumulative& p, const Money& threshold, const Rat
 
 // Critical-illness insurance, domain.md §3.2.
 LayerOutcome tiered_cumulative(const Layer& layer, const TieredCumulative& p, const LayerInput& in,
-                               Tracer& t) {
+                               LayerResult& r, Tracer& t) {
   const auto adj_it = p.by_category.find(in.claim.category);
   const bool has_adj = adj_it != p.by_category.end();
   const Money threshold = has_adj && adj_it->second.threshold ? *adj_it->second.threshold : p.threshold;
@@ -241,34 +282,37 @@ LayerOutcome tiered_cumulative(const Layer& layer, const TieredCumulative& p, co
           {"F_before", f_before}, {"F_after", f_after}},
          raw, "bands");
   LayerOutcome out;
-  out.result.paid = apply_cap(raw, cap, in.totals.paid, out.result.capped);
-  t.step("paid", {{"payable", raw}, {"cap_annual", cap_value(cap)},
-                  {"paid_this_year", in.totals.paid}},
-         out.result.paid, "cap_annual");
-  out.result.base = base;
-  out.result.details = {{"threshold", threshold},
-                        {"cumulative_before", c_before},
-                        {"cumulative_after", c_after}};
-  out.movement.paid = out.result.paid;
+  r.paid = apply_cap(raw, cap, in.totals.paid, r.capped);
+  t.step("paid",
+         {{"payable", raw}, {"cap_annual", cap_value(cap)}, {"paid_this_year", in.totals.paid}},
+         r.paid, "cap_annual");
+  r.base = base;
+  append(
+      r.details,
+      {{"threshold", threshold}, {"cumulative_before", c_before}, {"cumulative_after", c_after}});
+  out.movement.paid = r.paid;
   out.movement.base_cumulative = base;
   return out;
 }
 
 // Special benefit, medical assistance, hospital reduction, domain.md §3.3.
-LayerOutcome share_of_remainder(const ShareOfRemainder& p, const LayerInput& in, Tracer& t) {
+LayerOutcome share_of_remainder(const ShareOfRemainder& p, const LayerInput& in, LayerResult& r,
+                                Tracer& t) {
   const Money base = in.split.in_policy - in.earlier_paid;
   const Money payable = round(base * p.ratio, in.policy.rounding);
   t.step("payable", {{"in_policy", in.split.in_policy},
                      {"earlier_paid", in.earlier_paid}, {"ratio", p.ratio}},
          payable, "ratio");
   LayerOutcome out;
-  out.result.paid = apply_cap(payable, p.cap_annual, in.totals.paid, out.result.capped);
-  t.step("paid", {{"payable", payable}, {"cap_annual", cap_value(p.cap_annual)},
-                  {"paid_this_year", in.totals.paid}},
-         out.result.paid, "cap_annual");
-  out.result.base = base;
-  out.result.details = {{"ratio", p.ratio}};
-  out.movement.paid = out.result.paid;
+  r.paid = apply_cap(payable, p.cap_annual, in.totals.paid, r.capped);
+  t.step("paid",
+         {{"payable", payable},
+          {"cap_annual", cap_value(p.cap_annual)},
+          {"paid_this_year", in.totals.paid}},
+         r.paid, "cap_annual");
+  r.base = base;
+  append(r.details, {{"ratio", p.ratio}});
+  out.movement.paid = r.paid;
   return out;
 }
 
@@ -285,7 +329,8 @@ std::pair<Rate, std::string> ceiling_for(const PatientCeiling& p, const Claim& c
 }
 
 // Government backstop, domain.md §3.4.
-LayerOutcome patient_ceiling(const PatientCeiling& p, const LayerInput& in, Tracer& t) {
+LayerOutcome patient_ceiling(const PatientCeiling& p, const LayerInput& in, LayerResult& r,
+                             Tracer& t) {
   const Money share = in.split.in_policy - in.earlier_paid;
   const auto [ratio, ratio_rule] = ceiling_for(p, in.claim);
   const Money by_ratio = round(in.split.in_policy * ratio, in.policy.rounding);
@@ -293,52 +338,47 @@ LayerOutcome patient_ceiling(const PatientCeiling& p, const LayerInput& in, Trac
                               {"ceiling_ratio", ratio}},
          by_ratio, ratio_rule);
   LayerOutcome out;
-  const Money allowed = apply_cap(by_ratio, p.ceiling_annual, in.totals.patient_share,
-                                  out.result.capped);
+  const Money allowed = apply_cap(by_ratio, p.ceiling_annual, in.totals.patient_share, r.capped);
   t.step("allowed", {{"allowed_by_ratio", by_ratio},
                      {"ceiling_annual", cap_value(p.ceiling_annual)},
                      {"patient_share_this_year", in.totals.patient_share}},
          allowed, "ceiling_annual");
-  out.result.paid = max(Money{}, share - allowed);
-  t.step("paid", {{"share", share}, {"allowed", allowed}},
-         out.result.paid, "");
-  out.result.base = share;
-  out.result.details = {{"ceiling_ratio", ratio}, {"allowed", allowed},
-                        {"share", share}};
-  out.movement.paid = out.result.paid;
-  out.movement.patient_share = share - out.result.paid;
+  r.paid = max(Money{}, share - allowed);
+  t.step("paid", {{"share", share}, {"allowed", allowed}}, r.paid, "");
+  r.base = share;
+  append(r.details, {{"ceiling_ratio", ratio}, {"allowed", allowed}, {"share", share}});
+  out.movement.paid = r.paid;
+  out.movement.patient_share = share - r.paid;
   return out;
 }
 
 }  // namespace
 
-LayerOutcome run_layer(const Layer& layer, const LayerInput& in, std::vector<TraceStep>& trace) {
+LayerOutcome run_layer(const Layer& layer, const LayerInput& in, std::vector<LayerResult>& results,
+                       std::vector<TraceStep>& trace) {
   Tracer t(layer, trace);
-  const std::string why_not = ineligibility(layer.eligibility, in.claim);
-  t.step("eligibility", {{"category", in.claim.category},
-                         {"in_region_or_referral", in.claim.in_region_or_referred()}},
-         why_not.empty() ? Value("eligible") : Value(why_not), "eligibility");
-  LayerOutcome out;
-  if (why_not.empty()) {
-    out = std::visit(
-        [&](const auto& p) -> LayerOutcome {
-          using P = std::decay_t<decltype(p)>;
-          if constexpr (std::is_same_v<P, DeductibleRatio>) {
-            if (in.claim.is_visit()) return outpatient_visit(layer, p, in, t);
-            return deductible_ratio(p, in, t);
-          }
-          if constexpr (std::is_same_v<P, TieredCumulative>) return tiered_cumulative(layer, p, in, t);
-          if constexpr (std::is_same_v<P, ShareOfRemainder>) return share_of_remainder(p, in, t);
-          if constexpr (std::is_same_v<P, PatientCeiling>) return patient_ceiling(p, in, t);
-        },
-        layer.params);
-  }
-  out.result.id = layer.id;
-  out.result.fund = layer.fund;
-  out.result.kind = layer.kind();
-  out.result.eligible = why_not.empty();
-  out.result.reason = why_not;
-  return out;
+  LayerResult& r = results.emplace_back(layer.id, layer.fund, layer.kind());
+  r.reason = ineligibility(layer.eligibility, in.claim);
+  r.eligible = r.reason.empty();
+  t.step("eligibility",
+         {{"category", in.claim.category},
+          {"in_region_or_referral", in.claim.in_region_or_referred()}},
+         r.eligible ? Value("eligible") : Value(r.reason), "eligibility");
+  if (!r.eligible) return {};
+  return std::visit(
+      [&](const auto& p) -> LayerOutcome {
+        using P = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<P, DeductibleRatio>) {
+          if (in.claim.is_visit()) return outpatient_visit(layer, p, in, r, t);
+          return deductible_ratio(p, in, r, t);
+        }
+        if constexpr (std::is_same_v<P, TieredCumulative>) {
+          return tiered_cumulative(layer, p, in, r, t);
+        }
+        if constexpr (std::is_same_v<P, ShareOfRemainder>) return share_of_remainder(p, in, r, t);
+        if constexpr (std::is_same_v<P, PatientCeiling>) return patient_ceiling(p, in, r, t);
+      },
+      layer.params);
 }
 
 }  // namespace onestop::detail

@@ -23,16 +23,16 @@ struct LayerInput {
   const Accumulators& before;  // every accumulator before the claim (derived keys included)
 };
 
-// A layer's result and how it moves the layer's accumulators, and for a visit the derived
-// accumulators of accumulators.hpp (outpatient deductible, payment per disease).
+// How a layer moves the layer's accumulators, and for a visit the derived accumulators of
+// accumulators.hpp (outpatient deductible, payment per disease).
 struct LayerOutcome {
-  LayerResult result;
   LayerTotals movement;
   std::vector<std::pair<std::string, LayerTotals>> derived;  // by derived key
 };
 
 // Runs one layer: eligibility first (an ineligible layer pays 0 and moves nothing), then the
-// rules of its kind. Appends its steps to `trace`.
-LayerOutcome run_layer(const Layer& layer, const LayerInput& in, std::vector<TraceStep>& trace);
+// rules of its kind. Appends the layer's result to `results` and its steps to `trace`.
+LayerOutcome run_layer(const Layer& layer, const LayerInput& in, std::vector<LayerResult>& results,
+                       std::vector<TraceStep>& trace);
 
 }  // namespace onestop::detail
