@@ -1,5 +1,6 @@
 #include "adapters/store/chain_check.hpp"
 
+#include <map>
 #include <utility>
 
 namespace onestop::store {
@@ -80,7 +81,8 @@ void ChainCheck::check_sealed(const std::string& chain, const StoredRecord& r,
 
 void ChainCheck::finish(const std::vector<PersonHead>& persons) {
   // Every sealed head must still be there: a chain cut back behind its seal lost records.
-  for (const auto& [chain, sealed] : sealed_) {
+  for (const auto* entry : by_key(sealed_)) {
+    const auto& [chain, sealed] = *entry;
     const Link& link = chain.empty() ? old_ : people_[chain];
     if (link.seq < sealed.entry.seq) {
       const std::string name = chain.empty() ? "the ledger's old chain" : "the chain of " + chain;
@@ -90,7 +92,8 @@ void ChainCheck::finish(const std::vector<PersonHead>& persons) {
   }
   std::map<std::string, const PersonHead*> stored;
   for (const auto& p : persons) stored.emplace(p.patient_id, &p);
-  for (const auto& [patient_id, link] : people_) {
+  for (const auto* entry : by_key(people_)) {
+    const auto& [patient_id, link] = *entry;
     if (link.seq == 0) continue;  // only named by a seal, reported above
     const auto it = stored.find(patient_id);
     const std::string who = "persons row of " + patient_id + ": ";

@@ -4,16 +4,28 @@
 // fed what the ledger holds, in order, and reports what does not hold.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "adapters/store/ledger.hpp"
 #include "adapters/store/seal.hpp"
 
 namespace onestop::store {
+
+// The entries of a hashed map in the order of their keys: reports stay in a fixed order.
+template <typename Map>
+std::vector<const typename Map::value_type*> by_key(const Map& map) {
+  std::vector<const typename Map::value_type*> out;
+  out.reserve(map.size());
+  for (const auto& entry : map) out.push_back(&entry);
+  std::sort(out.begin(), out.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  return out;
+}
 
 class ChainCheck {
  public:
@@ -47,10 +59,12 @@ class ChainCheck {
 
   Report report_;
   Seal last_seal_;
-  std::map<std::string, Sealed> sealed_;  // each chain's head as the latest seal naming it
-  Link old_;                              // the whole-ledger chain before schema 9
+  // Hashed, as they are looked up for every record; finish() reports in key order all the same.
+  std::unordered_map<std::string, Sealed> sealed_;  // each chain's head as the latest seal
+                                                    // naming it
+  Link old_;                                        // the whole-ledger chain before schema 9
   bool person_chains_began_ = false;
-  std::map<std::string, Link> people_;
+  std::unordered_map<std::string, Link> people_;
 };
 
 }  // namespace onestop::store

@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -176,6 +177,13 @@ std::vector<Precomputed> precompute(std::vector<StoredRecord>& page,
   return out;
 }
 
+// A (patient_id, year) key's hash: the walk looks one up for every record.
+struct PersonYearHash {
+  std::size_t operator()(const std::pair<std::string, int>& key) const {
+    return std::hash<std::string>{}(key.first) * 31 + static_cast<std::size_t>(key.second);
+  }
+};
+
 // What the ledger implies for one person and year while walking it.
 struct PersonYear {
   Accumulators accumulators;
@@ -226,7 +234,7 @@ class Verifier {
   const VerifyHooks& hooks_;
   VerifySummary summary_;
   ChainCheck chain_;
-  std::map<std::pair<std::string, int>, PersonYear> implied_;
+  std::unordered_map<std::pair<std::string, int>, PersonYear, PersonYearHash> implied_;
   std::map<std::int64_t, std::string> unreadable_;  // records whose body does not decode: why
   // The ledger's policy texts, each read and checked against its hash once per walk, or why
   // one does not load (policy_unusable).
@@ -437,7 +445,8 @@ void Verifier::check_reversal(const StoredRecord& r, const StoredRecord& o) {
 void Verifier::check_tables() {
   const auto stored = source_.person_years();
   const PersonYearRow none;
-  for (const auto& [key, implied] : implied_) {
+  for (const auto* entry : by_key(implied_)) {
+    const auto& [key, implied] = *entry;
     const auto it = stored.find(key);
     check_person_year(key, implied, it == stored.end() ? none : it->second);
   }

@@ -88,7 +88,8 @@ TEST(PgCommands, ServeSettlesOnPostgreSqlAndTheLedgerVerifies) {
                                     ledger + " --policy-dir " + source_path("config/policies"));
   ASSERT_EQ(imported.status, 0) << imported.output;
   // The registry (H5) comes from the settings, for `clients add` as for the server.
-  const std::string settings = crash::write_settings(test_dir(), uri);
+  const std::string dir = test_dir();
+  const std::string settings = crash::write_settings(dir, uri);
   const auto added =
       run_onestop("clients add his --role hospital --hospital H5 --config " + settings + ledger);
   ASSERT_EQ(added.status, 0) << added.output;
@@ -114,6 +115,15 @@ TEST(PgCommands, ServeSettlesOnPostgreSqlAndTheLedgerVerifies) {
   const auto verified =
       run_onestop("verify" + ledger + " --policy-dir " + source_path("config/policies"));
   EXPECT_EQ(verified.status, 0) << verified.output;
+  // The office report, built in verify's walk of the PostgreSQL ledger.
+  const auto report =
+      run_onestop("audit report --year 2020 --utc-offset +08:00 --out " + dir + "/report" + ledger +
+                  " --policy-dir " + source_path("config/policies"));
+  EXPECT_EQ(report.status, 0) << report.output;
+  EXPECT_NE(report.output.find(": 1 persons, 1 admissions,"), std::string::npos) << report.output;
+  EXPECT_NE(report.output.find("chain verified up to record " + id[1].str() + " (1 records)"),
+            std::string::npos)
+      << report.output;
 }
 
 // /metrics while the database is down answers 200 with onestop_ledger_up 0 (and no record
