@@ -103,6 +103,16 @@ Money apply_cap(const Money& amount, const std::optional<Money>& cap, const Mone
   return capped ? room : amount;
 }
 
+// The layer pays `payable` within its annual cap, of which the person used `paid_this_year`:
+// r.paid and r.capped, traced as the step "paid".
+void pay_within_cap(LayerResult& r, const Money& payable, const std::optional<Money>& cap,
+                    const Money& paid_this_year, Tracer& t) {
+  r.paid = apply_cap(payable, cap, paid_this_year, r.capped);
+  t.step("paid",
+         {{"payable", payable}, {"cap_annual", cap_value(cap)}, {"paid_this_year", paid_this_year}},
+         r.paid, "cap_annual");
+}
+
 Rate add_rates(const Rate& a, const Rate& b, const Rate& minus = Rate::zero()) {
   return Rate::clamp01(a.micro() + b.micro() - minus.micro());
 }
@@ -160,12 +170,7 @@ LayerOutcome deductible_ratio(const DeductibleRatio& p, const LayerInput& in, La
   t.step("payable", {{"in_policy", in_policy}, {"deductible", deductible}, {"ratio", ratio}},
          payable, level_rule("ratio", in.claim.level));
   LayerOutcome out;
-  r.paid = apply_cap(payable, p.cap_annual, in.totals.paid, r.capped);
-  t.step("paid",
-         {{"payable", payable},
-          {"cap_annual", cap_value(p.cap_annual)},
-          {"paid_this_year", in.totals.paid}},
-         r.paid, "cap_annual");
+  pay_within_cap(r, payable, p.cap_annual, in.totals.paid, t);
   r.base = in_policy;
   append(r.details, {{"deductible", deductible}, {"ratio", ratio}, {"payable", payable}});
   out.movement.paid = r.paid;
@@ -282,10 +287,7 @@ LayerOutcome tiered_cumulative(const Layer& layer, const TieredCumulative& p, co
           {"F_before", f_before}, {"F_after", f_after}},
          raw, "bands");
   LayerOutcome out;
-  r.paid = apply_cap(raw, cap, in.totals.paid, r.capped);
-  t.step("paid",
-         {{"payable", raw}, {"cap_annual", cap_value(cap)}, {"paid_this_year", in.totals.paid}},
-         r.paid, "cap_annual");
+  pay_within_cap(r, raw, cap, in.totals.paid, t);
   r.base = base;
   append(
       r.details,
@@ -304,12 +306,7 @@ LayerOutcome share_of_remainder(const ShareOfRemainder& p, const LayerInput& in,
                      {"earlier_paid", in.earlier_paid}, {"ratio", p.ratio}},
          payable, "ratio");
   LayerOutcome out;
-  r.paid = apply_cap(payable, p.cap_annual, in.totals.paid, r.capped);
-  t.step("paid",
-         {{"payable", payable},
-          {"cap_annual", cap_value(p.cap_annual)},
-          {"paid_this_year", in.totals.paid}},
-         r.paid, "cap_annual");
+  pay_within_cap(r, payable, p.cap_annual, in.totals.paid, t);
   r.base = base;
   append(r.details, {{"ratio", p.ratio}});
   out.movement.paid = r.paid;
