@@ -241,6 +241,31 @@ TEST(CatalogueItemsWithout, PricedItemsNeedACatalogue) {
   EXPECT_EQ(*same, declared);
 }
 
+// A key spelled with \u escapes is the same key: such an item is priced all the same, and a
+// declared one passes through.
+TEST_F(CatalogueItems, KeysSpelledWithEscapesArePricedAlike) {
+  const std::string escaped =
+      "[{\"code\":\"001102000010000\",\"\\u0071uantity\":\"10\",\"unit\\u005fprice\":\"36.00\"},"
+      "{\"code\":\"XJ01MAL171A001010104025\",\"\\u0071uantity\":\"4\","
+      "\"unit\\u005fprice\":\"25.125\"},"
+      "{\"code\":\"C08000000000001\",\"name\":\"\\u6577\\u6599\",\"\\u0071uantity\":\"2\","
+      "\"\\u0075nit_price\":\"50\"}]";
+  auto a = world_.service().trial(testing::RequestBuilder().bill("C1").with_items(escaped).json());
+  auto b = world_.service().trial(
+      testing::RequestBuilder().bill("C1").with_items(kDeclaredItems).json());
+  ASSERT_TRUE(a) << a.error().field << ": " << a.error().message;
+  ASSERT_TRUE(b) << b.error().field << ": " << b.error().message;
+  EXPECT_EQ(a->result_json, b->result_json);
+  const std::string declared_escaped = testing::RequestBuilder()
+                                           .with_items(
+                                               "[{\"code\":\"Y\",\"name\":\"\\u6577\","
+                                               "\"class\":\"A\",\"amount\":\"1.00\"}]")
+                                           .json();
+  auto same = service::price_catalogue_items(declared_escaped, nullptr);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(*same, declared_escaped);
+}
+
 TEST(CatalogueCodec, AnItemsOwnShareRoundTripsAndIsClassBOnly) {
   Claim c;
   Item b{"X", "n", ItemClass::B, *Money::parse("10.00"), Money(), Rate::parse("0.15")};
