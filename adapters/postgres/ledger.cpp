@@ -79,14 +79,17 @@ class PgLedger final : public store::Ledger {
         sealer_connection_(uri, 1),
         sealer_([this] { seal_loop(); }) {}
 
-  // Stops the sealer after one last seal of what moved.
-  ~PgLedger() override {
+  ~PgLedger() override { close(); }
+
+  // Stops the sealer after one last seal of what moved. Every commit was synced already.
+  std::optional<Error> close() override {
     {
       std::lock_guard lock(seal_mutex_);
       closing_ = true;
     }
     seal_wake_.notify_all();
-    sealer_.join();
+    if (sealer_.joinable()) sealer_.join();
+    return std::nullopt;
   }
 
   std::future<WriteResult> settle(SettleJob job) override;

@@ -55,6 +55,12 @@ using store::with_record;
 // Failures only, without personal data: SQL text and SQLite's message, never values.
 Poco::Logger& logger() { return Poco::Logger::get("onestop.ledger"); }
 
+// The writer's commits are synced to the disk (a Connection's synchronous=FULL) unless the
+// options say otherwise (LedgerOptions::sync_commits). Throws DbError.
+void sync_as_asked(Connection& writer, const LedgerOptions& options) {
+  if (!options.sync_commits) writer.exec("PRAGMA synchronous = OFF");
+}
+
 class SqliteLedger final : public Ledger {
  public:
   SqliteLedger(LedgerOptions options, std::unique_ptr<Connection> writer,
@@ -65,7 +71,8 @@ class SqliteLedger final : public Ledger {
         readers_(connection_options_, options_.read_connections),
         thread_([this] { writer_loop(); }) {}
 
-  ~SqliteLedger() override;
+  ~SqliteLedger() override { close(); }
+  std::optional<Error> close() override;
 
   std::future<WriteResult> settle(SettleJob job) override { return enqueue(std::move(job)); }
   std::future<WriteResult> cancel(CancelJob job) override { return enqueue(std::move(job)); }
@@ -102,6 +109,7 @@ class SqliteLedger final : public Ledger {
   PersonHead& person_head(const std::string& patient_id);
   void append(StoredRecord& r, std::string_view body, std::int64_t& last_id);
   void seal_if_due(bool closing);
+  void sync_to_disk();
   Connection& writer();
   // The time a record is stamped with: the options' clock, or the system's.
   std::string now() const { return options_.clock ? options_.clock() : detail::utc_now(); }
@@ -133,17 +141,20 @@ class SqliteLedger final : public Ledger {
   std::int64_t cached_last_id_ = -1;  // the last record the caches agree with; -1: none yet
   std::chrono::steady_clock::time_point last_seal_ = std::chrono::steady_clock::now();
   bool closing_ = false;
+  std::optional<Error> sync_error_;  // set by the writer thread's last step, read after join
   std::thread thread_;  // last: it starts once everything it uses exists
 };
 
-// Lets the writer answer every queued job, then joins it.
-SqliteLedger::~SqliteLedger() {
+// Lets the writer answer every queued job, seal and sync, then joins it.
+std::optional<Error> SqliteLedger::close() {
   {
     std::lock_guard lock(mutex_);
     closing_ = true;
   }
   wake_.notify_all();
+  if (!thread_.joinable()) return std::nullopt;
   thread_.join();
+  return sync_error_;
 }
 
 // Queues a job for the writer, or answers unavailable at once when the ledger is closing or
@@ -196,6 +207,25 @@ void SqliteLedger::writer_loop() {
     writer_busy_ = false;
   }
   seal_if_due(true);
+  if (!options_.sync_commits) sync_to_disk();
+}
+
+// Syncs what the writer committed without syncing (LedgerOptions::sync_commits false): a
+// checkpoint under synchronous=FULL syncs the WAL, copies it into the database file, syncs
+// that, and empties the WAL. A checkpoint that could not copy everything (another process
+// reading) leaves the WAL's frames beyond the synced ones: that is an error too.
+void SqliteLedger::sync_to_disk() {
+  try {
+    Connection& db = writer();
+    db.exec("PRAGMA synchronous = FULL");
+    detail::Query q = db.query("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (q.step() && q.int64(0) != 0) {
+      sync_error_ = detail::unavailable(
+          "the ledger could not be synced to the disk: another connection is reading it");
+    }
+  } catch (const DbError& e) {
+    sync_error_ = database_failed(e);
+  }
 }
 
 // Seals the heads of the chains that moved (seal.hpp) when the interval has passed since the
@@ -425,7 +455,10 @@ WriteResult SqliteLedger::existing_cancellation(const CancelJob& job,
 
 // The writer connection, opened again after a failure closed it. Throws DbError.
 Connection& SqliteLedger::writer() {
-  if (!writer_) writer_ = std::make_unique<Connection>(connection_options_);
+  if (!writer_) {
+    writer_ = std::make_unique<Connection>(connection_options_);
+    sync_as_asked(*writer_, options_);
+  }
   return *writer_;
 }
 
@@ -547,6 +580,7 @@ Result<std::unique_ptr<Ledger>> open_ledger(const LedgerOptions& options) {
     create.create = true;
     auto writer = std::make_unique<Connection>(create);
     detail::migrate(*writer);
+    sync_as_asked(*writer, options);
     return std::unique_ptr<Ledger>(
         std::make_unique<SqliteLedger>(options, std::move(writer), connection));
   } catch (const DbError& e) {

@@ -167,6 +167,12 @@ struct LedgerOptions {
   // The UTC time a record is stamped with, "2020-03-12T08:30:00.123Z"; empty: the system clock.
   // Only tools that load historical data (onestop demo-data) set it.
   std::function<std::string()> clock;
+  // false (SQLite only): a batch is answered once committed, before its commit is synced to
+  // the disk, and close() syncs everything at the end. For loading a new ledger that can be
+  // made again from its inputs (onestop demo-data), never for one that serves: a crash of the
+  // process loses nothing committed, but a crash of the machine during the load can lose or
+  // damage the ledger. PostgreSQL syncs every commit whatever this says.
+  bool sync_commits = true;
 };
 
 // A read failed in the database (I/O error, busy beyond the timeout). error().code is
@@ -199,10 +205,16 @@ struct LedgerHealth {
 
 class Ledger {
  public:
-  // Closing seals what moved since the last seal; SQLite's writer first finishes its queue and
-  // is joined. No settle() or cancel() call may still be running (on PostgreSQL they run on
-  // their callers' threads).
+  // Calls close() unless it was called.
   virtual ~Ledger() = default;
+
+  // Seals what moved since the last seal (a failing seal is logged; the next one, in a later
+  // run, takes those heads) and, with LedgerOptions::sync_commits false, syncs every commit to
+  // the disk: the error when that sync failed. SQLite's writer first answers its queue (jobs
+  // queued after this answer unavailable) and is joined. No settle() or cancel() call may
+  // still be running, nor be made after it (on PostgreSQL they run on their callers'
+  // threads); reads still work. A second call returns nullopt at once.
+  virtual std::optional<Error> close() = 0;
 
   // Writes. SQLite queues them to its single writer, which commits them in batches;
   // PostgreSQL runs each in a transaction of its own on the calling thread, one person's in

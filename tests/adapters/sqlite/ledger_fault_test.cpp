@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
+
 #include "adapters/sqlite/open.hpp"
 #include "ledger_fixtures.hpp"
 #include "support/fault_vfs.hpp"
@@ -168,6 +170,47 @@ TEST(LedgerFaultBatch, APersonYearChangedBehindTheWriterIsNotOverwritten) {
   EXPECT_NE(r.error->message.find("moved since record 1"), std::string::npos) << r.error->message;
   EXPECT_EQ(ledger->record_count(), 1);
   EXPECT_EQ(raw_value(path, "SELECT admissions || ' ' || last_record_id FROM person_years"), "5 0");
+}
+
+// LedgerOptions::sync_commits false (onestop demo-data): no commit syncs, so syncs that would
+// fail do not touch the writes; close() syncs them all, says so when it cannot, and leaves the
+// WAL empty when it can (checked with a connection of the test's open, which keeps SQLite's own
+// checkpoint at the last close from doing it instead).
+TEST(LedgerUnsynced, CommitsReachTheDiskWhenTheLedgerCloses) {
+  const std::string path = temp_db();
+  sqlite::LedgerOptions options;
+  options.path = path;
+  options.vfs = fault_vfs();
+  options.sync_commits = false;
+  const auto& all = claims_2020();
+  {
+    auto ledger = sqlite::open_ledger(options).value();
+    ScopedFault fault(fsync_failure());
+    for (std::size_t i = 0; i < 4; ++i) settle_now(*ledger, all[i]);
+    EXPECT_EQ(ledger->cancel(cancel_job(1)).get().outcome, Outcome::created);
+    EXPECT_EQ(faults_injected(), 0);
+    const auto closed = ledger->close();
+    ASSERT_TRUE(closed.has_value());
+    EXPECT_EQ(closed->code, "ledger_unavailable");
+    EXPECT_GT(faults_injected(), 0);
+    EXPECT_EQ(ledger->close(), std::nullopt);  // once
+    EXPECT_EQ(ledger->record_count(), 5);      // reads go on
+    expect_unavailable(ledger->settle(settle_job(all[4])).get());
+  }
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "SELECT count(*) FROM records", nullptr, nullptr, nullptr),
+            SQLITE_OK);  // opened now, and not reading
+  {
+    auto ledger = sqlite::open_ledger(options).value();
+    settle_now(*ledger, all[4]);
+    EXPECT_EQ(ledger->close(), std::nullopt);
+  }
+  EXPECT_EQ(std::filesystem::file_size(path + "-wal"), 0u);
+  sqlite3_close(other);
+  const auto v = verify(path);
+  EXPECT_EQ(v.summary.records, 6);
+  EXPECT_EQ(v.summary.differences, 0) << v.text();
 }
 
 }  // namespace
