@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstring>
 #include <set>
@@ -70,6 +71,28 @@ bool overflows_double(std::string_view t) {
   return exponent > 0;
 }
 
+// Where the string whose text starts at `p` (just past its opening quote) ends, when nothing in
+// it is escaped: its closing quote; nullptr when a backslash comes first. Such a string is its
+// own decoded text, so it needs no copy: stage 1 has checked its UTF-8 and that it holds no
+// control character (so no U+0000 either). `p` is in a text stage 1 accepted (every string
+// closed) followed by SIMDJSON_PADDING bytes, so reading eight bytes at a time stays inside.
+const char* plain_string_end(const char* p) {
+  static_assert(std::endian::native == std::endian::little);
+  constexpr std::uint64_t kOnes = 0x0101010101010101;
+  constexpr std::uint64_t kHighs = 0x8080808080808080;
+  // The lowest byte flagged is exactly the first zero byte (Bit Twiddling Hacks, haszero).
+  const auto zero_bytes = [](std::uint64_t x) { return (x - kOnes) & ~x & kHighs; };
+  for (;; p += 8) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, p, 8);
+    const std::uint64_t hits = zero_bytes(v ^ (kOnes * '"')) | zero_bytes(v ^ (kOnes * '\\'));
+    if (hits != 0) {
+      const char* first = p + std::countr_zero(hits) / 8;
+      return *first == '"' ? first : nullptr;
+    }
+  }
+}
+
 std::string reason_of(simdjson::error_code error) { return simdjson::error_message(error); }
 
 // raw_json_token() of a value cannot fail; of a document it can.
@@ -106,16 +129,21 @@ bool at_end(ondemand::document& document, const char* end) {
 // when it closes; so children always precede their parent and the root comes last.
 class JsonTreeBuilder {
  public:
-  JsonTreeBuilder(std::string_view text, const JsonLimits& limits) : limits_(limits) {
-    // Decoding never lengthens; for_overwrite: no zeroing of what keep() writes over.
-    doc_.strings_ = std::make_unique_for_overwrite<char[]>(text.size() + 1);
-    doc_.nodes_.reserve(text.size() / 16 + 4);
-    pending_.reserve(text.size() / 16 + 4);
+  // Copies `text` into the document, padded as simdjson reads it: strings with no escape are
+  // views of that copy, the others are decoded after it (decoding never lengthens);
+  // for_overwrite: no zeroing of what is written over.
+  JsonTreeBuilder(std::string_view text, const JsonLimits& limits)
+      : limits_(limits), size_(text.size()), used_(size_ + simdjson::SIMDJSON_PADDING) {
+    doc_.strings_ = std::make_unique_for_overwrite<char[]>(used_ + size_ + 1);
+    char* padded = doc_.strings_.get();
+    if (size_ != 0) std::memcpy(padded, text.data(), size_);  // an empty view's data() may be null
+    std::memset(padded + size_, 0, simdjson::SIMDJSON_PADDING);
+    doc_.nodes_.reserve(size_ / 16 + 4);
+    pending_.reserve(size_ / 16 + 4);
     frames_.reserve(16);
   }
 
-  Result<JsonDocument> build(ondemand::parser& parser, const char* padded, std::size_t size,
-                             std::size_t capacity);
+  Result<JsonDocument> build(ondemand::parser& parser);
 
  private:
   // Where the walk is, for the path in an error: a key or an index per open container.
@@ -135,6 +163,9 @@ class JsonTreeBuilder {
   bool walk_scalar(Value& value, ondemand::json_type type);
   bool close(JsonNode::Type type, std::size_t mark);
   bool check_unique(std::string_view key, std::size_t mark, std::set<std::string_view>& seen);
+  bool read_key(ondemand::field& field, std::string_view& key);
+  template <typename Value>
+  bool read_string(Value& value, std::string_view& text);
   std::string_view keep(std::string_view s);
 
   bool malformed(std::string reason);
@@ -145,7 +176,8 @@ class JsonTreeBuilder {
 
   const JsonLimits& limits_;
   JsonDocument doc_;
-  std::size_t used_ = 0;  // bytes of doc_.strings_ taken
+  std::size_t size_;  // of the text
+  std::size_t used_;  // bytes of doc_.strings_ taken: the padded text, then decoded strings
   std::vector<JsonNode> pending_;
   std::vector<Frame> frames_;
   std::string_view next_key_;  // the key of the member whose value is walked next
@@ -209,6 +241,35 @@ bool JsonTreeBuilder::close(JsonNode::Type type, std::size_t mark) {
   return true;
 }
 
+// A member's key: a view of the text when nothing in it is escaped, else decoded and kept.
+bool JsonTreeBuilder::read_key(ondemand::field& field, std::string_view& key) {
+  const char* raw = field.key().raw();
+  if (const char* end = plain_string_end(raw)) {
+    key = {raw, static_cast<std::size_t>(end - raw)};
+    return true;
+  }
+  if (auto e = field.unescaped_key().get(key)) return malformed(e);
+  if (key.find('\0') != std::string_view::npos) return malformed("a key contains \\u0000");
+  key = keep(key);
+  return true;
+}
+
+// A string value, the same way. One left unread is skipped by the walk as any other value.
+template <typename Value>
+bool JsonTreeBuilder::read_string(Value& value, std::string_view& text) {
+  std::string_view raw;
+  if (auto e = raw_token(value).get(raw)) return malformed(e);
+  const char* start = raw.data() + 1;  // past the opening quote
+  if (const char* end = plain_string_end(start)) {
+    text = {start, static_cast<std::size_t>(end - start)};
+    return true;
+  }
+  if (auto e = value.get_string().get(text)) return malformed(e);
+  if (text.find('\0') != std::string_view::npos) return malformed("a string contains \\u0000");
+  text = keep(text);
+  return true;
+}
+
 template <typename Value>
 bool JsonTreeBuilder::walk_object(Value& value, std::size_t depth) {
   ondemand::object object;
@@ -221,10 +282,9 @@ bool JsonTreeBuilder::walk_object(Value& value, std::size_t depth) {
     ondemand::field field;
     if (auto e = std::move(member).get(field)) return malformed(e);
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return malformed(e);
-    if (key.find('\0') != std::string_view::npos) return malformed("a key contains \\u0000");
+    if (!read_key(field, key)) return false;
     if (!check_unique(key, mark, seen)) return false;
-    next_key_ = keep(key);
+    next_key_ = key;
     frames_.back().key = next_key_;
     if (!walk(field.value(), depth + 1)) return false;
   }
@@ -258,11 +318,8 @@ bool JsonTreeBuilder::walk_scalar(Value& value, ondemand::json_type type) {
   node.key = next_key_;
   switch (type) {
     case ondemand::json_type::string: {
-      std::string_view s;
-      if (auto e = value.get_string().get(s)) return malformed(e);
-      if (s.find('\0') != std::string_view::npos) return malformed("a string contains \\u0000");
+      if (!read_string(value, node.text)) return false;
       node.type = JsonNode::Type::string;
-      node.text = keep(s);
       break;
     }
     case ondemand::json_type::number: {
@@ -275,7 +332,7 @@ bool JsonTreeBuilder::walk_scalar(Value& value, ondemand::json_type type) {
       if (!is_json_number(raw)) return malformed("not a JSON number");
       if (overflows_double(raw)) return malformed("a number too large");
       node.type = JsonNode::Type::number;
-      node.text = keep(raw);
+      node.text = raw;  // a view of the text
       break;
     }
     case ondemand::json_type::boolean: {
@@ -310,15 +367,15 @@ bool JsonTreeBuilder::walk(Value& value, std::size_t depth) {
   return walk_scalar(value, type);
 }
 
-Result<JsonDocument> JsonTreeBuilder::build(ondemand::parser& parser, const char* padded,
-                                            std::size_t size, std::size_t capacity) {
+Result<JsonDocument> JsonTreeBuilder::build(ondemand::parser& parser) {
+  const char* padded = doc_.strings_.get();
   ondemand::document document;
-  if (auto e = parser.iterate(padded, size, capacity).get(document)) {
+  if (auto e = parser.iterate(padded, size_, size_ + simdjson::SIMDJSON_PADDING).get(document)) {
     malformed(e);
     return error_;
   }
   if (!walk(document, 1)) return error_;
-  if (!at_end(document, padded + size)) {
+  if (!at_end(document, padded + size_)) {
     malformed("text after the end of the document");
     return error_;
   }
@@ -339,12 +396,8 @@ Result<JsonDocument> parse_json(std::string_view text, const JsonLimits& limits)
     return Error{"malformed_json", "", "a document of 4 GiB or more"};
   }
   thread_local ondemand::parser parser;
-  thread_local std::string padded;
-  padded.resize(std::max(padded.size(), text.size() + simdjson::SIMDJSON_PADDING));
-  if (!text.empty()) std::memcpy(padded.data(), text.data(), text.size());  // data() may be null
-  std::memset(padded.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
   JsonTreeBuilder builder(text, limits);
-  return builder.build(parser, padded.data(), text.size(), padded.size());
+  return builder.build(parser);
 }
 
 const JsonNode* JsonNode::find(std::string_view k) const {
