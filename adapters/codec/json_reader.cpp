@@ -2,6 +2,10 @@
 
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -18,6 +22,23 @@ namespace {
 // Members of one object compared by a scan up to this many; a larger object gets a set, so
 // that a hostile object with a million keys costs n log n, not n².
 constexpr std::size_t kScannedKeys = 32;
+
+// The keys of one object met so far, for refusing a repeat: a set once the object is larger
+// than kScannedKeys, and a filter of one bit per key (of 64, chosen by its size and its first
+// and last bytes): a key whose bit no earlier key set is new without comparing it with them.
+struct KeysSeen {
+  std::uint64_t bits = 0;
+  std::set<std::string_view> set;
+
+  static std::uint64_t bit_of(std::string_view key) {
+    std::uint32_t h = static_cast<std::uint32_t>(key.size()) * 0x9E3779B1u;
+    if (!key.empty()) {
+      h ^= static_cast<unsigned char>(key.front()) * 0x85EBCA77u;
+      h ^= static_cast<unsigned char>(key.back()) * 0xC2B2AE3Du;
+    }
+    return std::uint64_t{1} << (h >> 26);
+  }
+};
 
 // A value of RFC 8259's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
 bool is_json_number(std::string_view t) {
@@ -75,8 +96,21 @@ bool overflows_double(std::string_view t) {
 // it is escaped: its closing quote; nullptr when a backslash comes first. Such a string is its
 // own decoded text, so it needs no copy: stage 1 has checked its UTF-8 and that it holds no
 // control character (so no U+0000 either). `p` is in a text stage 1 accepted (every string
-// closed) followed by SIMDJSON_PADDING bytes, so reading eight bytes at a time stays inside.
-const char* plain_string_end(const char* p) {
+// closed) followed by SIMDJSON_PADDING bytes, so reading 16 bytes at a time stays inside.
+inline const char* plain_string_end(const char* p) {
+#if defined(__SSE2__)  // every x86-64
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (;; p += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto hits = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash))));
+    if (hits != 0) {
+      const char* first = p + std::countr_zero(hits);
+      return *first == '"' ? first : nullptr;
+    }
+  }
+#else
   static_assert(std::endian::native == std::endian::little);
   constexpr std::uint64_t kOnes = 0x0101010101010101;
   constexpr std::uint64_t kHighs = 0x8080808080808080;
@@ -91,6 +125,7 @@ const char* plain_string_end(const char* p) {
       return *first == '"' ? first : nullptr;
     }
   }
+#endif
 }
 
 std::string reason_of(simdjson::error_code error) { return simdjson::error_message(error); }
@@ -162,10 +197,15 @@ class JsonTreeBuilder {
   template <typename Value>
   bool walk_scalar(Value& value, ondemand::json_type type);
   bool close(JsonNode::Type type, std::size_t mark);
-  bool check_unique(std::string_view key, std::size_t mark, std::set<std::string_view>& seen);
+  bool check_unique(std::string_view key, std::size_t mark, KeysSeen& seen);
+  // The rare paths out of line, so that the usual ones save fewer registers.
+  [[gnu::cold, gnu::noinline]] bool duplicate(std::string_view key);
   bool read_key(ondemand::field& field, std::string_view& key);
+  [[gnu::noinline]] bool read_escaped_key(ondemand::field& field, std::string_view& key);
   template <typename Value>
   bool read_string(Value& value, std::string_view& text);
+  template <typename Value>
+  [[gnu::noinline]] bool read_escaped_string(Value& value, std::string_view& text);
   std::string_view keep(std::string_view s);
 
   bool malformed(std::string reason);
@@ -207,21 +247,26 @@ std::string_view JsonTreeBuilder::keep(std::string_view s) {
   return {at, s.size()};
 }
 
-bool JsonTreeBuilder::check_unique(std::string_view key, std::size_t mark,
-                                   std::set<std::string_view>& seen) {
+bool JsonTreeBuilder::check_unique(std::string_view key, std::size_t mark, KeysSeen& seen) {
   const std::size_t count = pending_.size() - mark;
   bool repeated = false;
   if (count < kScannedKeys) {
-    for (std::size_t i = mark; i < pending_.size() && !repeated; ++i) {
+    const std::uint64_t bit = KeysSeen::bit_of(key);
+    const bool maybe_seen = (seen.bits & bit) != 0;
+    seen.bits |= bit;
+    for (std::size_t i = mark; maybe_seen && i < pending_.size() && !repeated; ++i) {
       repeated = same_key(pending_[i].key, key);
     }
   } else {
-    if (seen.empty()) {
-      for (std::size_t i = mark; i < pending_.size(); ++i) seen.insert(pending_[i].key);
+    if (seen.set.empty()) {
+      for (std::size_t i = mark; i < pending_.size(); ++i) seen.set.insert(pending_[i].key);
     }
-    repeated = !seen.insert(key).second;
+    repeated = !seen.set.insert(key).second;
   }
-  if (!repeated) return true;
+  return !repeated || duplicate(key);
+}
+
+bool JsonTreeBuilder::duplicate(std::string_view key) {
   // The innermost frame is this object's, holding its previous key.
   error_ = Error{"duplicate_key", field_path(path(frames_.size() - 1), key),
                  "appears twice in its object"};
@@ -248,6 +293,10 @@ bool JsonTreeBuilder::read_key(ondemand::field& field, std::string_view& key) {
     key = {raw, static_cast<std::size_t>(end - raw)};
     return true;
   }
+  return read_escaped_key(field, key);
+}
+
+bool JsonTreeBuilder::read_escaped_key(ondemand::field& field, std::string_view& key) {
   if (auto e = field.unescaped_key().get(key)) return malformed(e);
   if (key.find('\0') != std::string_view::npos) return malformed("a key contains \\u0000");
   key = keep(key);
@@ -264,6 +313,11 @@ bool JsonTreeBuilder::read_string(Value& value, std::string_view& text) {
     text = {start, static_cast<std::size_t>(end - start)};
     return true;
   }
+  return read_escaped_string(value, text);
+}
+
+template <typename Value>
+bool JsonTreeBuilder::read_escaped_string(Value& value, std::string_view& text) {
   if (auto e = value.get_string().get(text)) return malformed(e);
   if (text.find('\0') != std::string_view::npos) return malformed("a string contains \\u0000");
   text = keep(text);
@@ -276,7 +330,7 @@ bool JsonTreeBuilder::walk_object(Value& value, std::size_t depth) {
   if (auto e = value.get_object().get(object)) return malformed(e);
   const std::string_view own_key = next_key_;
   const std::size_t mark = pending_.size();
-  std::set<std::string_view> seen;
+  KeysSeen seen;
   frames_.push_back(Frame{});
   for (auto member : object) {
     ondemand::field field;
