@@ -130,6 +130,34 @@ std::optional<std::string> string_token_value(std::string_view token) {
   return std::string((*value)->text);
 }
 
+// Copies the text of a string member into `out`, or hands back read_string's error: the text
+// goes straight to where it is kept.
+std::optional<Error> assign_text(const Member& member, StringRule rule, std::string& out) {
+  auto text = read_string_view(member, rule);
+  if (!text) return text.error();
+  out.assign(*text);
+  return std::nullopt;
+}
+
+// read_item, into an item the caller holds (a claim's vector of them).
+std::optional<Error> read_item_into(const Object& obj, std::string_view path,
+                                    const ClaimLimits& limits, Item& item) {
+  // The members looked up in the one pass that checks the keys, in this order.
+  static constexpr std::array<std::string_view, 6> kKeys = {
+      "code", "name", "class", "amount", "over_limit", "self_pay_ratio"};
+  std::array<Member, kKeys.size()> m;
+  if (auto e = known_members(obj, path, kKeys, m)) return e;
+  if (auto e = assign_text(m[0], StringRule{limits.item_code_bytes, false}, item.code)) return e;
+  if (auto e = assign_text(m[1], StringRule{limits.item_name_bytes, true}, item.name)) return e;
+  if (auto e = assign(read_item_class(m[2]), item.item_class)) return e;
+  if (auto e = assign(read_amount(m[3], limits.item_amount_max), item.amount)) return e;
+  if (auto e =
+          assign(read_amount(m[4], limits.item_amount_max, /*optional=*/true), item.over_limit)) {
+    return e;
+  }
+  return assign(read_self_pay_ratio(m[5]), item.self_pay_ratio);
+}
+
 }  // namespace
 
 Result<Claim> decode_claim(std::string_view json_text, const ClaimLimits& limits) {
@@ -240,25 +268,8 @@ Result<std::string> read_id(const Object& obj, std::string_view prefix, std::str
 }
 
 Result<Item> read_item(const Object& obj, std::string_view path, const ClaimLimits& limits) {
-  // The members looked up in the one pass that checks the keys, in this order.
-  static constexpr std::array<std::string_view, 6> kKeys = {
-      "code", "name", "class", "amount", "over_limit", "self_pay_ratio"};
-  std::array<Member, kKeys.size()> m;
-  if (auto e = known_members(obj, path, kKeys, m)) return *e;
   Item item;
-  if (auto e = assign(read_string(m[0], StringRule{limits.item_code_bytes, false}), item.code)) {
-    return *e;
-  }
-  if (auto e = assign(read_string(m[1], StringRule{limits.item_name_bytes, true}), item.name)) {
-    return *e;
-  }
-  if (auto e = assign(read_item_class(m[2]), item.item_class)) return *e;
-  if (auto e = assign(read_amount(m[3], limits.item_amount_max), item.amount)) return *e;
-  if (auto e =
-          assign(read_amount(m[4], limits.item_amount_max, /*optional=*/true), item.over_limit)) {
-    return *e;
-  }
-  if (auto e = assign(read_self_pay_ratio(m[5]), item.self_pay_ratio)) return *e;
+  if (auto e = read_item_into(obj, path, limits, item)) return *e;
   return item;
 }
 
@@ -268,8 +279,7 @@ Result<std::vector<Item>> read_items(const Object& obj, std::string_view prefix,
   if (auto e = assign(read_array(obj, prefix, "items", 1, limits.items_per_claim), array)) {
     return *e;
   }
-  std::vector<Item> items;
-  items.reserve(array->size());
+  std::vector<Item> items(array->size());
   // element_path(prefix, "items", i), with the part before the index written once.
   std::string path = field_path(prefix, "items");
   const std::size_t path_base = path.size();
@@ -282,9 +292,7 @@ Result<std::vector<Item>> read_items(const Object& obj, std::string_view prefix,
     path.append(index, end);
     Object::Ptr element = nullptr;
     if (auto e = assign(element_object(*array, i, path), element)) return *e;
-    auto item = read_item(*element, path, limits);
-    if (!item) return item.error();
-    items.push_back(std::move(item).value());
+    if (auto e = read_item_into(*element, path, limits, items[i])) return *e;
   }
   return items;
 }
