@@ -135,7 +135,8 @@ std::optional<std::string> string_token_value(std::string_view token) {
 std::optional<Error> assign_text(const Member& member, StringRule rule, std::string& out) {
   auto text = read_string_view(member, rule);
   if (!text) return text.error();
-  out.assign(*text);
+  out.clear();  // clear and append: a shorter path through std::string than assign's
+  out.append(*text);
   return std::nullopt;
 }
 
