@@ -10,11 +10,13 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// Digits only, no leading zero unless the whole part is "0"; at most `max_len` digits.
-bool parse_whole(std::string_view s, std::size_t max_len, Int128& out) {
+// Digits only, no leading zero unless the whole part is "0"; at most `max_len` digits, which
+// the caller chooses so that the value fits in `Int` (std::int64_t: 18 digits at most).
+template <typename Int>
+bool parse_whole(std::string_view s, std::size_t max_len, Int& out) {
   if (s.empty() || s.size() > max_len) return false;
   if (s.size() > 1 && s[0] == '0') return false;
-  Int128 v = 0;
+  Int v = 0;
   for (char c : s) {
     if (!is_digit(c)) return false;
     v = v * 10 + (c - '0');
@@ -50,13 +52,20 @@ std::optional<Money> Money::parse(std::string_view text) {
   if (negative) text.remove_prefix(1);
   const auto dot = text.find('.');
   if (dot == std::string_view::npos || text.size() - dot != 3) return std::nullopt;
-  Int128 whole;
-  Int128 frac;
-  // 20 whole digits keep every parsed amount far inside 128 bits.
-  if (!parse_whole(text.substr(0, dot), 20, whole)) return std::nullopt;
   const auto f = text.substr(dot + 1);
   if (!is_digit(f[0]) || !is_digit(f[1])) return std::nullopt;
-  frac = (f[0] - '0') * 10 + (f[1] - '0');
+  const int frac = (f[0] - '0') * 10 + (f[1] - '0');
+  const std::string_view whole_text = text.substr(0, dot);
+  // Up to 16 whole digits (every amount within the limits), the fen fit in 64 bits too: no
+  // checked 128-bit steps.
+  if (std::int64_t whole = 0; whole_text.size() <= 16) {
+    if (!parse_whole(whole_text, 16, whole)) return std::nullopt;
+    const std::int64_t fen = whole * 100 + frac;
+    return Money::from_fen(negative ? -fen : fen);
+  }
+  Int128 whole;
+  // 20 whole digits keep every parsed amount far inside 128 bits.
+  if (!parse_whole(whole_text, 20, whole)) return std::nullopt;
   Int128 fen = whole * 100 + frac;
   return Money(negative ? Int128(-fen) : fen);
 }

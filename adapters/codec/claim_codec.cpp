@@ -1,5 +1,6 @@
 #include "adapters/codec/claim_codec.hpp"
 
+#include <array>
 #include <charconv>
 #include <limits>
 #include <utility>
@@ -61,23 +62,27 @@ std::optional<Error> read_special_disease(const Object& obj, std::string_view pr
                "only a visit of \"visit\": \"outpatient_special\" names a special disease"};
 }
 
-Result<ItemClass> read_item_class(const Object& item, std::string_view path) {
-  auto text = read_enum_text(item, path, "class");
+// Any string, for a value looked up in a set: "" and over-long text are the unknown values
+// they are (read_enum_text).
+constexpr StringRule kAnyString{std::numeric_limits<std::size_t>::max(), /*allow_empty=*/true};
+
+Result<ItemClass> read_item_class(const Member& member) {
+  auto text = read_string_view(member, kAnyString);
   if (!text) return text.error();
   if (auto c = parse_item_class(*text)) return *c;
-  return Error{"unknown_class", field_path(path, "class"),
+  return Error{"unknown_class", member.path(),
                "expected the catalogue class A, B or C, got " + shown_value(*text)};
 }
 
 // The optional "self_pay_ratio" of a class B item (a catalogue-priced item's own pay-first
 // share): a string "0.2", "0.15", at most 1. Whether the class allows it is validate()'s.
-Result<std::optional<Rate>> read_self_pay_ratio(const Object& item, std::string_view path) {
-  if (find_member(item, "self_pay_ratio") == nullptr) return std::optional<Rate>();
-  auto text = read_enum_text(item, path, "self_pay_ratio");
+Result<std::optional<Rate>> read_self_pay_ratio(const Member& member) {
+  if (member.node == nullptr) return std::optional<Rate>();
+  auto text = read_string_view(member, kAnyString);
   if (!text) return text.error();
   const auto rate = Rate::parse(*text);
   if (!rate || *rate > Rate::one()) {
-    return Error{"bad_rate", field_path(path, "self_pay_ratio"),
+    return Error{"bad_rate", member.path(),
                  "expected a share between \"0\" and \"1\" with at most six decimals, got " +
                      shown_value(*text)};
   }
@@ -123,6 +128,35 @@ std::optional<std::string> string_token_value(std::string_view token) {
   const auto value = parse_json(token);
   if (!value || (*value)->type != JsonNode::Type::string) return std::nullopt;
   return std::string((*value)->text);
+}
+
+// Copies the text of a string member into `out`, or hands back read_string's error: the text
+// goes straight to where it is kept.
+std::optional<Error> assign_text(const Member& member, StringRule rule, std::string& out) {
+  auto text = read_string_view(member, rule);
+  if (!text) return text.error();
+  out.clear();  // clear and append: a shorter path through std::string than assign's
+  out.append(*text);
+  return std::nullopt;
+}
+
+// read_item, into an item the caller holds (a claim's vector of them).
+std::optional<Error> read_item_into(const Object& obj, std::string_view path,
+                                    const ClaimLimits& limits, Item& item) {
+  // The members looked up in the one pass that checks the keys, in this order.
+  static constexpr std::array<std::string_view, 6> kKeys = {
+      "code", "name", "class", "amount", "over_limit", "self_pay_ratio"};
+  std::array<Member, kKeys.size()> m;
+  if (auto e = known_members(obj, path, kKeys, m)) return e;
+  if (auto e = assign_text(m[0], StringRule{limits.item_code_bytes, false}, item.code)) return e;
+  if (auto e = assign_text(m[1], StringRule{limits.item_name_bytes, true}, item.name)) return e;
+  if (auto e = assign(read_item_class(m[2]), item.item_class)) return e;
+  if (auto e = assign(read_amount(m[3], limits.item_amount_max), item.amount)) return e;
+  if (auto e =
+          assign(read_amount(m[4], limits.item_amount_max, /*optional=*/true), item.over_limit)) {
+    return e;
+  }
+  return assign(read_self_pay_ratio(m[5]), item.self_pay_ratio);
 }
 
 }  // namespace
@@ -235,29 +269,8 @@ Result<std::string> read_id(const Object& obj, std::string_view prefix, std::str
 }
 
 Result<Item> read_item(const Object& obj, std::string_view path, const ClaimLimits& limits) {
-  if (auto e = check_known_keys(
-          obj, path, {"code", "name", "class", "amount", "over_limit", "self_pay_ratio"})) {
-    return *e;
-  }
   Item item;
-  if (auto e = assign(read_string(obj, path, "code", StringRule{limits.item_code_bytes, false}),
-                      item.code)) {
-    return *e;
-  }
-  if (auto e = assign(read_string(obj, path, "name", StringRule{limits.item_name_bytes, true}),
-                      item.name)) {
-    return *e;
-  }
-  if (auto e = assign(read_item_class(obj, path), item.item_class)) return *e;
-  if (auto e = assign(read_amount(obj, path, "amount", limits.item_amount_max), item.amount)) {
-    return *e;
-  }
-  if (auto e = assign(
-          read_amount(obj, path, "over_limit", limits.item_amount_max, /*optional=*/true),
-          item.over_limit)) {
-    return *e;
-  }
-  if (auto e = assign(read_self_pay_ratio(obj, path), item.self_pay_ratio)) return *e;
+  if (auto e = read_item_into(obj, path, limits, item)) return *e;
   return item;
 }
 
@@ -267,8 +280,7 @@ Result<std::vector<Item>> read_items(const Object& obj, std::string_view prefix,
   if (auto e = assign(read_array(obj, prefix, "items", 1, limits.items_per_claim), array)) {
     return *e;
   }
-  std::vector<Item> items;
-  items.reserve(array->size());
+  std::vector<Item> items(array->size());
   // element_path(prefix, "items", i), with the part before the index written once.
   std::string path = field_path(prefix, "items");
   const std::size_t path_base = path.size();
@@ -281,9 +293,7 @@ Result<std::vector<Item>> read_items(const Object& obj, std::string_view prefix,
     path.append(index, end);
     Object::Ptr element = nullptr;
     if (auto e = assign(element_object(*array, i, path), element)) return *e;
-    auto item = read_item(*element, path, limits);
-    if (!item) return item.error();
-    items.push_back(std::move(item).value());
+    if (auto e = read_item_into(*element, path, limits, items[i])) return *e;
   }
   return items;
 }

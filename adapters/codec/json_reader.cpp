@@ -2,7 +2,12 @@
 
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstring>
 #include <set>
@@ -17,6 +22,23 @@ namespace {
 // Members of one object compared by a scan up to this many; a larger object gets a set, so
 // that a hostile object with a million keys costs n log n, not n².
 constexpr std::size_t kScannedKeys = 32;
+
+// The keys of one object met so far, for refusing a repeat: a set once the object is larger
+// than kScannedKeys, and a filter of one bit per key (of 64, chosen by its size and its first
+// and last bytes): a key whose bit no earlier key set is new without comparing it with them.
+struct KeysSeen {
+  std::uint64_t bits = 0;
+  std::set<std::string_view> set;
+
+  static std::uint64_t bit_of(std::string_view key) {
+    std::uint32_t h = static_cast<std::uint32_t>(key.size()) * 0x9E3779B1u;
+    if (!key.empty()) {
+      h ^= static_cast<unsigned char>(key.front()) * 0x85EBCA77u;
+      h ^= static_cast<unsigned char>(key.back()) * 0xC2B2AE3Du;
+    }
+    return std::uint64_t{1} << (h >> 26);
+  }
+};
 
 // A value of RFC 8259's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
 bool is_json_number(std::string_view t) {
@@ -70,6 +92,42 @@ bool overflows_double(std::string_view t) {
   return exponent > 0;
 }
 
+// Where the string whose text starts at `p` (just past its opening quote) ends, when nothing in
+// it is escaped: its closing quote; nullptr when a backslash comes first. Such a string is its
+// own decoded text, so it needs no copy: stage 1 has checked its UTF-8 and that it holds no
+// control character (so no U+0000 either). `p` is in a text stage 1 accepted (every string
+// closed) followed by SIMDJSON_PADDING bytes, so reading 16 bytes at a time stays inside.
+inline const char* plain_string_end(const char* p) {
+#if defined(__SSE2__)  // every x86-64
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (;; p += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto hits = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash))));
+    if (hits != 0) {
+      const char* first = p + std::countr_zero(hits);
+      return *first == '"' ? first : nullptr;
+    }
+  }
+#else
+  static_assert(std::endian::native == std::endian::little);
+  constexpr std::uint64_t kOnes = 0x0101010101010101;
+  constexpr std::uint64_t kHighs = 0x8080808080808080;
+  // The lowest byte flagged is exactly the first zero byte (Bit Twiddling Hacks, haszero).
+  const auto zero_bytes = [](std::uint64_t x) { return (x - kOnes) & ~x & kHighs; };
+  for (;; p += 8) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, p, 8);
+    const std::uint64_t hits = zero_bytes(v ^ (kOnes * '"')) | zero_bytes(v ^ (kOnes * '\\'));
+    if (hits != 0) {
+      const char* first = p + std::countr_zero(hits) / 8;
+      return *first == '"' ? first : nullptr;
+    }
+  }
+#endif
+}
+
 std::string reason_of(simdjson::error_code error) { return simdjson::error_message(error); }
 
 // raw_json_token() of a value cannot fail; of a document it can.
@@ -106,16 +164,23 @@ bool at_end(ondemand::document& document, const char* end) {
 // when it closes; so children always precede their parent and the root comes last.
 class JsonTreeBuilder {
  public:
-  JsonTreeBuilder(std::string_view text, const JsonLimits& limits) : limits_(limits) {
-    // Decoding never lengthens; for_overwrite: no zeroing of what keep() writes over.
-    doc_.strings_ = std::make_unique_for_overwrite<char[]>(text.size() + 1);
-    doc_.nodes_.reserve(text.size() / 16 + 4);
-    pending_.reserve(text.size() / 16 + 4);
+  // Copies `text` into the document, padded as simdjson reads it: strings with no escape are
+  // views of that copy, the others are decoded after it (decoding never lengthens);
+  // for_overwrite: no zeroing of what is written over.
+  JsonTreeBuilder(std::string_view text, const JsonLimits& limits)
+      : limits_(limits), size_(text.size()), used_(size_ + simdjson::SIMDJSON_PADDING) {
+    doc_.strings_ = std::make_unique_for_overwrite<char[]>(used_ + size_ + 1);
+    char* padded = doc_.strings_.get();
+    if (size_ != 0) std::memcpy(padded, text.data(), size_);  // an empty view's data() may be null
+    std::memset(padded + size_, 0, simdjson::SIMDJSON_PADDING);
+    // A node per 8 bytes of text: a claim has one per 13 or so, so its nodes never move. Only
+    // the open containers' members wait on pending_: few, unless an array is long.
+    doc_.nodes_.reserve(size_ / 8 + 4);
+    pending_.reserve(64);
     frames_.reserve(16);
   }
 
-  Result<JsonDocument> build(ondemand::parser& parser, const char* padded, std::size_t size,
-                             std::size_t capacity);
+  Result<JsonDocument> build(ondemand::parser& parser);
 
  private:
   // Where the walk is, for the path in an error: a key or an index per open container.
@@ -134,7 +199,15 @@ class JsonTreeBuilder {
   template <typename Value>
   bool walk_scalar(Value& value, ondemand::json_type type);
   bool close(JsonNode::Type type, std::size_t mark);
-  bool check_unique(std::string_view key, std::size_t mark, std::set<std::string_view>& seen);
+  bool check_unique(std::string_view key, std::size_t mark, KeysSeen& seen);
+  // The rare paths out of line, so that the usual ones save fewer registers.
+  [[gnu::cold, gnu::noinline]] bool duplicate(std::string_view key);
+  bool read_key(ondemand::field& field, std::string_view& key);
+  [[gnu::noinline]] bool read_escaped_key(ondemand::field& field, std::string_view& key);
+  template <typename Value>
+  bool read_string(Value& value, std::string_view& text);
+  template <typename Value>
+  [[gnu::noinline]] bool read_escaped_string(Value& value, std::string_view& text);
   std::string_view keep(std::string_view s);
 
   bool malformed(std::string reason);
@@ -145,7 +218,8 @@ class JsonTreeBuilder {
 
   const JsonLimits& limits_;
   JsonDocument doc_;
-  std::size_t used_ = 0;  // bytes of doc_.strings_ taken
+  std::size_t size_;  // of the text
+  std::size_t used_;  // bytes of doc_.strings_ taken: the padded text, then decoded strings
   std::vector<JsonNode> pending_;
   std::vector<Frame> frames_;
   std::string_view next_key_;  // the key of the member whose value is walked next
@@ -175,21 +249,26 @@ std::string_view JsonTreeBuilder::keep(std::string_view s) {
   return {at, s.size()};
 }
 
-bool JsonTreeBuilder::check_unique(std::string_view key, std::size_t mark,
-                                   std::set<std::string_view>& seen) {
+bool JsonTreeBuilder::check_unique(std::string_view key, std::size_t mark, KeysSeen& seen) {
   const std::size_t count = pending_.size() - mark;
   bool repeated = false;
   if (count < kScannedKeys) {
-    for (std::size_t i = mark; i < pending_.size() && !repeated; ++i) {
+    const std::uint64_t bit = KeysSeen::bit_of(key);
+    const bool maybe_seen = (seen.bits & bit) != 0;
+    seen.bits |= bit;
+    for (std::size_t i = mark; maybe_seen && i < pending_.size() && !repeated; ++i) {
       repeated = same_key(pending_[i].key, key);
     }
   } else {
-    if (seen.empty()) {
-      for (std::size_t i = mark; i < pending_.size(); ++i) seen.insert(pending_[i].key);
+    if (seen.set.empty()) {
+      for (std::size_t i = mark; i < pending_.size(); ++i) seen.set.insert(pending_[i].key);
     }
-    repeated = !seen.insert(key).second;
+    repeated = !seen.set.insert(key).second;
   }
-  if (!repeated) return true;
+  return !repeated || duplicate(key);
+}
+
+bool JsonTreeBuilder::duplicate(std::string_view key) {
   // The innermost frame is this object's, holding its previous key.
   error_ = Error{"duplicate_key", field_path(path(frames_.size() - 1), key),
                  "appears twice in its object"};
@@ -209,22 +288,59 @@ bool JsonTreeBuilder::close(JsonNode::Type type, std::size_t mark) {
   return true;
 }
 
+// A member's key: a view of the text when nothing in it is escaped, else decoded and kept.
+bool JsonTreeBuilder::read_key(ondemand::field& field, std::string_view& key) {
+  const char* raw = field.key().raw();
+  if (const char* end = plain_string_end(raw)) {
+    key = {raw, static_cast<std::size_t>(end - raw)};
+    return true;
+  }
+  return read_escaped_key(field, key);
+}
+
+bool JsonTreeBuilder::read_escaped_key(ondemand::field& field, std::string_view& key) {
+  if (auto e = field.unescaped_key().get(key)) return malformed(e);
+  if (key.find('\0') != std::string_view::npos) return malformed("a key contains \\u0000");
+  key = keep(key);
+  return true;
+}
+
+// A string value, the same way. One left unread is skipped by the walk as any other value.
+template <typename Value>
+bool JsonTreeBuilder::read_string(Value& value, std::string_view& text) {
+  std::string_view raw;
+  if (auto e = raw_token(value).get(raw)) return malformed(e);
+  const char* start = raw.data() + 1;  // past the opening quote
+  if (const char* end = plain_string_end(start)) {
+    text = {start, static_cast<std::size_t>(end - start)};
+    return true;
+  }
+  return read_escaped_string(value, text);
+}
+
+template <typename Value>
+bool JsonTreeBuilder::read_escaped_string(Value& value, std::string_view& text) {
+  if (auto e = value.get_string().get(text)) return malformed(e);
+  if (text.find('\0') != std::string_view::npos) return malformed("a string contains \\u0000");
+  text = keep(text);
+  return true;
+}
+
 template <typename Value>
 bool JsonTreeBuilder::walk_object(Value& value, std::size_t depth) {
   ondemand::object object;
   if (auto e = value.get_object().get(object)) return malformed(e);
   const std::string_view own_key = next_key_;
   const std::size_t mark = pending_.size();
-  std::set<std::string_view> seen;
+  KeysSeen seen;
   frames_.push_back(Frame{});
   for (auto member : object) {
     ondemand::field field;
     if (auto e = std::move(member).get(field)) return malformed(e);
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return malformed(e);
-    if (key.find('\0') != std::string_view::npos) return malformed("a key contains \\u0000");
+    if (!read_key(field, key)) return false;
     if (!check_unique(key, mark, seen)) return false;
-    next_key_ = keep(key);
+    next_key_ = key;
     frames_.back().key = next_key_;
     if (!walk(field.value(), depth + 1)) return false;
   }
@@ -254,15 +370,13 @@ bool JsonTreeBuilder::walk_array(Value& value, std::size_t depth) {
 
 template <typename Value>
 bool JsonTreeBuilder::walk_scalar(Value& value, ondemand::json_type type) {
-  JsonNode node;
+  // Made in place; a node left half made by an error goes with the builder.
+  JsonNode& node = pending_.emplace_back();
   node.key = next_key_;
   switch (type) {
     case ondemand::json_type::string: {
-      std::string_view s;
-      if (auto e = value.get_string().get(s)) return malformed(e);
-      if (s.find('\0') != std::string_view::npos) return malformed("a string contains \\u0000");
+      if (!read_string(value, node.text)) return false;
       node.type = JsonNode::Type::string;
-      node.text = keep(s);
       break;
     }
     case ondemand::json_type::number: {
@@ -275,7 +389,7 @@ bool JsonTreeBuilder::walk_scalar(Value& value, ondemand::json_type type) {
       if (!is_json_number(raw)) return malformed("not a JSON number");
       if (overflows_double(raw)) return malformed("a number too large");
       node.type = JsonNode::Type::number;
-      node.text = keep(raw);
+      node.text = raw;  // a view of the text
       break;
     }
     case ondemand::json_type::boolean: {
@@ -292,7 +406,6 @@ bool JsonTreeBuilder::walk_scalar(Value& value, ondemand::json_type type) {
     default:
       return malformed("not a JSON value");
   }
-  pending_.push_back(node);
   return true;
 }
 
@@ -310,15 +423,15 @@ bool JsonTreeBuilder::walk(Value& value, std::size_t depth) {
   return walk_scalar(value, type);
 }
 
-Result<JsonDocument> JsonTreeBuilder::build(ondemand::parser& parser, const char* padded,
-                                            std::size_t size, std::size_t capacity) {
+Result<JsonDocument> JsonTreeBuilder::build(ondemand::parser& parser) {
+  const char* padded = doc_.strings_.get();
   ondemand::document document;
-  if (auto e = parser.iterate(padded, size, capacity).get(document)) {
+  if (auto e = parser.iterate(padded, size_, size_ + simdjson::SIMDJSON_PADDING).get(document)) {
     malformed(e);
     return error_;
   }
   if (!walk(document, 1)) return error_;
-  if (!at_end(document, padded + size)) {
+  if (!at_end(document, padded + size_)) {
     malformed("text after the end of the document");
     return error_;
   }
@@ -339,12 +452,8 @@ Result<JsonDocument> parse_json(std::string_view text, const JsonLimits& limits)
     return Error{"malformed_json", "", "a document of 4 GiB or more"};
   }
   thread_local ondemand::parser parser;
-  thread_local std::string padded;
-  padded.resize(std::max(padded.size(), text.size() + simdjson::SIMDJSON_PADDING));
-  if (!text.empty()) std::memcpy(padded.data(), text.data(), text.size());  // data() may be null
-  std::memset(padded.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
   JsonTreeBuilder builder(text, limits);
-  return builder.build(parser, padded.data(), text.size(), padded.size());
+  return builder.build(parser);
 }
 
 const JsonNode* JsonNode::find(std::string_view k) const {

@@ -66,7 +66,8 @@ class JsonNode {
   std::uint32_t first_ = 0;  // while the tree is built: index of the first child
 };
 
-// A parsed document: owns the nodes and the decoded strings.
+// A parsed document: owns the nodes, a copy of the text (strings with no escape and numbers
+// are views of it) and the decoded strings.
 class JsonDocument {
  public:
   const JsonNode& root() const { return nodes_.back(); }
@@ -76,7 +77,7 @@ class JsonDocument {
  private:
   friend class JsonTreeBuilder;
 
-  std::unique_ptr<char[]> strings_;  // decoded strings and number texts, never reallocated
+  std::unique_ptr<char[]> strings_;  // the text, padded, then decoded strings; never reallocated
   std::vector<JsonNode> nodes_;      // children before their parent; the root last
 };
 

@@ -17,12 +17,14 @@ Error type_error(std::string path, std::string_view expected, const JsonNode& go
 Error missing(std::string path) { return Error{"missing_field", std::move(path), "is required"}; }
 
 // Where a required member must be a JSON string: the string, or the error.
-Result<std::string_view> string_member(const JsonNode& obj, std::string_view prefix,
-                                       std::string_view key, std::string_view expected) {
-  const JsonNode* v = find_member(obj, key);
-  if (v == nullptr) return missing(field_path(prefix, key));
-  if (v->type != JsonNode::Type::string) return type_error(field_path(prefix, key), expected, *v);
-  return v->text;
+Result<std::string_view> string_member(const Member& m, std::string_view expected) {
+  if (m.node == nullptr) return missing(m.path());
+  if (m.node->type != JsonNode::Type::string) return type_error(m.path(), expected, *m.node);
+  return m.node->text;
+}
+
+Member member_of(const JsonNode& obj, std::string_view prefix, std::string_view key) {
+  return Member{find_member(obj, key), prefix, key};
 }
 
 }  // namespace
@@ -74,58 +76,91 @@ std::optional<Error> check_known_keys(const JsonNode& obj, std::string_view pref
   return std::nullopt;
 }
 
+std::optional<Error> known_members(const JsonNode& obj, std::string_view prefix,
+                                   std::span<const std::string_view> known,
+                                   std::span<Member> slots) {
+  for (std::size_t k = 0; k < known.size(); ++k) slots[k] = Member{nullptr, prefix, known[k]};
+  for (const JsonNode& member : obj.members()) {
+    std::size_t k = 0;
+    while (k < known.size() && !same_key(known[k], member.key)) ++k;
+    if (k == known.size()) {
+      return Error{"unknown_field", field_path(prefix, member.key), "is not a known field"};
+    }
+    slots[k].node = &member;  // keys are unique: each slot is filled once at most
+  }
+  return std::nullopt;
+}
+
 Result<std::string> read_string(const JsonNode& obj, std::string_view prefix, std::string_view key,
                                 StringRule rule) {
-  auto s = string_member(obj, prefix, key, "a string");
+  return read_string(member_of(obj, prefix, key), rule);
+}
+
+Result<std::string> read_string(const Member& member, StringRule rule) {
+  auto s = read_string_view(member, rule);
+  if (!s) return s.error();
+  return std::string(*s);
+}
+
+Result<std::string_view> read_string_view(const Member& member, StringRule rule) {
+  const JsonNode* v = member.node;
+  if (v != nullptr && v->type == JsonNode::Type::string && v->text.size() <= rule.max_bytes &&
+      (rule.allow_empty || !v->text.empty())) {
+    return v->text;  // the usual case, without the steps below that name the defect
+  }
+  auto s = string_member(member, "a string");
   if (!s) return s.error();
   const std::string_view text = *s;
-  if (text.empty() && !rule.allow_empty) {
-    return Error{"empty", field_path(prefix, key), "must not be empty"};
-  }
+  if (text.empty() && !rule.allow_empty) return Error{"empty", member.path(), "must not be empty"};
   if (text.size() > rule.max_bytes) {
-    return Error{"too_long", field_path(prefix, key),
+    return Error{"too_long", member.path(),
                  "is longer than " + std::to_string(rule.max_bytes) + " bytes"};
   }
-  return std::string(text);
+  return text;
 }
 
 Result<bool> read_bool(const JsonNode& obj, std::string_view prefix, std::string_view key) {
-  const JsonNode* v = find_member(obj, key);
-  if (v == nullptr) return missing(field_path(prefix, key));
-  if (v->type != JsonNode::Type::boolean) {
-    return type_error(field_path(prefix, key), "true or false", *v);
-  }
+  return read_bool(member_of(obj, prefix, key));
+}
+
+Result<bool> read_bool(const Member& member) {
+  const JsonNode* v = member.node;
+  if (v == nullptr) return missing(member.path());
+  if (v->type != JsonNode::Type::boolean) return type_error(member.path(), "true or false", *v);
   return v->boolean;
 }
 
 Result<Date> read_date(const JsonNode& obj, std::string_view prefix, std::string_view key) {
-  auto s = string_member(obj, prefix, key, "a date string \"YYYY-MM-DD\"");
+  const Member member = member_of(obj, prefix, key);
+  auto s = string_member(member, "a date string \"YYYY-MM-DD\"");
   if (!s) return s.error();
   if (auto d = Date::parse(*s)) return *d;
-  return Error{"bad_date", field_path(prefix, key),
+  return Error{"bad_date", member.path(),
                "expected an existing date as \"YYYY-MM-DD\", got " + shown_value(*s)};
 }
 
 Result<Money> read_amount(const JsonNode& obj, std::string_view prefix, std::string_view key,
                           const Money& max, bool optional) {
-  if (optional && find_member(obj, key) == nullptr) return Money{};
-  auto s = string_member(obj, prefix, key, "an amount string like \"1234.50\"");
+  return read_amount(member_of(obj, prefix, key), max, optional);
+}
+
+Result<Money> read_amount(const Member& member, const Money& max, bool optional) {
+  if (optional && member.node == nullptr) return Money{};
+  auto s = string_member(member, "an amount string like \"1234.50\"");
   if (!s) return s.error();
   const std::string_view text = *s;
   const std::optional<Money> m = Money::parse(text);
   if (!m) {
     return Error{
-        "bad_amount", field_path(prefix, key),
+        "bad_amount", member.path(),
         "expected an amount with exactly two decimals like \"1234.50\", got " + shown_value(text)};
   }
   // "-0.00" parses as zero, which is not negative; but a minus sign on an amount that must not
   // be negative is a defect of the request, not a spelling of zero (issue 5: it was settled).
   if (m->is_negative() || text.starts_with('-')) {
-    return Error{"negative_amount", field_path(prefix, key), "must not be negative"};
+    return Error{"negative_amount", member.path(), "must not be negative"};
   }
-  if (*m > max) {
-    return Error{"amount_too_large", field_path(prefix, key), "exceeds " + max.to_string()};
-  }
+  if (*m > max) return Error{"amount_too_large", member.path(), "exceeds " + max.to_string()};
   return *m;
 }
 

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -56,6 +57,24 @@ std::string_view json_type_name(const JsonNode& value);
 std::optional<Error> check_known_keys(const JsonNode& obj, std::string_view prefix,
                                       std::initializer_list<std::string_view> known);
 
+// A member looked up once, for the readers below that take it instead of (obj, prefix, key):
+// its node, nullptr when absent, and the path errors name it by.
+struct Member {
+  JsonNode::Ptr node = nullptr;
+  std::string_view prefix;  // the path of the object
+  std::string_view key;
+
+  std::string path() const { return field_path(prefix, key); }
+};
+
+// The members of `obj` under the keys `known`, found in one pass over `obj`: slots[k] is the
+// member named known[k], or has a null node when there is none. Error: check_known_keys'
+// (unknown_field for the first key not in `known`, in document order). Precondition:
+// slots.size() == known.size().
+std::optional<Error> known_members(const JsonNode& obj, std::string_view prefix,
+                                   std::span<const std::string_view> known,
+                                   std::span<Member> slots);
+
 // How a string member is checked: bytes of UTF-8 at most, and whether "" is acceptable.
 struct StringRule {
   std::size_t max_bytes = 0;
@@ -65,9 +84,13 @@ struct StringRule {
 // A required string member. Errors: missing_field, wrong_type, empty, too_long.
 Result<std::string> read_string(const JsonNode& obj, std::string_view prefix, std::string_view key,
                                 StringRule rule);
+Result<std::string> read_string(const Member& member, StringRule rule);
+// The same as a view of the document's text, for a value that is looked at and not kept.
+Result<std::string_view> read_string_view(const Member& member, StringRule rule);
 
 // A required boolean member. Errors: missing_field, wrong_type.
 Result<bool> read_bool(const JsonNode& obj, std::string_view prefix, std::string_view key);
+Result<bool> read_bool(const Member& member);
 
 // A required "YYYY-MM-DD" member of an existing date. Errors: missing_field, wrong_type,
 // bad_date.
@@ -79,6 +102,7 @@ Result<Date> read_date(const JsonNode& obj, std::string_view prefix, std::string
 // amount_too_large. With `optional`, an absent member reads as 0.00 (null is still wrong_type).
 Result<Money> read_amount(const JsonNode& obj, std::string_view prefix, std::string_view key,
                           const Money& max, bool optional = false);
+Result<Money> read_amount(const Member& member, const Money& max, bool optional = false);
 
 // A required object member. Errors: missing_field, wrong_type.
 Result<JsonNode::Ptr> read_object(const JsonNode& obj, std::string_view prefix,

@@ -24,6 +24,19 @@ TEST(Money, RefusesEverythingElse) {
   }
 }
 
+// Up to 16 whole digits are read in 64 bits, more (up to 20) in 128: both sides of the seam.
+TEST(Money, ParsesTheSameOnEitherSideOfItsSixtyFourBitPath) {
+  EXPECT_EQ(Money::parse("9999999999999999.99")->fen(), Int128(999999999999999999));
+  EXPECT_EQ(Money::parse("-9999999999999999.99")->fen(), -Int128(999999999999999999));
+  EXPECT_EQ(Money::parse("10000000000000000.00")->fen(), Int128(1000000000000000000));
+  EXPECT_EQ(Money::parse("99999999999999999999.99")->to_string(), "99999999999999999999.99");
+  EXPECT_EQ(Money::parse("-0.00")->fen(), 0);
+  for (const char* bad : {"0000000000000001.00", "00000000000000001.00", "00.00", "-01.00",
+                          "123456789012345a.00", "1234567890123456a.00", "1.a0", "1.0-"}) {
+    EXPECT_FALSE(Money::parse(bad).has_value()) << bad;
+  }
+}
+
 TEST(Money, OverflowThrowsInsteadOfWrapping) {
   // checked_int128_t is sign-magnitude: 128 bits of magnitude, so 2^127 + 2^127 overflows.
   const Money huge = Money::from_fen(Int128(1) << 127);

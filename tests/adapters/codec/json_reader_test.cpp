@@ -66,6 +66,37 @@ TEST(JsonReader, NamesTheSecondOccurrenceOfADuplicateKey) {
   EXPECT_EQ(error_of(many + "\"k77\":2}").field, "k77");
 }
 
+// Strings and keys with no escape are views of the document's copy of the text, found eight
+// bytes at a time; the others are decoded. Every length across those words, both ways, with
+// the escape at every position, reads back exactly, and survives the document being moved.
+TEST(JsonReader, StringsAndKeysOfEveryLengthReadBackWithAndWithoutEscapes) {
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string plain;
+    for (std::size_t i = 0; i < n; ++i) plain += static_cast<char>('a' + i % 26);
+    for (std::size_t escape_at = 0; escape_at <= n; ++escape_at) {
+      std::string written = plain;  // "\\" at escape_at (none when escape_at == n)
+      std::string value = plain;
+      if (escape_at < n) {
+        written.replace(escape_at, 1, "\\\\");
+        value[escape_at] = '\\';
+      }
+      const std::string text =
+          "{\"" + written + "\": \"" + written + "\", \"z\": [\"" + written + "\"]}";
+      auto parsed = parse_json(text);
+      ASSERT_TRUE(parsed) << text << ": " << parsed.error().message;
+      const JsonDocument doc = std::move(parsed).value();
+      const JsonNode& root = *doc;
+      ASSERT_EQ(root.size(), 2u) << text;
+      EXPECT_EQ(root.members()[0].key, value) << text;
+      EXPECT_EQ(root.members()[0].text, value) << text;
+      EXPECT_EQ(root.find("z")->elements()[0].text, value) << text;
+    }
+  }
+  auto root_string = parse_json("  \"a\\\"b\"  ");
+  ASSERT_TRUE(root_string);
+  EXPECT_EQ((*root_string)->text, "a\"b");
+}
+
 TEST(JsonReader, RefusesWhatIsNotOneJsonDocument) {
   const std::vector<std::string> broken = {"",
                                            " ",
