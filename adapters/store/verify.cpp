@@ -12,6 +12,7 @@
 #include "adapters/codec/claim_codec.hpp"
 #include "adapters/codec/result_codec.hpp"
 #include "adapters/store/chain_check.hpp"
+#include "adapters/store/compact.hpp"
 #include "adapters/store/derive.hpp"
 #include "adapters/store/verify.hpp"
 #include "engine/settle.hpp"
@@ -130,18 +131,20 @@ std::vector<std::string> resettlement_differences(const StoredRecord& r,
 // decoded) on `before`. A claim read from compact fields has claim_json as its canonical
 // encoding already; one kept as JSON is encoded again, so a non-canonical text shows as a
 // difference. Pure: safe on any thread.
+// `json_claim`, when given, is r.claim_json decoded already (a body keeping the claim as JSON).
 Result<Computed> resettle_under(const Policy& policy, const StoredRecord& r,
-                                const Accumulators& before) {
+                                const Accumulators& before, const Claim* json_claim = nullptr) {
   std::optional<Claim> decoded;
-  if (!r.claim) {
+  if (!r.claim && json_claim == nullptr) {
     Result<Claim> claim = codec::decode_claim(r.claim_json);
     if (!claim) return claim.error();
     decoded = std::move(claim).value();
+    json_claim = &*decoded;
   }
-  const Claim& claim = r.claim ? *r.claim : *decoded;
+  const Claim& claim = r.claim ? *r.claim : *json_claim;
   Result<Settlement> s = onestop::settle(policy, claim, before);
   if (!s) return s.error();
-  return Computed{std::move(s).value(), decoded ? codec::encode_claim(claim) : r.claim_json, {}};
+  return Computed{std::move(s).value(), r.claim ? r.claim_json : codec::encode_claim(claim), {}};
 }
 
 // What a record's checks need that does not depend on the records before it: its chain hash
@@ -152,26 +155,59 @@ struct Precomputed {
   std::optional<std::vector<std::string>> differences;  // of the re-settlement, when made
 };
 
+// A page of records as read, with what the walk needs of each beyond the record.
+struct Page {
+  std::vector<StoredRecord> records;
+  std::vector<std::optional<std::string>> bodies;  // a body still to decode (VerifyRecord::body)
+  std::vector<std::string> unreadable;             // why the record's body does not decode; or ""
+
+  std::size_t size() const { return records.size(); }
+};
+
+// Decodes page record i's body, when it came undecoded, as the source would have: its claim
+// (kept in the record for the compact form, in `json_claim` for a claim kept as JSON), claim_json
+// and `before`; a body that does not decode leaves them empty and the record unreadable.
+void decode(Page& page, std::size_t i, std::optional<Claim>& json_claim) {
+  if (!page.bodies[i]) return;
+  StoredRecord& r = page.records[i];
+  try {
+    Body body = decode_body(*page.bodies[i], r.id, r.hospital_id, r.bill_no, r.patient_id);
+    r.before = std::move(body.before);
+    r.claim_json = std::move(body.claim_json);
+    if (body.compact) {
+      r.claim = std::move(body.claim);
+    } else {
+      json_claim = std::move(body.claim);
+    }
+  } catch (const CorruptBody& e) {
+    page.unreadable[i] = e.what();
+  }
+  page.bodies[i].reset();
+}
+
 // The page's Precomputed; `policies[i]` is record i's policy, or null when it is not re-settled
 // here. With `keep`, a re-settlement that gave the stored figures is kept in the record's
 // `settlement` (VerifyHooks::record). Runs on a worker thread while the walk reads the next
 // page: it touches no connection. (The page is read with its claims' text: encoding them here
 // instead measured slower, as it left this thread the longer of the two.)
-std::vector<Precomputed> precompute(std::vector<StoredRecord>& page,
-                                    const std::vector<const Policy*>& policies, bool keep) {
+std::vector<Precomputed> precompute(Page& page, const std::vector<const Policy*>& policies,
+                                    bool keep) {
   std::vector<Precomputed> out(page.size());
   for (std::size_t i = 0; i < page.size(); ++i) {
-    out[i].hash = chain_hash(page[i]);
-    if (policies[i] == nullptr) continue;
+    std::optional<Claim> json_claim;
+    decode(page, i, json_claim);
+    StoredRecord& r = page.records[i];
+    out[i].hash = chain_hash(r);
+    if (policies[i] == nullptr || !page.unreadable[i].empty()) continue;
     Result<Computed> computed = Error{"internal", "", ""};
     try {
-      computed = resettle_under(*policies[i], page[i], page[i].before);
+      computed = resettle_under(*policies[i], r, r.before, json_claim ? &*json_claim : nullptr);
     } catch (const std::exception& e) {
       computed = Error{"internal", "", e.what()};
     }
-    out[i].differences = resettlement_differences(page[i], computed);
+    out[i].differences = resettlement_differences(r, computed);
     if (keep && computed && out[i].differences->empty()) {
-      page[i].settlement = std::move(computed->settlement);
+      r.settlement = std::move(computed->settlement);
     }
   }
   return out;
@@ -205,10 +241,10 @@ class Verifier {
   const VerifySummary& summary() const { return summary_; }
 
  private:
-  std::vector<StoredRecord> load_page(std::int64_t after_id);
-  std::vector<const Policy*> page_policies(const std::vector<StoredRecord>& page);
+  Page load_page(std::int64_t after_id);
+  std::vector<const Policy*> page_policies(const Page& page);
   Result<const Policy*> policy(const std::string& sha256);
-  void visit(const StoredRecord& r, Precomputed& pre);
+  void visit(const StoredRecord& r, Precomputed& pre, const std::string& unreadable);
   void check_settlement(const StoredRecord& r, const Accumulators& before,
                         std::optional<std::vector<std::string>> precomputed);
   Result<Computed> resettle_record(const StoredRecord& r, const Accumulators& before);
@@ -235,7 +271,6 @@ class Verifier {
   VerifySummary summary_;
   ChainCheck chain_;
   std::unordered_map<std::pair<std::string, int>, PersonYear, PersonYearHash> implied_;
-  std::map<std::int64_t, std::string> unreadable_;  // records whose body does not decode: why
   // The ledger's policy texts, each read and checked against its hash once per walk, or why
   // one does not load (policy_unusable).
   std::map<std::string, Result<std::shared_ptr<const Policy>>> policies_;
@@ -253,26 +288,28 @@ void Verifier::read_seals() {
 // on a second thread while this one reads the next page from the database; the checks in
 // order, and every read of the connection, stay on this thread.
 void Verifier::walk() {
-  std::vector<StoredRecord> page = load_page(0);
+  Page page = load_page(0);
   for (;;) {
     const bool last = page.size() < static_cast<std::size_t>(kPage);
     std::future<std::vector<Precomputed>> work =
         std::async(std::launch::async, precompute, std::ref(page), page_policies(page),
                    static_cast<bool>(hooks_.record));
-    std::vector<StoredRecord> next = last ? std::vector<StoredRecord>{} : load_page(page.back().id);
+    Page next = last ? Page{} : load_page(page.records.back().id);
     std::vector<Precomputed> done = work.get();
-    for (std::size_t i = 0; i < page.size(); ++i) visit(page[i], done[i]);
+    for (std::size_t i = 0; i < page.size(); ++i) {
+      visit(page.records[i], done[i], page.unreadable[i]);
+    }
     if (last) return;
     page = std::move(next);
   }
 }
 
 // The policy each compact settlement of the page is re-settled under (null for the others).
-std::vector<const Policy*> Verifier::page_policies(const std::vector<StoredRecord>& page) {
+std::vector<const Policy*> Verifier::page_policies(const Page& page) {
   std::vector<const Policy*> out(page.size(), nullptr);
   for (std::size_t i = 0; i < page.size(); ++i) {
-    const StoredRecord& r = page[i];
-    if (r.compact() && r.kind == RecordKind::settlement && !unreadable_.contains(r.id)) {
+    const StoredRecord& r = page.records[i];
+    if (r.compact() && r.kind == RecordKind::settlement && page.unreadable[i].empty()) {
       if (const auto p = policy(r.policy_sha256)) out[i] = *p;
     }
   }
@@ -301,23 +338,29 @@ Result<const Policy*> Verifier::policy(const std::string& sha256) {
   return it->second->get();
 }
 
-// The page of records after `after_id`. A record whose body does not decode comes without it
-// (its hash will not match) and is reported when the walk reaches it, and the walk goes on.
-std::vector<StoredRecord> Verifier::load_page(std::int64_t after_id) {
-  std::vector<StoredRecord> page;
-  for (VerifyRecord& v : source_.records_after(after_id, kPage)) {
-    if (!v.unreadable.empty()) unreadable_.emplace(v.record.id, std::move(v.unreadable));
-    page.push_back(std::move(v.record));
+// The page of records after `after_id`, bodies perhaps still to decode (precompute). A record
+// whose body does not decode comes without it (its hash will not match) and is reported when
+// the walk reaches it, and the walk goes on.
+Page Verifier::load_page(std::int64_t after_id) {
+  std::vector<VerifyRecord> read = source_.records_after_undecoded(after_id, kPage);
+  Page page;
+  page.records.reserve(read.size());
+  page.bodies.reserve(read.size());
+  page.unreadable.reserve(read.size());
+  for (VerifyRecord& v : read) {
+    page.records.push_back(std::move(v.record));
+    page.bodies.push_back(std::move(v.body));
+    page.unreadable.push_back(std::move(v.unreadable));
   }
   return page;
 }
 
-// Checks one record and advances what the ledger implies for its person and year.
-void Verifier::visit(const StoredRecord& r, Precomputed& pre) {
-  const auto unreadable = unreadable_.find(r.id);
-  if (unreadable != unreadable_.end()) differ(r.id, unreadable->second);
+// Checks one record and advances what the ledger implies for its person and year; `unreadable`
+// says why its body does not decode, if it does not.
+void Verifier::visit(const StoredRecord& r, Precomputed& pre, const std::string& unreadable) {
+  if (!unreadable.empty()) differ(r.id, unreadable);
   chain_.record(r, pre.hash);
-  if (unreadable != unreadable_.end()) {
+  if (!unreadable.empty()) {
     PersonYear& py = implied_[{r.patient_id, r.year}];
     py.accumulators = py.accumulators + r.movement;
     summary_.last_id = r.id;
