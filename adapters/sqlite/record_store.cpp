@@ -158,9 +158,10 @@ void load_layers(Connection& db, std::vector<Row>& rows) {
 }
 
 // Runs a kSelectRecord query bound by the caller and returns its rows with their layers, the
-// bodies left undecoded.
-std::vector<Row> collect_rows(Connection& db, Query& q) {
+// bodies left undecoded; `expected` rows are made room for.
+std::vector<Row> collect_rows(Connection& db, Query& q, std::size_t expected = 0) {
   std::vector<Row> rows;
+  rows.reserve(expected);
   while (q.step()) {
     Row& row = rows.emplace_back(Row{record_from_row(q), {}});
     if (row.record.compact()) row.body = q.blob(22);
@@ -237,7 +238,7 @@ std::vector<StoredRecord> load_records_after(Connection& db, std::int64_t after_
 std::vector<Row> load_rows_after(Connection& db, std::int64_t after_id, int limit) {
   Query q = db.query(kSelectRecord + "WHERE r.id > ?1 ORDER BY r.id LIMIT ?2");
   q.bind_all(after_id, limit);
-  return collect_rows(db, q);
+  return collect_rows(db, q, static_cast<std::size_t>(std::max(limit, 0)));
 }
 
 std::vector<StoredRecord> load_year_after(Connection& db, int year, std::int64_t after_id,
