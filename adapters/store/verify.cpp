@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <map>
 #include <memory>
@@ -155,23 +156,17 @@ struct Precomputed {
   std::optional<std::vector<std::string>> differences;  // of the re-settlement, when made
 };
 
-// A page of records as read, with what the walk needs of each beyond the record.
-struct Page {
-  std::vector<StoredRecord> records;
-  std::vector<std::optional<std::string>> bodies;  // a body still to decode (VerifyRecord::body)
-  std::vector<std::string> unreadable;             // why the record's body does not decode; or ""
+// A page of records as read: bodies perhaps still to decode (VerifyRecord::body).
+using Page = std::vector<VerifyRecord>;
 
-  std::size_t size() const { return records.size(); }
-};
-
-// Decodes page record i's body, when it came undecoded, as the source would have: its claim
-// (kept in the record for the compact form, in `json_claim` for a claim kept as JSON), claim_json
-// and `before`; a body that does not decode leaves them empty and the record unreadable.
-void decode(Page& page, std::size_t i, std::optional<Claim>& json_claim) {
-  if (!page.bodies[i]) return;
-  StoredRecord& r = page.records[i];
+// Decodes the record's body, when it came undecoded, as the source would have: its claim (kept
+// in the record for the compact form, in `json_claim` for a claim kept as JSON), claim_json and
+// `before`; a body that does not decode leaves them empty and the record unreadable.
+void decode(VerifyRecord& v, std::optional<Claim>& json_claim) {
+  if (!v.body) return;
+  StoredRecord& r = v.record;
   try {
-    Body body = decode_body(*page.bodies[i], r.id, r.hospital_id, r.bill_no, r.patient_id);
+    Body body = decode_body(*v.body, r.id, r.hospital_id, r.bill_no, r.patient_id);
     r.before = std::move(body.before);
     r.claim_json = std::move(body.claim_json);
     if (body.compact) {
@@ -180,38 +175,73 @@ void decode(Page& page, std::size_t i, std::optional<Claim>& json_claim) {
       json_claim = std::move(body.claim);
     }
   } catch (const CorruptBody& e) {
-    page.unreadable[i] = e.what();
+    v.unreadable = e.what();
   }
-  page.bodies[i].reset();
+  v.body.reset();
 }
 
-// The page's Precomputed; `policies[i]` is record i's policy, or null when it is not re-settled
-// here. With `keep`, a re-settlement that gave the stored figures is kept in the record's
-// `settlement` (VerifyHooks::record). Runs on a worker thread while the walk reads the next
-// page: it touches no connection. (The page is read with its claims' text: encoding them here
-// instead measured slower, as it left this thread the longer of the two.)
-std::vector<Precomputed> precompute(Page& page, const std::vector<const Policy*>& policies,
-                                    bool keep) {
-  std::vector<Precomputed> out(page.size());
-  for (std::size_t i = 0; i < page.size(); ++i) {
-    std::optional<Claim> json_claim;
-    decode(page, i, json_claim);
-    StoredRecord& r = page.records[i];
-    out[i].hash = chain_hash(r);
-    if (policies[i] == nullptr || !page.unreadable[i].empty()) continue;
-    Result<Computed> computed = Error{"internal", "", ""};
-    try {
-      computed = resettle_under(*policies[i], r, r.before, json_claim ? &*json_claim : nullptr);
-    } catch (const std::exception& e) {
-      computed = Error{"internal", "", e.what()};
-    }
-    out[i].differences = resettlement_differences(r, computed);
-    if (keep && computed && out[i].differences->empty()) {
-      r.settlement = std::move(computed->settlement);
-    }
+// A page and what its records' checks need that does not depend on the records before them
+// (Precomputed), computed by two threads at once: each takes the next record not yet taken.
+// `policies[i]` is record i's policy, or null when it is not re-settled here. With `keep`, a
+// re-settlement that gave the stored figures is kept in the record's `settlement`
+// (VerifyHooks::record). It touches no connection.
+class PageWork {
+ public:
+  PageWork(Page page, std::vector<const Policy*> policies, bool keep)
+      : page_(std::move(page)), policies_(std::move(policies)), keep_(keep), done_(page_.size()) {}
+
+  // Computes records until none is left to take; safe on several threads at once.
+  void run() {
+    for (std::size_t i = next_++; i < page_.size(); i = next_++) precompute(i);
   }
-  return out;
+  Page& page() { return page_; }
+  std::vector<Precomputed>& done() { return done_; }
+
+ private:
+  void precompute(std::size_t i);
+
+  Page page_;
+  const std::vector<const Policy*> policies_;
+  const bool keep_;
+  std::vector<Precomputed> done_;
+  std::atomic<std::size_t> next_{0};
+};
+
+// Record i: its body decoded (if it came undecoded), its hash, and its re-settlement.
+void PageWork::precompute(std::size_t i) {
+  std::optional<Claim> json_claim;
+  decode(page_[i], json_claim);
+  StoredRecord& r = page_[i].record;
+  done_[i].hash = chain_hash(r);
+  if (policies_[i] == nullptr || !page_[i].unreadable.empty()) return;
+  Result<Computed> computed = Error{"internal", "", ""};
+  try {
+    computed = resettle_under(*policies_[i], r, r.before, json_claim ? &*json_claim : nullptr);
+  } catch (const std::exception& e) {
+    computed = Error{"internal", "", e.what()};
+  }
+  done_[i].differences = resettlement_differences(r, computed);
+  if (keep_ && computed && done_[i].differences->empty()) {
+    r.settlement = std::move(computed->settlement);
+  }
 }
+
+// A page's PageWork begun on a worker thread; finish() has this thread help and waits for it.
+class PageJob {
+ public:
+  explicit PageJob(std::unique_ptr<PageWork> work) : work_(std::move(work)) {
+    running_ = std::async(std::launch::async, [w = work_.get()] { w->run(); });
+  }
+  PageWork& finish() {
+    work_->run();
+    running_.get();
+    return *work_;
+  }
+
+ private:
+  std::unique_ptr<PageWork> work_;
+  std::future<void> running_;  // declared after work_: destroyed (waited for) first
+};
 
 // A (patient_id, year) key's hash: the walk looks one up for every record.
 struct PersonYearHash {
@@ -242,6 +272,7 @@ class Verifier {
 
  private:
   Page load_page(std::int64_t after_id);
+  std::unique_ptr<PageJob> begin(Page page);
   std::vector<const Policy*> page_policies(const Page& page);
   Result<const Policy*> policy(const std::string& sha256);
   void visit(const StoredRecord& r, Precomputed& pre, const std::string& unreadable);
@@ -271,6 +302,7 @@ class Verifier {
   VerifySummary summary_;
   ChainCheck chain_;
   std::unordered_map<std::pair<std::string, int>, PersonYear, PersonYearHash> implied_;
+  std::int64_t last_read_id_ = 0;  // the id of the last record read
   // The ledger's policy texts, each read and checked against its hash once per walk, or why
   // one does not load (policy_unusable).
   std::map<std::string, Result<std::shared_ptr<const Policy>>> policies_;
@@ -284,32 +316,46 @@ void Verifier::read_seals() {
 }
 
 // Visits every record in id order, a page at a time, all in the caller's snapshot. What does
-// not depend on earlier records (hashes, compact settlements re-settled) is computed for a page
-// on a second thread while this one reads the next page from the database; the checks in
-// order, and every read of the connection, stay on this thread.
+// not depend on earlier records (bodies decoded, hashes, compact settlements re-settled) is
+// computed for a page on a second thread while this one visits the page before and reads the
+// next one from the database, then helps it finish; the checks in order, and every read of the
+// connection, stay on this thread.
 void Verifier::walk() {
-  Page page = load_page(0);
+  Page first = load_page(0);
+  bool last = first.size() < static_cast<std::size_t>(kPage);
+  std::unique_ptr<PageJob> job = begin(std::move(first));
   for (;;) {
-    const bool last = page.size() < static_cast<std::size_t>(kPage);
-    std::future<std::vector<Precomputed>> work =
-        std::async(std::launch::async, precompute, std::ref(page), page_policies(page),
-                   static_cast<bool>(hooks_.record));
-    Page next = last ? Page{} : load_page(page.records.back().id);
-    std::vector<Precomputed> done = work.get();
-    for (std::size_t i = 0; i < page.size(); ++i) {
-      visit(page.records[i], done[i], page.unreadable[i]);
+    std::optional<Page> next;
+    if (!last) next = load_page(last_read_id_);
+    PageWork& work = job->finish();
+    std::unique_ptr<PageJob> next_job;
+    if (next) {
+      last = next->size() < static_cast<std::size_t>(kPage);
+      next_job = begin(std::move(*next));
     }
-    if (last) return;
-    page = std::move(next);
+    Page& page = work.page();
+    for (std::size_t i = 0; i < page.size(); ++i) {
+      visit(page[i].record, work.done()[i], page[i].unreadable);
+    }
+    if (!next_job) return;
+    job = std::move(next_job);
   }
+}
+
+// The precompute of `page` begun on a worker thread.
+std::unique_ptr<PageJob> Verifier::begin(Page page) {
+  if (!page.empty()) last_read_id_ = page.back().record.id;
+  std::vector<const Policy*> policies = page_policies(page);
+  return std::make_unique<PageJob>(
+      std::make_unique<PageWork>(std::move(page), std::move(policies), bool(hooks_.record)));
 }
 
 // The policy each compact settlement of the page is re-settled under (null for the others).
 std::vector<const Policy*> Verifier::page_policies(const Page& page) {
   std::vector<const Policy*> out(page.size(), nullptr);
   for (std::size_t i = 0; i < page.size(); ++i) {
-    const StoredRecord& r = page.records[i];
-    if (r.compact() && r.kind == RecordKind::settlement && page.unreadable[i].empty()) {
+    const StoredRecord& r = page[i].record;
+    if (r.compact() && r.kind == RecordKind::settlement && page[i].unreadable.empty()) {
       if (const auto p = policy(r.policy_sha256)) out[i] = *p;
     }
   }
@@ -342,17 +388,7 @@ Result<const Policy*> Verifier::policy(const std::string& sha256) {
 // whose body does not decode comes without it (its hash will not match) and is reported when
 // the walk reaches it, and the walk goes on.
 Page Verifier::load_page(std::int64_t after_id) {
-  std::vector<VerifyRecord> read = source_.records_after_undecoded(after_id, kPage);
-  Page page;
-  page.records.reserve(read.size());
-  page.bodies.reserve(read.size());
-  page.unreadable.reserve(read.size());
-  for (VerifyRecord& v : read) {
-    page.records.push_back(std::move(v.record));
-    page.bodies.push_back(std::move(v.body));
-    page.unreadable.push_back(std::move(v.unreadable));
-  }
-  return page;
+  return source_.records_after_undecoded(after_id, kPage);
 }
 
 // Checks one record and advances what the ledger implies for its person and year; `unreadable`
@@ -362,7 +398,7 @@ void Verifier::visit(const StoredRecord& r, Precomputed& pre, const std::string&
   chain_.record(r, pre.hash);
   if (!unreadable.empty()) {
     PersonYear& py = implied_[{r.patient_id, r.year}];
-    py.accumulators = py.accumulators + r.movement;
+    py.accumulators += r.movement;
     summary_.last_id = r.id;
     ++summary_.records;
     if (hooks_.record) hooks_.record(r);
@@ -376,7 +412,7 @@ void Verifier::visit(const StoredRecord& r, Precomputed& pre, const std::string&
     check_cancellation(r, py);
   }
   // The next records of this person and year settle on what this one's stored movement left.
-  py.accumulators = py.accumulators + r.movement;
+  py.accumulators += r.movement;
   py.last_record_id = r.id;
   summary_.last_id = r.id;
   ++summary_.records;
