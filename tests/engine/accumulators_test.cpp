@@ -1,7 +1,7 @@
 // Accumulators arithmetic: += is + in place, zero layers dropped either way.
-#include <gtest/gtest.h>
-
 #include "engine/accumulators.hpp"
+
+#include <gtest/gtest.h>
 
 namespace onestop {
 namespace {
