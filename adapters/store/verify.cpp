@@ -161,7 +161,10 @@ using Page = std::vector<VerifyRecord>;
 
 // Decodes the record's body, when it came undecoded, as the source would have: its claim (kept
 // in the record for the compact form, in `json_claim` for a claim kept as JSON), claim_json and
-// `before`; a body that does not decode leaves them empty and the record unreadable.
+// `before`; a body that does not decode leaves them empty and the record unreadable. Called
+// once per record. The bytes stay until the page is freed, on the walk's thread: memory one
+// thread frees while the other allocates from the same malloc arena makes them wait on its
+// lock (measured: 50 000 context switches a walk of 100 000 records).
 void decode(VerifyRecord& v, std::optional<Claim>& json_claim) {
   if (!v.body) return;
   StoredRecord& r = v.record;
@@ -177,7 +180,6 @@ void decode(VerifyRecord& v, std::optional<Claim>& json_claim) {
   } catch (const CorruptBody& e) {
     v.unreadable = e.what();
   }
-  v.body.reset();
 }
 
 // A page and what its records' checks need that does not depend on the records before them
@@ -324,10 +326,12 @@ void Verifier::walk() {
   Page first = load_page(0);
   bool last = first.size() < static_cast<std::size_t>(kPage);
   std::unique_ptr<PageJob> job = begin(std::move(first));
+  std::unique_ptr<PageJob> visited;  // the page visited last, freed while no worker runs
   for (;;) {
     std::optional<Page> next;
     if (!last) next = load_page(last_read_id_);
     PageWork& work = job->finish();
+    visited.reset();
     std::unique_ptr<PageJob> next_job;
     if (next) {
       last = next->size() < static_cast<std::size_t>(kPage);
@@ -338,6 +342,7 @@ void Verifier::walk() {
       visit(page[i].record, work.done()[i], page[i].unreadable);
     }
     if (!next_job) return;
+    visited = std::move(job);
     job = std::move(next_job);
   }
 }
