@@ -58,6 +58,16 @@ Accumulators Accumulators::operator+(const Accumulators& o) const {
   return combine(*this, o, [](const auto& x, const auto& y) { return x + y; });
 }
 
+Accumulators& Accumulators::operator+=(const Accumulators& o) {
+  admissions += o.admissions;
+  for (const auto& [id, totals] : o.layers) {
+    LayerTotals& mine = layers[id];
+    mine = mine + totals;
+  }
+  std::erase_if(layers, [](const auto& entry) { return entry.second.is_zero(); });
+  return *this;
+}
+
 Accumulators Accumulators::operator-(const Accumulators& o) const {
   return combine(*this, o, [](const auto& x, const auto& y) { return x - y; });
 }

@@ -50,6 +50,8 @@ struct Accumulators {
   // states compare equal however they were reached.
   Accumulators operator+(const Accumulators& o) const;
   Accumulators operator-(const Accumulators& o) const;
+  // *this = *this + o, in place (no new map when the layers are there already).
+  Accumulators& operator+=(const Accumulators& o);
   friend bool operator==(const Accumulators&, const Accumulators&) = default;
 };
 

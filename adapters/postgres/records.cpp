@@ -211,7 +211,7 @@ std::optional<StoredRecord> first(std::vector<StoredRecord> records) {
 std::vector<store::VerifyRecord> verify_records(Connection& db, const Rows& q) {
   std::vector<store::VerifyRecord> out;
   for (auto& row : collect(db, q, Documents::claim, true)) {
-    out.push_back({std::move(row.record), std::move(row.unreadable)});
+    out.push_back({std::move(row.record), std::move(row.unreadable), std::nullopt});
   }
   return out;
 }

@@ -118,12 +118,6 @@ void load_layers(Connection& db, StoredRecord& r) {
   while (derived.step()) add_movement(r, derived, 0);
 }
 
-// A row read: the record and, for a compact one, its body.
-struct Row {
-  StoredRecord record;
-  std::string body;
-};
-
 // The layers of every record of `rows` (ascending ids): one range read of each table, merged
 // with the rows, instead of two lookups per record. Rows spread thinly over many ids (a year's
 // records among other years') are read one by one, so a range never reads far more than asked.
@@ -163,19 +157,26 @@ void load_layers(Connection& db, std::vector<Row>& rows) {
   merge(derived, [](StoredRecord& r, const Query& q) { add_movement(r, q, 1); });
 }
 
+// Runs a kSelectRecord query bound by the caller and returns its rows with their layers, the
+// bodies left undecoded; `expected` rows are made room for.
+std::vector<Row> collect_rows(Connection& db, Query& q, std::size_t expected = 0) {
+  std::vector<Row> rows;
+  rows.reserve(expected);
+  while (q.step()) {
+    Row& row = rows.emplace_back(Row{record_from_row(q), {}});
+    if (row.record.compact()) row.body = q.blob(22);
+  }
+  q.reset();
+  load_layers(db, rows);
+  return rows;
+}
+
 // Runs a kSelectRecord query bound by the caller and returns its records with their layers
 // and, for a compact record, `before` and the documents asked for, derived.
 std::vector<StoredRecord> collect(Connection& db, Query& q, Documents documents = Documents::all) {
-  std::vector<Row> rows;
-  while (q.step()) {
-    Row row{record_from_row(q), {}};
-    if (row.record.compact()) row.body = q.blob(22);
-    rows.push_back(std::move(row));
-  }
-  q.reset();
+  std::vector<Row> rows = collect_rows(db, q);
   std::vector<StoredRecord> records;
   records.reserve(rows.size());
-  load_layers(db, rows);
   for (auto& row : rows) {
     if (row.record.compact() && documents != Documents::none) {
       derive_documents(db, row.record, row.body, documents);
@@ -232,6 +233,12 @@ std::vector<StoredRecord> load_records_after(Connection& db, std::int64_t after_
   Query q = db.query(kSelectRecord + "WHERE r.id > ?1 ORDER BY r.id LIMIT ?2");
   q.bind_all(after_id, limit);
   return collect(db, q, documents);
+}
+
+std::vector<Row> load_rows_after(Connection& db, std::int64_t after_id, int limit) {
+  Query q = db.query(kSelectRecord + "WHERE r.id > ?1 ORDER BY r.id LIMIT ?2");
+  q.bind_all(after_id, limit);
+  return collect_rows(db, q, static_cast<std::size_t>(std::max(limit, 0)));
 }
 
 std::vector<StoredRecord> load_year_after(Connection& db, int year, std::int64_t after_id,

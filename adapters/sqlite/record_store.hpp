@@ -35,6 +35,14 @@ std::optional<StoredRecord> load_settlement_by_key(Connection& db, const std::st
 // Up to `limit` records with id > after_id, in id order.
 std::vector<StoredRecord> load_records_after(Connection& db, std::int64_t after_id, int limit,
                                              Documents documents = Documents::all);
+// A record row as read: the record with its layers and, for a compact one, its body not yet
+// decoded (decode_body, compact.hpp; claim_json and `before` are empty until then).
+struct Row {
+  StoredRecord record;
+  std::string body;
+};
+// load_records_after(), the bodies left undecoded (verify decodes them off the reading thread).
+std::vector<Row> load_rows_after(Connection& db, std::int64_t after_id, int limit);
 // Up to `limit` records of `year` with id > after_id, in id order, with the documents asked.
 std::vector<StoredRecord> load_year_after(Connection& db, int year, std::int64_t after_id,
                                           int limit, Documents documents);

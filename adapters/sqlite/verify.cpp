@@ -45,7 +45,7 @@ class SqliteSnapshot final : public store::CopySource {
       std::vector<VerifyRecord> out;
       try {
         for (auto& r : detail::load_records_after(db_, after_id, limit, Documents::claim)) {
-          out.push_back({std::move(r), {}});
+          out.push_back({std::move(r), {}, std::nullopt});
         }
         return out;
       } catch (const DbError& e) {
@@ -53,7 +53,7 @@ class SqliteSnapshot final : public store::CopySource {
       }
       for (auto& r : detail::load_records_after(db_, after_id, limit, Documents::none)) {
         const std::int64_t id = r.id;
-        out.push_back({std::move(r), {}});
+        out.push_back({std::move(r), {}, std::nullopt});
         try {
           if (auto whole = detail::load_record(db_, id, Documents::claim)) {
             out.back().record = std::move(*whole);
@@ -67,17 +67,38 @@ class SqliteSnapshot final : public store::CopySource {
     });
   }
 
+  // The rows as read, compact bodies left to verify; when the rows do not read (SQLITE_CORRUPT),
+  // records_after's record-by-record reading.
+  std::vector<VerifyRecord> records_after_undecoded(std::int64_t after_id, int limit) override {
+    std::optional<std::vector<detail::Row>> rows = read([&] {
+      try {
+        return std::optional(detail::load_rows_after(db_, after_id, limit));
+      } catch (const DbError& e) {
+        if (e.code() != SQLITE_CORRUPT) throw;
+        return std::optional<std::vector<detail::Row>>();
+      }
+    });
+    if (!rows) return records_after(after_id, limit);
+    std::vector<VerifyRecord> out;
+    out.reserve(rows->size());
+    for (auto& row : *rows) {
+      VerifyRecord& v = out.emplace_back(VerifyRecord{std::move(row.record), {}, std::nullopt});
+      if (v.record.compact()) v.body = std::move(row.body);
+    }
+    return out;
+  }
+
   std::optional<VerifyRecord> record(std::int64_t id) override {
     return read([&]() -> std::optional<VerifyRecord> {
       try {
         auto r = detail::load_record(db_, id, Documents::claim);
         if (!r) return std::nullopt;
-        return VerifyRecord{std::move(*r), {}};
+        return VerifyRecord{std::move(*r), {}, std::nullopt};
       } catch (const DbError& e) {
         if (e.code() != SQLITE_CORRUPT) throw;
         auto r = detail::load_record(db_, id, Documents::none);
         if (!r) return std::nullopt;
-        return VerifyRecord{std::move(*r), e.what()};
+        return VerifyRecord{std::move(*r), e.what(), std::nullopt};
       }
     });
   }

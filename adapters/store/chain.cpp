@@ -106,6 +106,9 @@ void put_json_layers(std::string& out, const StoredRecord& c) {
 std::string canonical_record(const StoredRecord& r) {
   std::string out;
   const bool v1 = r.format == 1;
+  // Room for the documents and the short fields, so the text is not moved as it grows.
+  out.reserve(512 + r.claim_json.size() + (v1 ? r.result_json.size() : 0) +
+              64 * (r.layer_paid.size() + r.movement.layers.size() + r.before.layers.size()));
   put(out, v1 ? kCanonicalV1 : r.format == 2 ? kCanonicalV2 : kCanonicalV3);
   put(out, r.id);
   put(out, r.kind == RecordKind::settlement ? "settlement" : "cancellation");

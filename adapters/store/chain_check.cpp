@@ -51,7 +51,8 @@ void ChainCheck::record(const StoredRecord& r, const std::string& computed_hash)
     }
     if (r.prev_hash != old_.hash) differ(r.id, "prev_hash does not link to the previous record");
     check_sealed("", r, computed_hash);
-    old_ = {r.id, r.hash};
+    old_.seq = r.id;
+    old_.hash = r.hash;  // assigned, not rebuilt: its buffer is reused
     return;
   }
   person_chains_began_ = true;
@@ -64,7 +65,8 @@ void ChainCheck::record(const StoredRecord& r, const std::string& computed_hash)
     differ(r.id, "prev_hash does not link to the previous record of " + r.patient_id);
   }
   check_sealed(r.patient_id, r, computed_hash);
-  link = {r.person_seq, r.hash};
+  link.seq = r.person_seq;
+  link.hash = r.hash;
 }
 
 // The record a seal names as a chain's head must be the one it sealed.

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <map>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "adapters/codec/claim_codec.hpp"
 #include "adapters/codec/result_codec.hpp"
 #include "adapters/store/chain_check.hpp"
+#include "adapters/store/compact.hpp"
 #include "adapters/store/derive.hpp"
 #include "adapters/store/verify.hpp"
 #include "engine/settle.hpp"
@@ -130,18 +132,20 @@ std::vector<std::string> resettlement_differences(const StoredRecord& r,
 // decoded) on `before`. A claim read from compact fields has claim_json as its canonical
 // encoding already; one kept as JSON is encoded again, so a non-canonical text shows as a
 // difference. Pure: safe on any thread.
+// `json_claim`, when given, is r.claim_json decoded already (a body keeping the claim as JSON).
 Result<Computed> resettle_under(const Policy& policy, const StoredRecord& r,
-                                const Accumulators& before) {
+                                const Accumulators& before, const Claim* json_claim = nullptr) {
   std::optional<Claim> decoded;
-  if (!r.claim) {
+  if (!r.claim && json_claim == nullptr) {
     Result<Claim> claim = codec::decode_claim(r.claim_json);
     if (!claim) return claim.error();
     decoded = std::move(claim).value();
+    json_claim = &*decoded;
   }
-  const Claim& claim = r.claim ? *r.claim : *decoded;
+  const Claim& claim = r.claim ? *r.claim : *json_claim;
   Result<Settlement> s = onestop::settle(policy, claim, before);
   if (!s) return s.error();
-  return Computed{std::move(s).value(), decoded ? codec::encode_claim(claim) : r.claim_json, {}};
+  return Computed{std::move(s).value(), r.claim ? r.claim_json : codec::encode_claim(claim), {}};
 }
 
 // What a record's checks need that does not depend on the records before it: its chain hash
@@ -152,30 +156,94 @@ struct Precomputed {
   std::optional<std::vector<std::string>> differences;  // of the re-settlement, when made
 };
 
-// The page's Precomputed; `policies[i]` is record i's policy, or null when it is not re-settled
-// here. With `keep`, a re-settlement that gave the stored figures is kept in the record's
-// `settlement` (VerifyHooks::record). Runs on a worker thread while the walk reads the next
-// page: it touches no connection. (The page is read with its claims' text: encoding them here
-// instead measured slower, as it left this thread the longer of the two.)
-std::vector<Precomputed> precompute(std::vector<StoredRecord>& page,
-                                    const std::vector<const Policy*>& policies, bool keep) {
-  std::vector<Precomputed> out(page.size());
-  for (std::size_t i = 0; i < page.size(); ++i) {
-    out[i].hash = chain_hash(page[i]);
-    if (policies[i] == nullptr) continue;
-    Result<Computed> computed = Error{"internal", "", ""};
-    try {
-      computed = resettle_under(*policies[i], page[i], page[i].before);
-    } catch (const std::exception& e) {
-      computed = Error{"internal", "", e.what()};
+// A page of records as read: bodies perhaps still to decode (VerifyRecord::body).
+using Page = std::vector<VerifyRecord>;
+
+// Decodes the record's body, when it came undecoded, as the source would have: its claim (kept
+// in the record for the compact form, in `json_claim` for a claim kept as JSON), claim_json and
+// `before`; a body that does not decode leaves them empty and the record unreadable. Called
+// once per record. The bytes stay until the page is freed, on the walk's thread: memory one
+// thread frees while the other allocates from the same malloc arena makes them wait on its
+// lock (measured: 50 000 context switches a walk of 100 000 records).
+void decode(VerifyRecord& v, std::optional<Claim>& json_claim) {
+  if (!v.body) return;
+  StoredRecord& r = v.record;
+  try {
+    Body body = decode_body(*v.body, r.id, r.hospital_id, r.bill_no, r.patient_id);
+    r.before = std::move(body.before);
+    r.claim_json = std::move(body.claim_json);
+    if (body.compact) {
+      r.claim = std::move(body.claim);
+    } else {
+      json_claim = std::move(body.claim);
     }
-    out[i].differences = resettlement_differences(page[i], computed);
-    if (keep && computed && out[i].differences->empty()) {
-      page[i].settlement = std::move(computed->settlement);
-    }
+  } catch (const CorruptBody& e) {
+    v.unreadable = e.what();
   }
-  return out;
 }
+
+// A page and what its records' checks need that does not depend on the records before them
+// (Precomputed), computed by two threads at once: each takes the next record not yet taken.
+// `policies[i]` is record i's policy, or null when it is not re-settled here. With `keep`, a
+// re-settlement that gave the stored figures is kept in the record's `settlement`
+// (VerifyHooks::record). It touches no connection.
+class PageWork {
+ public:
+  PageWork(Page page, std::vector<const Policy*> policies, bool keep)
+      : page_(std::move(page)), policies_(std::move(policies)), keep_(keep), done_(page_.size()) {}
+
+  // Computes records until none is left to take; safe on several threads at once.
+  void run() {
+    for (std::size_t i = next_++; i < page_.size(); i = next_++) precompute(i);
+  }
+  Page& page() { return page_; }
+  std::vector<Precomputed>& done() { return done_; }
+
+ private:
+  void precompute(std::size_t i);
+
+  Page page_;
+  const std::vector<const Policy*> policies_;
+  const bool keep_;
+  std::vector<Precomputed> done_;
+  std::atomic<std::size_t> next_{0};
+};
+
+// Record i: its body decoded (if it came undecoded), its hash, and its re-settlement.
+void PageWork::precompute(std::size_t i) {
+  std::optional<Claim> json_claim;
+  decode(page_[i], json_claim);
+  StoredRecord& r = page_[i].record;
+  done_[i].hash = chain_hash(r);
+  if (policies_[i] == nullptr || !page_[i].unreadable.empty()) return;
+  Result<Computed> computed = Error{"internal", "", ""};
+  try {
+    computed = resettle_under(*policies_[i], r, r.before, json_claim ? &*json_claim : nullptr);
+  } catch (const std::exception& e) {
+    computed = Error{"internal", "", e.what()};
+  }
+  done_[i].differences = resettlement_differences(r, computed);
+  if (keep_ && computed && done_[i].differences->empty()) {
+    r.settlement = std::move(computed->settlement);
+  }
+}
+
+// A page's PageWork begun on a worker thread; finish() has this thread help and waits for it.
+class PageJob {
+ public:
+  explicit PageJob(std::unique_ptr<PageWork> work) : work_(std::move(work)) {
+    running_ = std::async(std::launch::async, [w = work_.get()] { w->run(); });
+  }
+  PageWork& finish() {
+    work_->run();
+    running_.get();
+    return *work_;
+  }
+
+ private:
+  std::unique_ptr<PageWork> work_;
+  std::future<void> running_;  // declared after work_: destroyed (waited for) first
+};
 
 // A (patient_id, year) key's hash: the walk looks one up for every record.
 struct PersonYearHash {
@@ -205,10 +273,11 @@ class Verifier {
   const VerifySummary& summary() const { return summary_; }
 
  private:
-  std::vector<StoredRecord> load_page(std::int64_t after_id);
-  std::vector<const Policy*> page_policies(const std::vector<StoredRecord>& page);
+  Page load_page(std::int64_t after_id);
+  std::unique_ptr<PageJob> begin(Page page);
+  std::vector<const Policy*> page_policies(const Page& page);
   Result<const Policy*> policy(const std::string& sha256);
-  void visit(const StoredRecord& r, Precomputed& pre);
+  void visit(const StoredRecord& r, Precomputed& pre, const std::string& unreadable);
   void check_settlement(const StoredRecord& r, const Accumulators& before,
                         std::optional<std::vector<std::string>> precomputed);
   Result<Computed> resettle_record(const StoredRecord& r, const Accumulators& before);
@@ -235,7 +304,7 @@ class Verifier {
   VerifySummary summary_;
   ChainCheck chain_;
   std::unordered_map<std::pair<std::string, int>, PersonYear, PersonYearHash> implied_;
-  std::map<std::int64_t, std::string> unreadable_;  // records whose body does not decode: why
+  std::int64_t last_read_id_ = 0;  // the id of the last record read
   // The ledger's policy texts, each read and checked against its hash once per walk, or why
   // one does not load (policy_unusable).
   std::map<std::string, Result<std::shared_ptr<const Policy>>> policies_;
@@ -249,30 +318,49 @@ void Verifier::read_seals() {
 }
 
 // Visits every record in id order, a page at a time, all in the caller's snapshot. What does
-// not depend on earlier records (hashes, compact settlements re-settled) is computed for a page
-// on a second thread while this one reads the next page from the database; the checks in
-// order, and every read of the connection, stay on this thread.
+// not depend on earlier records (bodies decoded, hashes, compact settlements re-settled) is
+// computed for a page on a second thread while this one visits the page before and reads the
+// next one from the database, then helps it finish; the checks in order, and every read of the
+// connection, stay on this thread.
 void Verifier::walk() {
-  std::vector<StoredRecord> page = load_page(0);
+  Page first = load_page(0);
+  bool last = first.size() < static_cast<std::size_t>(kPage);
+  std::unique_ptr<PageJob> job = begin(std::move(first));
+  std::unique_ptr<PageJob> visited;  // the page visited last, freed while no worker runs
   for (;;) {
-    const bool last = page.size() < static_cast<std::size_t>(kPage);
-    std::future<std::vector<Precomputed>> work =
-        std::async(std::launch::async, precompute, std::ref(page), page_policies(page),
-                   static_cast<bool>(hooks_.record));
-    std::vector<StoredRecord> next = last ? std::vector<StoredRecord>{} : load_page(page.back().id);
-    std::vector<Precomputed> done = work.get();
-    for (std::size_t i = 0; i < page.size(); ++i) visit(page[i], done[i]);
-    if (last) return;
-    page = std::move(next);
+    std::optional<Page> next;
+    if (!last) next = load_page(last_read_id_);
+    PageWork& work = job->finish();
+    visited.reset();
+    std::unique_ptr<PageJob> next_job;
+    if (next) {
+      last = next->size() < static_cast<std::size_t>(kPage);
+      next_job = begin(std::move(*next));
+    }
+    Page& page = work.page();
+    for (std::size_t i = 0; i < page.size(); ++i) {
+      visit(page[i].record, work.done()[i], page[i].unreadable);
+    }
+    if (!next_job) return;
+    visited = std::move(job);
+    job = std::move(next_job);
   }
 }
 
+// The precompute of `page` begun on a worker thread.
+std::unique_ptr<PageJob> Verifier::begin(Page page) {
+  if (!page.empty()) last_read_id_ = page.back().record.id;
+  std::vector<const Policy*> policies = page_policies(page);
+  return std::make_unique<PageJob>(
+      std::make_unique<PageWork>(std::move(page), std::move(policies), bool(hooks_.record)));
+}
+
 // The policy each compact settlement of the page is re-settled under (null for the others).
-std::vector<const Policy*> Verifier::page_policies(const std::vector<StoredRecord>& page) {
+std::vector<const Policy*> Verifier::page_policies(const Page& page) {
   std::vector<const Policy*> out(page.size(), nullptr);
   for (std::size_t i = 0; i < page.size(); ++i) {
-    const StoredRecord& r = page[i];
-    if (r.compact() && r.kind == RecordKind::settlement && !unreadable_.contains(r.id)) {
+    const StoredRecord& r = page[i].record;
+    if (r.compact() && r.kind == RecordKind::settlement && page[i].unreadable.empty()) {
       if (const auto p = policy(r.policy_sha256)) out[i] = *p;
     }
   }
@@ -301,25 +389,21 @@ Result<const Policy*> Verifier::policy(const std::string& sha256) {
   return it->second->get();
 }
 
-// The page of records after `after_id`. A record whose body does not decode comes without it
-// (its hash will not match) and is reported when the walk reaches it, and the walk goes on.
-std::vector<StoredRecord> Verifier::load_page(std::int64_t after_id) {
-  std::vector<StoredRecord> page;
-  for (VerifyRecord& v : source_.records_after(after_id, kPage)) {
-    if (!v.unreadable.empty()) unreadable_.emplace(v.record.id, std::move(v.unreadable));
-    page.push_back(std::move(v.record));
-  }
-  return page;
+// The page of records after `after_id`, bodies perhaps still to decode (precompute). A record
+// whose body does not decode comes without it (its hash will not match) and is reported when
+// the walk reaches it, and the walk goes on.
+Page Verifier::load_page(std::int64_t after_id) {
+  return source_.records_after_undecoded(after_id, kPage);
 }
 
-// Checks one record and advances what the ledger implies for its person and year.
-void Verifier::visit(const StoredRecord& r, Precomputed& pre) {
-  const auto unreadable = unreadable_.find(r.id);
-  if (unreadable != unreadable_.end()) differ(r.id, unreadable->second);
+// Checks one record and advances what the ledger implies for its person and year; `unreadable`
+// says why its body does not decode, if it does not.
+void Verifier::visit(const StoredRecord& r, Precomputed& pre, const std::string& unreadable) {
+  if (!unreadable.empty()) differ(r.id, unreadable);
   chain_.record(r, pre.hash);
-  if (unreadable != unreadable_.end()) {
+  if (!unreadable.empty()) {
     PersonYear& py = implied_[{r.patient_id, r.year}];
-    py.accumulators = py.accumulators + r.movement;
+    py.accumulators += r.movement;
     summary_.last_id = r.id;
     ++summary_.records;
     if (hooks_.record) hooks_.record(r);
@@ -333,7 +417,7 @@ void Verifier::visit(const StoredRecord& r, Precomputed& pre) {
     check_cancellation(r, py);
   }
   // The next records of this person and year settle on what this one's stored movement left.
-  py.accumulators = py.accumulators + r.movement;
+  py.accumulators += r.movement;
   py.last_record_id = r.id;
   summary_.last_id = r.id;
   ++summary_.records;

@@ -58,9 +58,13 @@ struct PersonYearRow {
 
 // A record as verify reads it: with its layers, movement, claim (Documents::claim) and
 // `before`; or, when its body does not decode, without them and with `unreadable` saying why.
+// From records_after_undecoded, a compact record may come with its body not yet decoded
+// (`body` set; claim_json, claim and `before` empty): verify decodes it (decode_body) on its
+// worker thread, and a body that does not decode makes the record unreadable then.
 struct VerifyRecord {
   StoredRecord record;
   std::string unreadable;
+  std::optional<std::string> body;
 };
 
 // What verify reads of a ledger, every call in one read snapshot that the engine holds for the
@@ -72,6 +76,11 @@ class VerifySource {
   virtual std::vector<Seal> seals() = 0;  // every seal, in id order
   // Up to `limit` records with id > after_id, in id order.
   virtual std::vector<VerifyRecord> records_after(std::int64_t after_id, int limit) = 0;
+  // The same, but a compact record may come with its body undecoded (VerifyRecord::body), so
+  // that the reading thread does not spend its time decoding.
+  virtual std::vector<VerifyRecord> records_after_undecoded(std::int64_t after_id, int limit) {
+    return records_after(after_id, limit);
+  }
   // The record with this id as records_after reads it, or nullopt.
   virtual std::optional<VerifyRecord> record(std::int64_t id) = 0;
   // The text the ledger keeps of the policy with this content hash, or nullopt.

@@ -175,6 +175,27 @@ TEST(Verify, AnEditedBodyIsReported) {
   EXPECT_EQ(v.summary.records, static_cast<std::int64_t>(claims_2020().size() + 2));
 }
 
+// Bodies are decoded on verify's worker thread, but what they lead to is reported in id order
+// all the same: an undecodable body between two edited records, a truncated one after them.
+TEST(Verify, AnUndecodableBodyIsReportedInIdOrder) {
+  const std::string path = populated_ledger();
+  ASSERT_EQ(raw_exec(path, std::string(kDropTriggers) +
+                               "UPDATE records SET fund_paid = fund_paid + 1 WHERE id IN (2, 4); "
+                               "UPDATE records SET body = x'01' WHERE id = 3; "
+                               "UPDATE records SET body = substr(body, 1, 5) WHERE id = 5"),
+            SQLITE_OK);
+  const auto v = verify(path);
+  EXPECT_TRUE(mentions(v, 3, "the body of record 3 ends inside a number")) << v.text();
+  EXPECT_TRUE(mentions(v, 5, "the body of record 5 ")) << v.text();
+  EXPECT_TRUE(mentions(v, 4, "fund_paid is")) << v.text();
+  ASSERT_FALSE(v.differences.empty());
+  for (std::size_t i = 1; i < v.differences.size(); ++i) {
+    if (v.differences[i].record_id == 0) continue;  // the person_years rows, at the end
+    EXPECT_LE(v.differences[i - 1].record_id, v.differences[i].record_id) << v.text();
+  }
+  EXPECT_EQ(v.summary.records, static_cast<std::int64_t>(claims_2020().size() + 2));
+}
+
 TEST(Verify, AnEditedAmountIsReported) {
   const std::string path = populated_ledger();
   ASSERT_EQ(raw_exec(path, std::string(kDropTriggers) +
