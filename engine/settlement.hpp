@@ -34,6 +34,12 @@ class Value {
   void append_text(std::string& out) const;
   // True for amounts, rates and exact values: the wire writes them as strings all the same.
   bool is_number() const { return v_.index() < 3; }
+  // Calls f with the value held (a Money, Rate, Exact, std::string or bool) and returns what it
+  // returns: for a writer that formats each kind straight into its own buffer.
+  template <typename F>
+  decltype(auto) visit(F&& f) const {
+    return std::visit(std::forward<F>(f), v_);
+  }
   friend bool operator==(const Value& a, const Value& b) { return a.text() == b.text(); }
 
  private:

@@ -256,6 +256,35 @@ std::uint64_t needs_look(std::uint64_t v) {
          has_zero(v ^ (kOnes * '\\'));
 }
 
+// True when none of the n ≤ 16 bytes at `s` needs a look (all are kVerbatim ASCII): the words
+// loaded overlap instead of reading past the text.
+bool short_verbatim(const char* s, std::size_t n) {
+  if (n >= 8) return (needs_look(load8(s)) | needs_look(load8(s + n - 8))) == 0;
+  if (n >= 4) return needs_look(load4(s) | std::uint64_t{load4(s + n - 4)} << 32) == 0;
+  char word[8] = {'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'};  // verbatim filler
+  for (std::size_t k = 0; k < n; ++k) word[k] = s[k];
+  return needs_look(load8(word)) == 0;
+}
+
+// Copies the n ≤ 16 bytes at `s` to `d` as overlapping words, without a call to memcpy.
+void copy_short(char* d, const char* s, std::size_t n) {
+  if (n >= 8) {
+    const std::uint64_t head = load8(s);
+    const std::uint64_t tail = load8(s + n - 8);
+    std::memcpy(d, &head, 8);
+    std::memcpy(d + n - 8, &tail, 8);
+  } else if (n >= 4) {
+    const std::uint32_t head = load4(s);
+    const std::uint32_t tail = load4(s + n - 4);
+    std::memcpy(d, &head, 4);
+    std::memcpy(d + n - 4, &tail, 4);
+  } else if (n != 0) {
+    d[0] = s[0];
+    d[n / 2] = s[n / 2];
+    d[n - 1] = s[n - 1];
+  }
+}
+
 // Writes at `d` the escape for one byte that cannot appear verbatim in a JSON string; returns
 // the end of what it wrote (at most 6 bytes).
 char* write_escape(char* d, unsigned char c) {
@@ -349,11 +378,13 @@ char* write_money(char* d, const Money& amount) {
   }
   const std::int64_t signed_fen = fen.convert_to<std::int64_t>();
   const auto abs_fen = static_cast<std::uint64_t>(signed_fen < 0 ? -signed_fen : signed_fen);
+  const std::uint64_t yuan = abs_fen / 100;
+  const auto cents = static_cast<unsigned>(abs_fen - yuan * 100);  // one division, not three
   if (signed_fen < 0) *d++ = '-';
-  d = std::to_chars(d, d + 20, abs_fen / 100).ptr;
+  d = std::to_chars(d, d + 20, yuan).ptr;
   d[0] = '.';
-  d[1] = static_cast<char>('0' + abs_fen % 100 / 10);
-  d[2] = static_cast<char>('0' + abs_fen % 10);
+  d[1] = static_cast<char>('0' + cents / 10);
+  d[2] = static_cast<char>('0' + cents % 10);
   return d + 3;
 }
 
@@ -384,6 +415,17 @@ void JsonWriter::grow(std::size_t n) {
 }
 
 JsonWriter& JsonWriter::string_value(std::string_view text, bool is_key) {
+  // Most strings (names, ids, codes) are short and need no escape: one look, one copy.
+  if (text.size() <= 16 && short_verbatim(text.data(), text.size())) {
+    char* d = room(text.size() + 3);
+    *d++ = '"';
+    copy_short(d, text.data(), text.size());
+    d += text.size();
+    *d++ = '"';
+    if (is_key) *d++ = ':';
+    done(d, !is_key);
+    return *this;
+  }
   // '"' before, '"' and ':' after; the comma is room()'s.
   char* d = room(escaped_room(std::min(text.size(), kPiece)) + 3);
   *d++ = '"';
@@ -397,6 +439,16 @@ JsonWriter& JsonWriter::string_value(std::string_view text, bool is_key) {
   *d++ = '"';
   if (is_key) *d++ = ':';
   done(d, !is_key);  // a value follows a key's colon directly
+  return *this;
+}
+
+JsonWriter& JsonWriter::plain_value(std::string_view text) {
+  char* d = room(text.size() + 2);
+  *d++ = '"';
+  if (!text.empty()) std::memcpy(d, text.data(), text.size());  // "" may have a null data()
+  d += text.size();
+  *d++ = '"';
+  done(d, true);
   return *this;
 }
 

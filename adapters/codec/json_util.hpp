@@ -205,6 +205,16 @@ class JsonWriter {
     append(scratch_);
     return value(std::string_view(scratch_));
   }
+  // A string value whose text the caller vouches needs no escape (printable ASCII other than
+  // '"' and '\\': a number's or a boolean's text), copied without a look at it.
+  JsonWriter& plain_value(std::string_view text);
+  // plain_value() of the text append(std::string&) writes.
+  template <typename Append>
+  JsonWriter& plain_value_of(Append append) {
+    scratch_.clear();
+    append(scratch_);
+    return plain_value(std::string_view(scratch_));
+  }
   // The next value is `json` as it is: a document this program wrote and stored (a stored
   // result), embedded without parsing it again. The caller vouches that it is one JSON value.
   JsonWriter& raw(std::string_view json);

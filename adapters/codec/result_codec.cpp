@@ -1,5 +1,8 @@
 #include "adapters/codec/result_codec.hpp"
 
+#include <string>
+#include <type_traits>
+
 #include "engine/policy.hpp"
 
 namespace onestop::codec {
@@ -16,10 +19,26 @@ void write_split_parts(JsonWriter& w, const Split& split) {
   w.member("pre_self_pay", split.pre_self_pay).member("in_policy", split.in_policy);
 }
 
+// value.text() as a JSON string, formatted in the writer's buffer. Amounts, rates, exact values
+// and booleans are digits, '.', '-' or letters: only a string value is escaped.
+void write_value(JsonWriter& w, const Value& value) {
+  value.visit([&w](const auto& v) {
+    using V = std::decay_t<decltype(v)>;
+    if constexpr (std::is_same_v<V, std::string> || std::is_same_v<V, Money>) {
+      w.value(v);  // the writer's money text is Money::to_string()'s
+    } else if constexpr (std::is_same_v<V, bool>) {
+      w.plain_value(v ? "true" : "false");
+    } else {
+      w.plain_value_of([&v](std::string& out) { v.append_to(out); });
+    }
+  });
+}
+
 void write_fields(JsonWriter& w, const Fields& fields) {
   w.begin_object();
   for (const auto& [name, value] : fields) {
-    w.key(name).value_of([&v = value](std::string& out) { v.append_text(out); });
+    w.key(name);
+    write_value(w, value);
   }
   w.end_object();
 }
@@ -52,7 +71,8 @@ void write_trace_step(JsonWriter& w, const TraceStep& step) {
   w.begin_object().member("layer", step.layer).member("step", step.step);
   w.key("inputs");
   write_fields(w, step.inputs);
-  w.key("value").value_of([&step](std::string& out) { step.value.append_text(out); });
+  w.key("value");
+  write_value(w, step.value);
   w.key("rule").value_of([&step](std::string& out) { append_rule_path(out, step); });
   w.end_object();
 }

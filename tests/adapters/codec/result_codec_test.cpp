@@ -323,6 +323,45 @@ TEST(AppendMoneyText, MatchesMoneyToString) {
   }
 }
 
+// Each kind of value a trace or a layer's details hold is written as its text(), whether the
+// encoder formats it in place (amounts, rates, exact values, booleans) or escapes it (strings).
+TEST(EncodeSettlement, WritesEveryKindOfValueAsItsText) {
+  const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  const std::vector<Value> values = {Money::from_fen(-1205),
+                                     Money::from_fen(-(Int128(max) * 1000 + 7)),
+                                     Rate::from_micro(650'000),
+                                     Rate::from_micro(-1'250'000),
+                                     Rate::one(),
+                                     amount("326.63") * Rate::from_micro(125),
+                                     Exact::from_units(-(Int128(max) * 1000 + 7)),
+                                     true,
+                                     false,
+                                     "",
+                                     "a\"b",
+                                     "0123456789abcdefg"};
+  Settlement s = hand_built();
+  s.trace.clear();
+  s.layers.resize(1);
+  s.layers[0].details.clear();
+  for (const Value& v : values) {
+    s.trace.push_back({"claim", "v", {{"in", v}}, v, ""});
+    s.layers[0].details.push_back({"d", v});
+  }
+  const std::string text = encode_settlement(s);
+  Poco::JSON::Parser parser;
+  auto root = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+  auto trace = root->getArray("trace");
+  ASSERT_EQ(trace->size(), values.size());
+  std::string details = R"("details":{)";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    auto step = trace->getObject(static_cast<unsigned>(i));
+    EXPECT_EQ(step->getValue<std::string>("value"), values[i].text()) << i;
+    EXPECT_EQ(step->getObject("inputs")->getValue<std::string>("in"), values[i].text()) << i;
+    details += (i == 0 ? R"("d":)" : R"(,"d":)") + json_quoted(values[i].text());
+  }
+  EXPECT_NE(text.find(details + "}"), std::string::npos);
+}
+
 TEST(JsonWriter, InsertsCommasAndNests) {
   JsonWriter w;
   w.begin_object().member("a", 1).key("b").begin_array().value(true).value("x");
