@@ -205,7 +205,7 @@ struct LedgerHealth {
 
 class Ledger {
  public:
-  // Calls close() unless it was called.
+  // Each engine's destructor calls close(), which does nothing the second time.
   virtual ~Ledger() = default;
 
   // Seals what moved since the last seal (a failing seal is logged; the next one, in a later
