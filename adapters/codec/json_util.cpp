@@ -266,25 +266,6 @@ bool short_verbatim(const char* s, std::size_t n) {
   return needs_look(load8(word)) == 0;
 }
 
-// Copies the n ≤ 16 bytes at `s` to `d` as overlapping words, without a call to memcpy.
-void copy_short(char* d, const char* s, std::size_t n) {
-  if (n >= 8) {
-    const std::uint64_t head = load8(s);
-    const std::uint64_t tail = load8(s + n - 8);
-    std::memcpy(d, &head, 8);
-    std::memcpy(d + n - 8, &tail, 8);
-  } else if (n >= 4) {
-    const std::uint32_t head = load4(s);
-    const std::uint32_t tail = load4(s + n - 4);
-    std::memcpy(d, &head, 4);
-    std::memcpy(d + n - 4, &tail, 4);
-  } else if (n != 0) {
-    d[0] = s[0];
-    d[n / 2] = s[n / 2];
-    d[n - 1] = s[n - 1];
-  }
-}
-
 // Writes at `d` the escape for one byte that cannot appear verbatim in a JSON string; returns
 // the end of what it wrote (at most 6 bytes).
 char* write_escape(char* d, unsigned char c) {
@@ -417,14 +398,7 @@ void JsonWriter::grow(std::size_t n) {
 JsonWriter& JsonWriter::string_value(std::string_view text, bool is_key) {
   // Most strings (names, ids, codes) are short and need no escape: one look, one copy.
   if (text.size() <= 16 && short_verbatim(text.data(), text.size())) {
-    char* d = room(text.size() + 3);
-    *d++ = '"';
-    copy_short(d, text.data(), text.size());
-    d += text.size();
-    *d++ = '"';
-    if (is_key) *d++ = ':';
-    done(d, !is_key);
-    return *this;
+    return verbatim(text, is_key);
   }
   // '"' before, '"' and ':' after; the comma is room()'s.
   char* d = room(escaped_room(std::min(text.size(), kPiece)) + 3);
@@ -439,16 +413,6 @@ JsonWriter& JsonWriter::string_value(std::string_view text, bool is_key) {
   *d++ = '"';
   if (is_key) *d++ = ':';
   done(d, !is_key);  // a value follows a key's colon directly
-  return *this;
-}
-
-JsonWriter& JsonWriter::plain_value(std::string_view text) {
-  char* d = room(text.size() + 2);
-  *d++ = '"';
-  if (!text.empty()) std::memcpy(d, text.data(), text.size());  // "" may have a null data()
-  d += text.size();
-  *d++ = '"';
-  done(d, true);
   return *this;
 }
 

@@ -174,17 +174,7 @@ class JsonWriter {
   JsonWriter& end_object() { return close('}'); }
   JsonWriter& begin_array() { return open('['); }
   JsonWriter& end_array() { return close(']'); }
-  JsonWriter& key(JsonName name) {
-    const std::string_view text = name.text();
-    char* d = room(text.size() + 3);
-    *d++ = '"';
-    std::memcpy(d, text.data(), text.size());
-    d += text.size();
-    *d++ = '"';
-    *d++ = ':';
-    done(d, false);  // the value follows the colon directly
-    return *this;
-  }
+  JsonWriter& key(JsonName name) { return verbatim(name.text(), true); }
   template <RuntimeJsonName S>
   JsonWriter& key(const S& name) {
     return string_value(std::string_view(name), true);
@@ -207,7 +197,7 @@ class JsonWriter {
   }
   // A string value whose text the caller vouches needs no escape (printable ASCII other than
   // '"' and '\\': a number's or a boolean's text), copied without a look at it.
-  JsonWriter& plain_value(std::string_view text);
+  JsonWriter& plain_value(std::string_view text) { return verbatim(text, false); }
   // plain_value() of the text append(std::string&) writes.
   template <typename Append>
   JsonWriter& plain_value_of(Append append) {
@@ -249,6 +239,24 @@ class JsonWriter {
     return at_ + (need_comma_ ? 1 : 0);
   }
   void grow(std::size_t n);
+  // Copies `text` to `d`: up to 16 bytes as two overlapping words (no call to memcpy).
+  static void copy_verbatim(char* d, std::string_view text) {
+    const char* s = text.data();
+    const std::size_t n = text.size();
+    if (n > 16) {
+      std::memcpy(d, s, n);
+    } else if (n >= 8) {
+      std::memcpy(d, s, 8);
+      std::memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+      std::memcpy(d, s, 4);
+      std::memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n != 0) {
+      d[0] = s[0];
+      d[n / 2] = s[n / 2];
+      d[n - 1] = s[n - 1];
+    }
+  }
   void done(char* end, bool need_comma) {
     at_ = end;
     need_comma_ = need_comma;
@@ -268,6 +276,17 @@ class JsonWriter {
   }
   // A key (followed by ':') or a string value.
   JsonWriter& string_value(std::string_view text, bool is_key);
+  // The same for a text that needs no escape, copied as it is.
+  JsonWriter& verbatim(std::string_view text, bool is_key) {
+    char* d = room(text.size() + 3);  // '"' before, '"' and ':' after; the comma is room()'s
+    *d++ = '"';
+    copy_verbatim(d, text);
+    d += text.size();
+    *d++ = '"';
+    if (is_key) *d++ = ':';
+    done(d, !is_key);  // a value follows a key's colon directly
+    return *this;
+  }
 
   std::string out_;  // the text is [data(), at_); [at_, end_) is room for what comes next
   char* at_ = nullptr;
